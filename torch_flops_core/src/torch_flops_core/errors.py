@@ -1,0 +1,51 @@
+"""Exceptions and warnings torch-flops raises; each message names what is involved and what to do."""
+
+from __future__ import annotations
+
+__all__ = [
+    "PluginLoadWarning",
+    "RuleConflictWarning",
+    "RuleError",
+    "TorchFlopsError",
+    "TracingError",
+    "UnrecognizedOpsError",
+]
+
+
+class TorchFlopsError(Exception):
+    """Base class of torch-flops errors."""
+
+
+class RuleError(TorchFlopsError):
+    """A rule raised, or returned something other than a non-negative int or ``Count``.
+
+    Attributes name the op, the graph node, the module path, the plugin and the rule involved.
+    """
+
+    def __init__(self, message: str, *, op: str, node: str, module_path: str, plugin: str, rule: str) -> None:
+        super().__init__(message)
+        self.op = op
+        self.node = node
+        self.module_path = module_path
+        self.plugin = plugin
+        self.rule = rule
+
+
+class UnrecognizedOpsError(TorchFlopsError):
+    """``strict=True`` and some ops have no rule; ``targets`` maps each target to its node names."""
+
+    def __init__(self, message: str, targets: dict[str, list[str]]) -> None:
+        super().__init__(message)
+        self.targets = targets
+
+
+class TracingError(TorchFlopsError):
+    """``torch.fx`` could not trace the model."""
+
+
+class PluginLoadWarning(UserWarning):
+    """A plugin could not be loaded; counting goes on without it."""
+
+
+class RuleConflictWarning(UserWarning):
+    """Two rules of the same priority claim one op; the one named as winner is used."""

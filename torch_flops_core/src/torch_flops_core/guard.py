@@ -1,0 +1,44 @@
+"""Counting never changes the model: training flags and buffers are restored afterwards."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import torch
+
+__all__ = ["preserve_model"]
+
+
+@contextmanager
+def preserve_model(model: object) -> Iterator[None]:
+    """Restore every module's ``training`` flag and every buffer as they were on entry.
+
+    A forward in training mode updates running statistics (BatchNorm) in place; some modules
+    assign new buffers. Buffers are snapshotted on entry and, where the forward replaced or
+    modified one (its version counter moved), put back on exit, even when the forward raised.
+    """
+    if not isinstance(model, torch.nn.Module):
+        yield
+        return
+    modules = list(model.modules())
+    flags = [(m, m.training) for m in modules]
+    saved = []
+    for m in modules:
+        for name, buf in m._buffers.items():
+            if buf is None:
+                continue
+            copy = buf.detach().clone() if buf.device.type != "meta" else None
+            saved.append((m, name, buf, buf._version, copy))
+    try:
+        yield
+    finally:
+        for m, training in flags:
+            if m.training is not training:
+                m.training = training
+        for m, name, buf, version, copy in saved:
+            if m._buffers.get(name) is not buf:
+                m._buffers[name] = buf
+            if copy is not None and buf._version != version:
+                with torch.no_grad():
+                    buf.copy_(copy)

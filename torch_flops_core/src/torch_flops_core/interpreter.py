@@ -1,0 +1,190 @@
+"""The FX interpreter: runs the traced graph node by node and records each node's cost."""
+
+from __future__ import annotations
+
+import numbers
+import time
+from collections.abc import Callable, Iterable
+from typing import Any, NamedTuple
+
+import torch
+import torch.fx as fx
+
+from .aliases import op_name
+from .errors import RuleError
+from .plugins import DISABLE_ENV
+from .registry import RuleEntry, RuleTable
+from .results import OpRecord
+from .rules import NOT_RECOGNIZED, Call, Count, NotRecognizedType
+
+__all__ = ["FlopsInterpreter", "IgnoreSpec", "check_rule_result"]
+
+_CALLS = frozenset({"call_module", "call_function", "call_method"})
+
+
+class IgnoreSpec:
+    """The ops a user asked to count as 0: module classes, functions/ops, or names (seed style)."""
+
+    __slots__ = ("types", "keys", "names")
+
+    def __init__(self, ignore_ops: Iterable[Any], table: RuleTable) -> None:
+        if isinstance(ignore_ops, str):
+            ignore_ops = [ignore_ops]
+        self.types: set[type] = set()
+        self.keys: set[Any] = set()
+        self.names: set[str] = set()
+        for item in ignore_ops:
+            if isinstance(item, str):
+                self.names.add(item)
+            elif isinstance(item, type):
+                self.types.add(item)
+            else:
+                self.keys.add(table.aliases.canonical(item))
+
+    def __bool__(self) -> bool:
+        return bool(self.types or self.keys or self.names)
+
+    def matches(self, kind: str, target: Any, module: torch.nn.Module | None, table: RuleTable) -> bool:
+        if kind == "call_module":
+            cls = type(module)
+            return any(c in self.types for c in cls.__mro__) or cls.__name__ in self.names
+        if kind == "call_method":
+            return target in self.names or table.aliases.method_key(target) in self.keys
+        name = getattr(target, "__name__", None)
+        return table.aliases.canonical(target) in self.keys or name in self.names or op_name(target) in self.names
+
+
+def check_rule_result(value: Any) -> tuple[int | NotRecognizedType, int]:
+    """Turn a rule's return value into (flops, macs); raise ``TypeError`` saying what was wrong."""
+    if type(value) is int:
+        if value < 0:
+            raise TypeError(f"returned a negative count ({value})")
+        return value, 0
+    if isinstance(value, Count):
+        return value.flops, value.macs
+    if value is NOT_RECOGNIZED:
+        return NOT_RECOGNIZED, 0
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        return check_rule_result(int(value))
+    raise TypeError(f"returned {value!r} of type {type(value).__name__}")
+
+
+class _Plan(NamedTuple):
+    entry: RuleEntry | None
+    ignored: bool
+    module: torch.nn.Module | None
+    module_path: str
+    module_type: str
+
+
+def _module_of(node: fx.Node) -> tuple[str, str]:
+    stack = node.meta.get("nn_module_stack")
+    if not stack:
+        return "", ""
+    key, value = next(reversed(stack.items()))
+    if isinstance(value, tuple):
+        path, cls = value
+    else:  # older torch: {path: type}
+        path, cls = key, value
+    return str(path), getattr(cls, "__name__", str(cls))
+
+
+class FlopsInterpreter(fx.Interpreter):
+    """Runs a graph module, timing each node and asking the rule table what it cost.
+
+    Per-node dispatch (rule, module, ignore decision) is planned once before the run, so the run
+    itself does one dict lookup per node.
+    """
+
+    def __init__(
+        self,
+        gm: fx.GraphModule,
+        table: RuleTable,
+        ignore: IgnoreSpec | None = None,
+        *,
+        measure_time: bool = True,
+        cuda: bool = False,
+        memory: Callable[[], int] | None = None,
+    ) -> None:
+        """``cuda``: synchronise around each node and read ``memory`` (default
+        ``torch.cuda.memory_allocated``) before and after it."""
+        super().__init__(gm)
+        self.table = table
+        self.measure_time = measure_time
+        self.cuda = cuda
+        self.memory = memory or torch.cuda.memory_allocated
+        self.records: list[OpRecord] = []
+        self._plans: dict[fx.Node, _Plan] = {}
+        for node in gm.graph.nodes:
+            self._plans[node] = self._plan(node, ignore)
+
+    def _plan(self, node: fx.Node, ignore: IgnoreSpec | None) -> _Plan:
+        module = None
+        entry = None
+        if node.op == "call_module":
+            module = self.fetch_attr(node.target)
+            path, mtype = str(node.target), type(module).__name__
+            entry = self.table.module_rule(type(module))
+        else:
+            path, mtype = _module_of(node)
+            if node.op == "call_function":
+                entry = self.table.function_rule(node.target)
+            elif node.op == "call_method":
+                entry = self.table.method_rule(node.target)
+        ignored = bool(ignore) and node.op in _CALLS and ignore.matches(node.op, node.target, module, self.table)
+        return _Plan(entry, ignored, module, path, mtype)
+
+    def run_node(self, n: fx.Node) -> Any:
+        plan = self._plans[n]
+        args, kwargs = self.fetch_args_kwargs_from_env(n)
+        sync = self.cuda
+        mem_before = mem_after = None
+        if sync:
+            torch.cuda.synchronize()
+            mem_before = self.memory()
+        start = time.perf_counter() if self.measure_time else 0.0
+        output = getattr(self, n.op)(n.target, args, kwargs)
+        if sync:
+            torch.cuda.synchronize()
+        time_ms = (time.perf_counter() - start) * 1e3 if self.measure_time else None
+        if sync:
+            mem_after = self.memory()
+
+        flops: int | NotRecognizedType = 0
+        macs = 0
+        entry = plan.entry
+        if n.op in _CALLS and not plan.ignored:
+            if entry is None:
+                flops = NOT_RECOGNIZED
+            else:
+                call = Call(n.op, n.target, args, kwargs, output, plan.module, n.name)
+                try:
+                    value = entry.rule(call)
+                except Exception as exc:
+                    raise self._rule_error(n, plan, entry, f"raised {type(exc).__name__}: {exc}") from exc
+                try:
+                    flops, macs = check_rule_result(value)
+                except TypeError as exc:
+                    what = f"{exc}; a rule returns a non-negative int, Count(flops, macs) or NOT_RECOGNIZED"
+                    raise self._rule_error(n, plan, entry, what) from None
+        self.records.append(
+            OpRecord(
+                n.name, n.op, n.target, plan.module_path, plan.module_type, flops, macs,
+                entry.plugin if entry is not None and not plan.ignored else None,
+                entry.name if entry is not None and not plan.ignored else None,
+                plan.ignored, time_ms, mem_before, mem_after,
+                None if mem_after is None or mem_before is None else mem_after - mem_before,
+            )
+        )  # fmt: skip
+        return output
+
+    def _rule_error(self, n: fx.Node, plan: _Plan, entry: RuleEntry, what: str) -> RuleError:
+        op = plan.module_type if n.op == "call_module" else op_name(n.target)
+        where = plan.module_path or "(root module)"
+        message = (
+            f"rule {entry.name} of plugin {entry.plugin!r} {what} while counting {op} "
+            f"(node {n.name!r}, {n.op}, module {where!r}). Fix or override the rule (a plugin with "
+            f"@hookimpl(tryfirst=True) or count_flops(..., plugins=[...])), disable the plugin with "
+            f"{DISABLE_ENV}={entry.plugin}, or count this op as 0 with ignore_ops=[...]."
+        )
+        return RuleError(message, op=op, node=n.name, module_path=plan.module_path, plugin=entry.plugin, rule=entry.name)

@@ -1,0 +1,214 @@
+"""Plugin discovery: a fresh pluggy manager per plugin set, and the rule table built from it.
+
+Nothing is created at import time. :func:`load_plugins` builds a :class:`PluginSet`: the
+``torch_flops`` entry points, loaded in sorted order, minus the disabled ones
+(``TORCH_FLOPS_DISABLE_PLUGINS=a,b`` and ``disable=``), then the run-time ``plugins=`` objects,
+registered last. A plugin that fails to import is reported with a :class:`PluginLoadWarning` naming
+the entry point, its distribution and the error, and the others still load.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.metadata
+import os
+import warnings
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import pluggy
+
+from . import hookspecs
+from .errors import PluginLoadWarning
+from .hookspecs import NAME
+from .registry import Priority, Registry, RuleEntry, RuleTable
+
+__all__ = [
+    "DISABLE_ENV",
+    "PluginInfo",
+    "PluginSet",
+    "clear_plugin_cache",
+    "disabled_from_env",
+    "get_plugins",
+    "load_plugins",
+]
+
+DISABLE_ENV = "TORCH_FLOPS_DISABLE_PLUGINS"
+
+Status = Literal["loaded", "disabled", "failed"]
+
+
+@dataclass(frozen=True, slots=True)
+class PluginInfo:
+    """One discovered plugin and what became of it."""
+
+    name: str
+    source: str
+    """The entry point's value (``package.module``), or ``run-time`` for a ``plugins=`` object."""
+    distribution: str | None
+    version: str | None
+    status: Status
+    error: str | None = None
+
+
+def disabled_from_env() -> frozenset[str]:
+    """Plugin names listed in ``TORCH_FLOPS_DISABLE_PLUGINS`` (comma-separated)."""
+    raw = os.environ.get(DISABLE_ENV, "")
+    return frozenset(name.strip() for name in raw.split(",") if name.strip())
+
+
+class PluginSet:
+    """A pluggy manager holding one set of plugins, and that set's rule table (built once)."""
+
+    def __init__(self, manager: pluggy.PluginManager, infos: Sequence[PluginInfo]) -> None:
+        self.manager = manager
+        self.infos: tuple[PluginInfo, ...] = tuple(infos)
+        self._table: RuleTable | None = None
+
+    @property
+    def names(self) -> list[str]:
+        """Names of the loaded plugins, in registration order."""
+        return [info.name for info in self.infos if info.status == "loaded"]
+
+    @property
+    def table(self) -> RuleTable:
+        """The dispatch table: every plugin's rules merged in pluggy's call order."""
+        if self._table is None:
+            self._table = self._build_table()
+        return self._table
+
+    def _build_table(self) -> RuleTable:
+        claims: list[RuleEntry] = []
+        aliases: list[tuple[Any, ...]] = []
+        # pluggy calls impls in reverse order of this list: tryfirst, then plain, then trylast.
+        for impl in reversed(self.manager.hook.torch_flops_register_rules.get_hookimpls()):
+            if impl.hookwrapper or impl.wrapper:
+                continue
+            priority: Priority = "tryfirst" if impl.tryfirst else "trylast" if impl.trylast else "normal"
+            own_claims: list[RuleEntry] = []
+            own_aliases: list[tuple[Any, ...]] = []
+            registry = Registry(impl.plugin_name, priority, own_claims, own_aliases)
+            try:
+                impl.function(**{arg: registry for arg in impl.argnames})
+            except Exception as exc:  # a broken plugin must not take the others down
+                warnings.warn(
+                    f"torch-flops: plugin {impl.plugin_name!r} raised while registering its rules "
+                    f"({type(exc).__name__}: {exc}); its rules are not used. Fix the plugin, or disable "
+                    f"it with {DISABLE_ENV}={impl.plugin_name}.",
+                    PluginLoadWarning,
+                    stacklevel=3,
+                )
+                continue
+            claims.extend(own_claims)
+            aliases.extend(own_aliases)
+        return RuleTable(claims, aliases)
+
+
+def _plugin_name(obj: Any) -> str:
+    name = getattr(obj, "name", None)
+    if isinstance(name, str) and name:
+        return name
+    if isinstance(obj, type) or hasattr(obj, "__qualname__"):
+        return str(getattr(obj, "__qualname__", None) or obj.__name__)
+    return type(obj).__qualname__
+
+
+def _entry_points() -> list[importlib.metadata.EntryPoint]:
+    eps = importlib.metadata.entry_points(group=NAME)
+
+    def order(ep: importlib.metadata.EntryPoint) -> tuple[str, str, str]:
+        dist = ep.dist.name if ep.dist is not None else ""
+        return (ep.name, dist, ep.value)
+
+    return sorted(eps, key=order)
+
+
+def load_plugins(
+    *,
+    disable: Iterable[str] = (),
+    plugins: Iterable[Any] = (),
+    entry_points: bool = True,
+) -> PluginSet:
+    """Build a new :class:`PluginSet`.
+
+    :param disable: plugin names not to load, on top of ``TORCH_FLOPS_DISABLE_PLUGINS``.
+    :param plugins: objects with hookimpls, registered after the entry points. A plugin's name is
+        its ``name`` attribute when it has one, else its (class) name.
+    :param entry_points: load the ``torch_flops`` entry points (``False``: only ``plugins``).
+    """
+    blocked = disabled_from_env() | frozenset(disable)
+    manager = pluggy.PluginManager(NAME)
+    manager.add_hookspecs(hookspecs)
+    infos: list[PluginInfo] = []
+    seen: dict[str, str | None] = {}
+
+    for ep in _entry_points() if entry_points else []:
+        dist = ep.dist.name if ep.dist is not None else None
+        version = ep.dist.version if ep.dist is not None else None
+        if ep.name in seen:
+            warnings.warn(
+                f"torch-flops: entry point {ep.name!r} is declared by distribution {seen[ep.name]!r} and "
+                f"by {dist!r} ({ep.value}); only the first, {seen[ep.name]!r}, is loaded. Uninstall one "
+                f"of them, or rename the entry point.",
+                PluginLoadWarning,
+                stacklevel=2,
+            )
+            infos.append(PluginInfo(ep.name, ep.value, dist, version, "failed", "duplicate entry-point name"))
+            continue
+        seen[ep.name] = dist
+        if ep.name in blocked:
+            manager.set_blocked(ep.name)
+            infos.append(PluginInfo(ep.name, ep.value, dist, version, "disabled"))
+            continue
+        try:
+            plugin = ep.load()
+            manager.register(plugin, name=ep.name)
+            try:
+                manager.check_pending()
+            except Exception:
+                manager.unregister(name=ep.name)
+                raise
+        except Exception as exc:
+            error = f"{type(exc).__name__}: {exc}"
+            warnings.warn(
+                f"torch-flops: plugin {ep.name!r} ({ep.value}, distribution {dist} {version}) failed to "
+                f"load: {error}. Counting goes on without it; disable it with {DISABLE_ENV}={ep.name}.",
+                PluginLoadWarning,
+                stacklevel=2,
+            )
+            infos.append(PluginInfo(ep.name, ep.value, dist, version, "failed", error))
+            continue
+        infos.append(PluginInfo(ep.name, ep.value, dist, version, "loaded"))
+
+    for plugin in plugins:
+        base = name = _plugin_name(plugin)
+        n = 1
+        while manager.has_plugin(name) or name in seen:
+            n += 1
+            name = f"{base}#{n}"
+        seen[name] = None
+        if name in blocked:
+            infos.append(PluginInfo(name, "run-time", None, None, "disabled"))
+            continue
+        manager.register(plugin, name=name)
+        manager.check_pending()
+        infos.append(PluginInfo(name, "run-time", None, None, "loaded"))
+    return PluginSet(manager, infos)
+
+
+@functools.lru_cache(maxsize=32)
+def _cached_plugins(blocked: frozenset[str]) -> PluginSet:
+    return load_plugins(disable=blocked)
+
+
+def get_plugins(*, disable: Iterable[str] = (), plugins: Sequence[Any] = ()) -> PluginSet:
+    """The plugin set for a count: cached per set of disabled names when no run-time plugin is given."""
+    if plugins:
+        return load_plugins(disable=disable, plugins=plugins)
+    return _cached_plugins(disabled_from_env() | frozenset(disable))
+
+
+def clear_plugin_cache() -> None:
+    """Forget cached plugin sets (after installing or removing a plugin in a running process)."""
+    _cached_plugins.cache_clear()

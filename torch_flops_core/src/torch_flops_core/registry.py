@@ -1,0 +1,207 @@
+"""The rule registry a plugin fills, and the dispatch table built from all plugins' rules.
+
+Each plugin's ``torch_flops_register_rules(registry)`` hookimpl declares rules on a
+:class:`Registry`. Core then merges every plugin's claims into one :class:`RuleTable`, in pluggy's
+call order (``tryfirst`` impls, then plain, then ``trylast``): the first claim on an op wins, later
+claims are kept as *shadowed*. Looking up a rule is a dict hit.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any, Literal, TypeVar
+
+import torch
+
+from .aliases import AliasTable, default_alias_table, op_name
+from .errors import RuleConflictWarning
+from .rules import RuleFn
+
+__all__ = ["Priority", "Registry", "RuleEntry", "RuleTable"]
+
+Kind = Literal["module", "function", "method"]
+Priority = Literal["tryfirst", "normal", "trylast"]
+_R = TypeVar("_R", bound=RuleFn)
+
+
+def _rule_name(rule: Callable[..., Any]) -> str:
+    module = getattr(rule, "__module__", None)
+    qualname = getattr(rule, "__qualname__", None) or getattr(rule, "__name__", None) or repr(rule)
+    return f"{module}.{qualname}" if module else qualname
+
+
+@dataclass(frozen=True, slots=True)
+class RuleEntry:
+    """One rule as declared by one plugin."""
+
+    kind: Kind
+    target: Any
+    """What the plugin named: a module class, a function/op, or a method name."""
+    rule: RuleFn
+    plugin: str
+    priority: Priority
+    name: str = field(default="", compare=False)
+    """The rule function's qualified name (``package.module.function``)."""
+
+    @property
+    def target_name(self) -> str:
+        if isinstance(self.target, type):
+            return f"{self.target.__module__}.{self.target.__qualname__}"
+        if self.kind == "method":
+            return f"Tensor.{self.target}" if hasattr(torch.Tensor, self.target) else str(self.target)
+        return op_name(self.target)
+
+
+class Registry:
+    """What a plugin's ``torch_flops_register_rules`` hookimpl receives; every method is a decorator.
+
+    ``registry.module(nn.Linear)(linear_rule)`` claims ``nn.Linear`` (and its subclasses, matched along
+    the MRO); ``registry.function(torch.matmul)`` claims the op with every alias spelling
+    (``operator.matmul``, ``Tensor.__matmul__`` ...); ``registry.method("softmax")`` claims the
+    ``Tensor`` method, which is the same op as its ``torch`` function.
+    """
+
+    __slots__ = ("_claims", "_aliases", "_plugin", "_priority")
+
+    def __init__(self, plugin: str, priority: Priority, claims: list[RuleEntry], aliases: list[tuple[Any, ...]]) -> None:
+        self._plugin = plugin
+        self._priority = priority
+        self._claims = claims
+        self._aliases = aliases
+
+    @property
+    def plugin(self) -> str:
+        """Name of the plugin this registry records rules for."""
+        return self._plugin
+
+    def _claim(self, kind: Kind, targets: tuple[Any, ...]) -> Callable[[_R], _R]:
+        def decorator(rule: _R) -> _R:
+            if not callable(rule):
+                raise TypeError(f"plugin {self._plugin!r}: a rule must be callable, got {rule!r}")
+            name = _rule_name(rule)
+            for target in targets:
+                self._claims.append(RuleEntry(kind, target, rule, self._plugin, self._priority, name))
+            return rule
+
+        return decorator
+
+    def module(self, *classes: type[torch.nn.Module]) -> Callable[[_R], _R]:
+        """Claim ``nn.Module`` classes; a module with a rule is counted whole (an FX leaf)."""
+        for cls in classes:
+            if not (isinstance(cls, type) and issubclass(cls, torch.nn.Module)):
+                raise TypeError(
+                    f"plugin {self._plugin!r}: registry.module() takes nn.Module subclasses, got {cls!r}"
+                )
+        return self._claim("module", classes)
+
+    def function(self, *targets: Callable[..., Any]) -> Callable[[_R], _R]:
+        """Claim functions or ops by identity (``torch.matmul``, ``operator.add``, ``torch.ops.x.y``)."""
+        for target in targets:
+            if isinstance(target, str) or not callable(target):
+                raise TypeError(
+                    f"plugin {self._plugin!r}: registry.function() takes the function object, got {target!r}; "
+                    "use registry.method('name') for a Tensor method"
+                )
+        return self._claim("function", targets)
+
+    def method(self, *names: str) -> Callable[[_R], _R]:
+        """Claim ``Tensor`` methods by name (``"softmax"`` is the same op as ``torch.softmax``)."""
+        for name in names:
+            if not isinstance(name, str) or not name.isidentifier():
+                raise TypeError(f"plugin {self._plugin!r}: registry.method() takes method names, got {name!r}")
+        return self._claim("method", names)
+
+    def alias(self, *spellings: Any) -> None:
+        """Declare that ``spellings`` are one op, so a rule for one of them counts them all."""
+        self._aliases.append(spellings)
+
+
+class RuleTable:
+    """The dispatch table of one plugin set: every claim resolved to one winning rule per op."""
+
+    def __init__(self, claims: Iterable[RuleEntry], extra_aliases: Iterable[tuple[Any, ...]] = ()) -> None:
+        aliases = default_alias_table()
+        extra = list(extra_aliases)
+        if extra:
+            aliases = aliases.copy()
+            for group in extra:
+                aliases.add_group(group)
+        self.aliases: AliasTable = aliases
+        self.modules: dict[type, RuleEntry] = {}
+        self.ops: dict[Any, RuleEntry] = {}
+        self.shadowed: dict[Any, list[RuleEntry]] = {}
+        """Claims that lost, keyed like ``modules``/``ops``, in the order they were made."""
+        self.entries: list[RuleEntry] = []
+        """Every claim, in call order."""
+        for entry in claims:
+            self._add(entry)
+        self._mro_cache: dict[type, RuleEntry | None] = {}
+        self._method_cache: dict[str, Any] = {}
+
+    def key_of(self, entry: RuleEntry) -> Any:
+        if entry.kind == "module":
+            return entry.target
+        if entry.kind == "method":
+            return self.aliases.method_key(entry.target)
+        return self.aliases.canonical(entry.target)
+
+    def _add(self, entry: RuleEntry) -> None:
+        self.entries.append(entry)
+        key = self.key_of(entry)
+        table: dict[Any, RuleEntry] = self.modules if entry.kind == "module" else self.ops
+        winner = table.get(key)
+        if winner is None:
+            table[key] = entry
+            return
+        losers = self.shadowed.setdefault(key, [])
+        if any(e.rule is entry.rule and e.plugin == entry.plugin for e in (winner, *losers)):
+            return  # the same rule named through two spellings of one op
+        losers.append(entry)
+        if winner.priority == entry.priority:
+            where = "both in plugin" if winner.plugin == entry.plugin else "plugins"
+            plugins = repr(winner.plugin) if winner.plugin == entry.plugin else f"{winner.plugin!r} and {entry.plugin!r}"
+            warnings.warn(
+                f"torch-flops: {where} {plugins} claim {entry.target_name} at the same priority "
+                f"({entry.priority}) with rules {winner.name} and {entry.name}; {winner.name} "
+                f"(plugin {winner.plugin!r}, called first by pluggy) is used. Mark the intended rule "
+                f"tryfirst=True, or disable one plugin with TORCH_FLOPS_DISABLE_PLUGINS.",
+                RuleConflictWarning,
+                stacklevel=2,
+            )
+
+    def module_rule(self, cls: type) -> RuleEntry | None:
+        """The rule of a module class, found along its MRO (a subclass uses its base's rule)."""
+        try:
+            return self._mro_cache[cls]
+        except KeyError:
+            pass
+        found = None
+        for base in cls.__mro__:
+            found = self.modules.get(base)
+            if found is not None:
+                break
+        self._mro_cache[cls] = found
+        return found
+
+    def function_rule(self, target: Any) -> RuleEntry | None:
+        """The rule of a function or op, through its alias group."""
+        try:
+            return self.ops.get(self.aliases.canonical(target))
+        except TypeError:  # unhashable target
+            return None
+
+    def method_rule(self, name: str) -> RuleEntry | None:
+        """The rule of a ``Tensor`` method name, through its alias group."""
+        try:
+            key = self._method_cache[name]
+        except KeyError:
+            key = self._method_cache[name] = self.aliases.method_key(name)
+        return self.ops.get(key)
+
+    def shadowed_by(self, entry: RuleEntry) -> list[RuleEntry]:
+        """The claims that lost to ``entry``'s op (empty when it won uncontested or lost itself)."""
+        key = self.key_of(entry)
+        table: dict[Any, RuleEntry] = self.modules if entry.kind == "module" else self.ops
+        return list(self.shadowed.get(key, [])) if table.get(key) is entry else []

@@ -1,0 +1,144 @@
+"""The result model: one :class:`OpRecord` per op, gathered in a :class:`FlopsResult`."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+from .aliases import op_name
+from .rules import NOT_RECOGNIZED, NotRecognizedType
+
+__all__ = ["FlopsResult", "OpRecord"]
+
+CALL_KINDS = frozenset({"call_module", "call_function", "call_method"})
+
+
+@dataclass(slots=True)
+class OpRecord:
+    """What one op (one FX node, or one eager call) cost.
+
+    ``flops`` is an int, or :data:`NOT_RECOGNIZED` when no rule knows the op. ``ignored`` is true
+    for ops named in ``ignore_ops`` (counted 0). Time is in milliseconds; memory columns are bytes
+    of ``torch.cuda.memory_allocated`` and ``None`` wherever they were not measured (cpu, meta).
+    """
+
+    name: str
+    kind: str
+    target: Any
+    """The raw target: module path (``call_module``), function object, or method name."""
+    module_path: str
+    module_type: str
+    flops: int | NotRecognizedType
+    macs: int = 0
+    plugin: str | None = None
+    rule: str | None = None
+    ignored: bool = False
+    time_ms: float | None = None
+    mem_before: int | None = None
+    mem_after: int | None = None
+    mem_delta: int | None = None
+
+    @property
+    def target_name(self) -> str:
+        """The target spelled for people: ``operator.add``, ``Tensor.softmax``, ``layer1.0.conv1``."""
+        return op_name(self.target)
+
+    @property
+    def recognized(self) -> bool:
+        return self.flops is not NOT_RECOGNIZED
+
+    @property
+    def status(self) -> str:
+        """``counted``, ``ignored`` or ``not recognized``."""
+        if self.ignored:
+            return "ignored"
+        return "counted" if self.flops is not NOT_RECOGNIZED else str(NOT_RECOGNIZED)
+
+
+class FlopsResult:
+    """Every op's record, and the totals a report needs."""
+
+    __slots__ = ("ops", "engine", "total", "total_macs", "_graph")
+
+    def __init__(self, ops: list[OpRecord], engine: str, graph: Any = None) -> None:
+        self.ops = ops
+        self.engine = engine
+        self.total = sum(r.flops for r in ops if type(r.flops) is int)
+        self.total_macs = sum(r.macs for r in ops)
+        self._graph = graph
+
+    @property
+    def graph_module(self) -> Any:
+        """The traced ``torch.fx.GraphModule`` (fx engine), else ``None``."""
+        return self._graph
+
+    @property
+    def unrecognized(self) -> list[OpRecord]:
+        """The records whose flops is :data:`NOT_RECOGNIZED`, in op order."""
+        return [r for r in self.ops if r.flops is NOT_RECOGNIZED]
+
+    @property
+    def ignored(self) -> list[OpRecord]:
+        return [r for r in self.ops if r.ignored]
+
+    def unrecognized_targets(self) -> dict[str, int]:
+        """How many times each unrecognized target occurs, most frequent first."""
+        return dict(Counter(r.target_name if r.kind != "call_module" else r.module_type for r in self.unrecognized).most_common())
+
+    @property
+    def total_time_ms(self) -> float:
+        return sum(r.time_ms or 0.0 for r in self.ops)
+
+    @property
+    def max_memory(self) -> int | None:
+        """Largest ``mem_after`` over all ops (bytes), or ``None`` when memory was not measured."""
+        values = [r.mem_after for r in self.ops if r.mem_after is not None]
+        return max(values) if values else None
+
+    def by_module(self, depth: int = 1) -> dict[str, int]:
+        """Recognized FLOPs summed per module path cut to ``depth`` components (``""``: the root)."""
+        if depth < 0:
+            raise ValueError(f"depth must be >= 0, got {depth}")
+        totals: dict[str, int] = {}
+        for r in self.ops:
+            if type(r.flops) is not int:
+                continue
+            key = ".".join(r.module_path.split(".")[:depth]) if r.module_path else ""
+            totals[key] = totals.get(key, 0) + r.flops
+        return totals
+
+    def table(self, *, tablefmt: str = "simple", all_nodes: bool = False) -> str:
+        """A table of the ops (tabulate), one row per op; placeholders/outputs with ``all_nodes``."""
+        from .report import render_table
+
+        return render_table(self, tablefmt=tablefmt, all_nodes=all_nodes)
+
+    def to_markdown(self) -> str:
+        return self.table(tablefmt="github")
+
+    def to_dict(self) -> dict[str, Any]:
+        from .report import result_to_dict
+
+        return result_to_dict(self)
+
+    def to_json(self, *, indent: int | None = 2) -> str:
+        import json
+
+        return json.dumps(self.to_dict(), indent=indent)
+
+    def to_csv(self, path: Any = None) -> str:
+        """The ops as CSV; written to ``path`` when given, and returned."""
+        from .report import render_csv
+
+        text = render_csv(self)
+        if path is not None:
+            with open(path, "w", newline="", encoding="utf-8") as f:
+                f.write(text)
+        return text
+
+    def __repr__(self) -> str:
+        return (
+            f"FlopsResult(total={self.total:,}, total_macs={self.total_macs:,}, ops={len(self.ops)}, "
+            f"unrecognized={len(self.unrecognized)}, engine={self.engine!r})"
+        )

@@ -1,0 +1,99 @@
+"""The rule-aware FX tracer: a module with a module rule is a leaf; any other module is traced into."""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from typing import Any
+
+import torch
+import torch.fx as fx
+from torch.utils._pytree import tree_flatten
+
+from .errors import TracingError
+from .registry import RuleTable
+
+__all__ = ["FlopsTracer", "trace"]
+
+
+class FlopsTracer(fx.Tracer):
+    """``symbolic_trace`` whose leaves are exactly the modules that have a module rule.
+
+    Non-tensor forward arguments are traced as constants (so Python control flow on flags and
+    ``None`` works); the guard nodes FX adds for such constants are removed, since they are not ops
+    of the model.
+    """
+
+    def __init__(self, table: RuleTable) -> None:
+        super().__init__()
+        self._table = table
+        self._guards: list[fx.Node] = []
+
+    def is_leaf_module(self, m: torch.nn.Module, module_qualified_name: str) -> bool:
+        return self._table.module_rule(type(m)) is not None
+
+    def create_args_for_root(self, root_fn: Callable[..., Any], is_module: bool, concrete_args: Any = None) -> Any:
+        before = set(self.graph.nodes)
+        out = super().create_args_for_root(root_fn, is_module, concrete_args)
+        self._guards = [n for n in self.graph.nodes if n not in before and n.op != "placeholder"]
+        return out
+
+    def trace(self, root: Any, concrete_args: dict[str, Any] | None = None) -> fx.Graph:
+        graph = super().trace(root, concrete_args)
+        for node in reversed(self._guards):
+            if not node.users:
+                graph.erase_node(node)
+        return graph
+
+
+def _has_tensor(value: Any) -> bool:
+    return any(isinstance(leaf, torch.Tensor) for leaf in tree_flatten(value)[0])
+
+
+def trace(
+    model: torch.nn.Module | Callable[..., Any],
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+    table: RuleTable,
+) -> tuple[fx.GraphModule, list[Any]]:
+    """Trace ``model`` for this call; return the graph module and the values of its placeholders."""
+    forward = model.forward if isinstance(model, torch.nn.Module) else model
+    try:
+        signature = inspect.signature(forward)
+        bound = signature.bind(*args, **kwargs)
+    except (TypeError, ValueError) as exc:
+        raise TracingError(f"the inputs do not fit {type(model).__name__}.forward: {exc}") from exc
+
+    concrete: dict[str, Any] = {}
+    values: list[Any] = []
+    for param in signature.parameters.values():
+        if param.kind is inspect.Parameter.VAR_POSITIONAL:
+            values.extend(bound.arguments.get(param.name, ()))
+            continue
+        if param.kind is inspect.Parameter.VAR_KEYWORD:
+            if bound.arguments.get(param.name):
+                raise TracingError(
+                    f"{type(model).__name__}.forward takes **{param.name}; the fx engine cannot trace keyword "
+                    "arguments gathered that way. Pass them as named parameters of forward."
+                )
+            continue
+        present = param.name in bound.arguments
+        value = bound.arguments[param.name] if present else param.default
+        if present and not _has_tensor(value):
+            concrete[param.name] = value
+        values.append(value)
+
+    tracer = FlopsTracer(table)
+    try:
+        graph = tracer.trace(model, concrete_args=concrete or None)
+    except Exception as exc:
+        name = type(model).__name__ if isinstance(model, torch.nn.Module) else getattr(model, "__name__", "model")
+        raise TracingError(
+            f"torch.fx could not trace {name}: {type(exc).__name__}: {exc}. Symbolic tracing fails on Python "
+            "control flow that depends on tensor values, on asserts on shapes and on some library code "
+            "(see https://pytorch.org/docs/stable/fx.html#limitations-of-symbolic-tracing); give the "
+            "failing module a rule (it then becomes a leaf) or count with the eager engine."
+        ) from exc
+    root = model if isinstance(model, torch.nn.Module) else torch.nn.Module()
+    name = type(model).__name__ if isinstance(model, torch.nn.Module) else "Function"
+    return fx.GraphModule(root, graph, name), values

@@ -1,0 +1,65 @@
+"""Pooling: average and max, fixed and adaptive windows."""
+
+from __future__ import annotations
+
+from torch import nn
+
+from torch_flops_core import Call, Registry
+
+from ._shapes import out_numel, prod
+
+
+def _dims(module: nn.Module) -> int:
+    return int(type(module).__name__[-2])  # AdaptiveAvgPool2d -> 2; the class names end in "<d>d"
+
+
+def _kernel(size: int | tuple[int, ...]) -> int:
+    """k of a fixed window, the seed's way: numel of a tuple kernel_size, but an int counts once.
+
+    ``MaxPool2d(3)`` counts k = 3, ``MaxPool2d((3, 3))`` k = 9. The seed read an int kernel_size as
+    a one-element size; its published ResNet-50 figure (8,227,340,288) depends on it, so the
+    built-in rule keeps it (docs/conventions.md). Override the rule to count the full window.
+    """
+    return size if isinstance(size, int) else prod(size)
+
+
+def _adaptive_window(call: Call, dims: int) -> int:
+    """Window of an adaptive pool, per dim: in/out when divisible, else in − out·⌊in/out⌋ + 1."""
+    out = call.output[0] if isinstance(call.output, tuple) else call.output
+    window = 1
+    for size_in, size_out in zip(call.args[0].shape[-dims:], out.shape[-dims:], strict=True):
+        window *= size_in // size_out if size_in % size_out == 0 else size_in - size_out * (size_in // size_out) + 1
+    return window
+
+
+def avg_pool(call: Call) -> int:
+    """AvgPoolNd: k·N; k = numel(kernel_size) (an int kernel_size counts as k), N = numel(out)."""
+    module = call.module
+    assert isinstance(module, nn.modules.pooling._AvgPoolNd)
+    return _kernel(module.kernel_size) * out_numel(call)
+
+
+def max_pool(call: Call) -> int:
+    """MaxPoolNd: (k − 1)·N; k = numel(kernel_size) (an int kernel_size counts as k), N = numel(out)."""
+    module = call.module
+    assert isinstance(module, nn.modules.pooling._MaxPoolNd)
+    return (_kernel(module.kernel_size) - 1) * out_numel(call)
+
+
+def adaptive_avg_pool(call: Call) -> int:
+    """AdaptiveAvgPoolNd: k'·N; k' = the adaptive window (see _adaptive_window)."""
+    assert call.module is not None
+    return _adaptive_window(call, _dims(call.module)) * out_numel(call)
+
+
+def adaptive_max_pool(call: Call) -> int:
+    """AdaptiveMaxPoolNd: (k' − 1)·N; k' = the adaptive window (see _adaptive_window)."""
+    assert call.module is not None
+    return (_adaptive_window(call, _dims(call.module)) - 1) * out_numel(call)
+
+
+def register(registry: Registry) -> None:
+    registry.module(nn.AvgPool1d, nn.AvgPool2d, nn.AvgPool3d)(avg_pool)
+    registry.module(nn.MaxPool1d, nn.MaxPool2d, nn.MaxPool3d)(max_pool)
+    registry.module(nn.AdaptiveAvgPool1d, nn.AdaptiveAvgPool2d, nn.AdaptiveAvgPool3d)(adaptive_avg_pool)
+    registry.module(nn.AdaptiveMaxPool1d, nn.AdaptiveMaxPool2d, nn.AdaptiveMaxPool3d)(adaptive_max_pool)
