@@ -17,7 +17,7 @@ from .interpreter import FlopsInterpreter, IgnoreSpec
 from .plugins import get_plugins
 from .results import FlopsResult
 from .rules import NOT_RECOGNIZED
-from .tracer import FlopsTracer
+from .tracer import trace_graph
 
 __all__ = ["TorchFLOPsByFX"]
 
@@ -47,8 +47,7 @@ class TorchFLOPsByFX:
         self.mem_func_name = mem_func_name
         self.ignore_ops = [ignore_ops] if isinstance(ignore_ops, str) else list(ignore_ops)
         self._table = get_plugins().table
-        graph = FlopsTracer(self._table).trace(model)
-        self.graph_model: fx.GraphModule = fx.GraphModule(model, graph, type(model).__name__)
+        self.graph_model: fx.GraphModule = trace_graph(model, self._table)
         self.result: FlopsResult | None = None
         self.result_header = list(SEED_HEADER)
         self.result_table: list[list[Any]] = []
@@ -107,7 +106,11 @@ class TorchFLOPsByFX:
     def print_max_memory(self, show: bool = True) -> int | None:
         peak = self._require().max_memory
         if show:
-            print(f"max_memory = {peak:3,} Bytes" if peak is not None else "max_memory = n/a (memory is measured on CUDA only)")
+            print(
+                f"max_memory = {peak:3,} Bytes"
+                if peak is not None
+                else "max_memory = n/a (memory is measured on CUDA only)"
+            )
         return peak
 
     def save_result_to_csv(self, file_path: str | os.PathLike[str], mode: str = "a") -> None:

@@ -14,9 +14,9 @@ __all__ = ["preserve_model"]
 def preserve_model(model: object) -> Iterator[None]:
     """Restore every module's ``training`` flag and every buffer as they were on entry.
 
-    A forward in training mode updates running statistics (BatchNorm) in place; some modules
-    assign new buffers. Buffers are snapshotted on entry and, where the forward replaced or
-    modified one (its version counter moved), put back on exit, even when the forward raised.
+    A forward in training mode updates running statistics (BatchNorm) in place, without moving the
+    buffer's version counter; some modules assign new buffers. Buffers are copied on entry and put
+    back on exit, even when the forward raised (meta buffers hold no values and need no copy).
     """
     if not isinstance(model, torch.nn.Module):
         yield
@@ -29,16 +29,16 @@ def preserve_model(model: object) -> Iterator[None]:
             if buf is None:
                 continue
             copy = buf.detach().clone() if buf.device.type != "meta" else None
-            saved.append((m, name, buf, buf._version, copy))
+            saved.append((m, name, buf, copy))
     try:
         yield
     finally:
         for m, training in flags:
             if m.training is not training:
                 m.training = training
-        for m, name, buf, version, copy in saved:
-            if m._buffers.get(name) is not buf:
-                m._buffers[name] = buf
-            if copy is not None and buf._version != version:
-                with torch.no_grad():
+        with torch.no_grad():
+            for m, name, buf, copy in saved:
+                if m._buffers.get(name) is not buf:
+                    m._buffers[name] = buf
+                if copy is not None:
                     buf.copy_(copy)

@@ -16,6 +16,7 @@ from .plugins import DISABLE_ENV
 from .registry import RuleEntry, RuleTable
 from .results import OpRecord
 from .rules import NOT_RECOGNIZED, Call, Count, NotRecognizedType
+from .tracer import ROOT_META
 
 __all__ = ["FlopsInterpreter", "IgnoreSpec", "check_rule_result"]
 
@@ -25,7 +26,7 @@ _CALLS = frozenset({"call_module", "call_function", "call_method"})
 class IgnoreSpec:
     """The ops a user asked to count as 0: module classes, functions/ops, or names (seed style)."""
 
-    __slots__ = ("types", "keys", "names")
+    __slots__ = ("keys", "names", "types")
 
     def __init__(self, ignore_ops: Iterable[Any], table: RuleTable) -> None:
         if isinstance(ignore_ops, str):
@@ -122,16 +123,19 @@ class FlopsInterpreter(fx.Interpreter):
         module = None
         entry = None
         if node.op == "call_module":
-            module = self.fetch_attr(node.target)
-            path, mtype = str(node.target), type(module).__name__
+            module = self.fetch_attr(str(node.target))
+            path = "" if node.meta.get(ROOT_META) else str(node.target)
+            mtype = type(module).__name__
             entry = self.table.module_rule(type(module))
         else:
             path, mtype = _module_of(node)
             if node.op == "call_function":
                 entry = self.table.function_rule(node.target)
             elif node.op == "call_method":
-                entry = self.table.method_rule(node.target)
-        ignored = bool(ignore) and node.op in _CALLS and ignore.matches(node.op, node.target, module, self.table)
+                entry = self.table.method_rule(str(node.target))
+        ignored = False
+        if ignore and node.op in _CALLS:
+            ignored = ignore.matches(node.op, node.target, module, self.table)
         return _Plan(entry, ignored, module, path, mtype)
 
     def run_node(self, n: fx.Node) -> Any:
@@ -187,4 +191,6 @@ class FlopsInterpreter(fx.Interpreter):
             f"@hookimpl(tryfirst=True) or count_flops(..., plugins=[...])), disable the plugin with "
             f"{DISABLE_ENV}={entry.plugin}, or count this op as 0 with ignore_ops=[...]."
         )
-        return RuleError(message, op=op, node=n.name, module_path=plan.module_path, plugin=entry.plugin, rule=entry.name)
+        return RuleError(
+            message, op=op, node=n.name, module_path=plan.module_path, plugin=entry.plugin, rule=entry.name
+        )

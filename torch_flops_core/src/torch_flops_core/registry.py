@@ -63,9 +63,11 @@ class Registry:
     ``Tensor`` method, which is the same op as its ``torch`` function.
     """
 
-    __slots__ = ("_claims", "_aliases", "_plugin", "_priority")
+    __slots__ = ("_aliases", "_claims", "_plugin", "_priority")
 
-    def __init__(self, plugin: str, priority: Priority, claims: list[RuleEntry], aliases: list[tuple[Any, ...]]) -> None:
+    def __init__(
+        self, plugin: str, priority: Priority, claims: list[RuleEntry], aliases: list[tuple[Any, ...]]
+    ) -> None:
         self._plugin = plugin
         self._priority = priority
         self._claims = claims
@@ -91,9 +93,7 @@ class Registry:
         """Claim ``nn.Module`` classes; a module with a rule is counted whole (an FX leaf)."""
         for cls in classes:
             if not (isinstance(cls, type) and issubclass(cls, torch.nn.Module)):
-                raise TypeError(
-                    f"plugin {self._plugin!r}: registry.module() takes nn.Module subclasses, got {cls!r}"
-                )
+                raise TypeError(f"plugin {self._plugin!r}: registry.module() takes nn.Module subclasses, got {cls!r}")
         return self._claim("module", classes)
 
     def function(self, *targets: Callable[..., Any]) -> Callable[[_R], _R]:
@@ -161,7 +161,9 @@ class RuleTable:
         losers.append(entry)
         if winner.priority == entry.priority:
             where = "both in plugin" if winner.plugin == entry.plugin else "plugins"
-            plugins = repr(winner.plugin) if winner.plugin == entry.plugin else f"{winner.plugin!r} and {entry.plugin!r}"
+            plugins = (
+                repr(winner.plugin) if winner.plugin == entry.plugin else f"{winner.plugin!r} and {entry.plugin!r}"
+            )
             warnings.warn(
                 f"torch-flops: {where} {plugins} claim {entry.target_name} at the same priority "
                 f"({entry.priority}) with rules {winner.name} and {entry.name}; {winner.name} "

@@ -26,10 +26,10 @@ CSV_COLUMNS = (
 _CALLS = ("call_module", "call_function", "call_method")
 
 
-def _flops_cell(r: OpRecord) -> Any:
+def _flops_cell(r: OpRecord) -> str:
     if r.ignored:
         return "ignored"
-    return str(NOT_RECOGNIZED) if r.flops is NOT_RECOGNIZED else r.flops
+    return str(NOT_RECOGNIZED) if r.flops is NOT_RECOGNIZED else f"{r.flops:,}"
 
 
 def _record_dict(r: OpRecord) -> dict[str, Any]:
@@ -89,7 +89,10 @@ def render_table(result: FlopsResult, *, tablefmt: str = "simple", all_nodes: bo
         if with_mem:
             row += [r.mem_before, r.mem_after, r.mem_delta]
         rows.append(row)
-    body = tabulate(rows, headers, tablefmt=tablefmt, intfmt=",", floatfmt=".3f", missingval="")
+    align = ("left",) * 4 + ("right", "right", "left", "right", "right", "right", "right")
+    body = tabulate(
+        rows, headers, tablefmt=tablefmt, intfmt=",", floatfmt=".3f", missingval="", colalign=align[: len(headers)]
+    )
     summary = f"total: {result.total:,} FLOPs, {result.total_macs:,} MACs ({result.engine} engine)"
     missing = result.unrecognized_targets()
     if missing:

@@ -59,7 +59,7 @@ class OpRecord:
 class FlopsResult:
     """Every op's record, and the totals a report needs."""
 
-    __slots__ = ("ops", "engine", "total", "total_macs", "_graph")
+    __slots__ = ("_graph", "engine", "ops", "total", "total_macs")
 
     def __init__(self, ops: list[OpRecord], engine: str, graph: Any = None) -> None:
         self.ops = ops
@@ -84,7 +84,11 @@ class FlopsResult:
 
     def unrecognized_targets(self) -> dict[str, int]:
         """How many times each unrecognized target occurs, most frequent first."""
-        return dict(Counter(r.target_name if r.kind != "call_module" else r.module_type for r in self.unrecognized).most_common())
+        return dict(
+            Counter(
+                r.target_name if r.kind != "call_module" else r.module_type for r in self.unrecognized
+            ).most_common()
+        )
 
     @property
     def total_time_ms(self) -> float:

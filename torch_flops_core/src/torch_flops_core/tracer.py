@@ -13,7 +13,7 @@ from torch.utils._pytree import tree_flatten
 from .errors import TracingError
 from .registry import RuleTable
 
-__all__ = ["FlopsTracer", "trace"]
+__all__ = ["ROOT_META", "FlopsTracer", "trace", "trace_graph"]
 
 
 class FlopsTracer(fx.Tracer):
@@ -28,9 +28,37 @@ class FlopsTracer(fx.Tracer):
         super().__init__()
         self._table = table
         self._guards: list[fx.Node] = []
+        self._opaque: set[int] = set()
 
     def is_leaf_module(self, m: torch.nn.Module, module_qualified_name: str) -> bool:
-        return self._table.module_rule(type(m)) is not None
+        return id(m) in self._opaque or self._table.module_rule(type(m)) is not None
+
+    def call_module(
+        self, m: torch.nn.Module, forward: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> Any:
+        """Trace into ``m``; a ``torch.nn`` module that cannot be traced into becomes an opaque leaf.
+
+        torch's own modules validate their inputs with Python control flow (``if input.dim() != 4``),
+        which symbolic tracing cannot follow. Without a rule for them (the nn pack disabled), such a
+        module is kept whole: one ``call_module`` op, shown as not recognized, instead of a failed
+        trace. A user's module that cannot be traced still fails, with the reason.
+        """
+        if not type(m).__module__.startswith("torch.") or self.is_leaf_module(m, ""):
+            return super().call_module(m, forward, args, kwargs)
+        last = self.graph._root.prev  # the graph's last node before the attempt
+        stack, calls = self.module_stack.copy(), dict(self.num_calls)
+        try:
+            return super().call_module(m, forward, args, kwargs)
+        except Exception as exc:
+            while self.graph._root.prev is not last:
+                self.graph.erase_node(self.graph._root.prev)
+            self.module_stack.clear()
+            self.module_stack.update(stack)
+            self.num_calls = calls
+            self._opaque.add(id(m))
+            proxy = super().call_module(m, forward, args, kwargs)
+            proxy.node.meta["torch_flops_opaque"] = f"{type(exc).__name__}: {exc}"
+            return proxy
 
     def create_args_for_root(self, root_fn: Callable[..., Any], is_module: bool, concrete_args: Any = None) -> Any:
         before = set(self.graph.nodes)
@@ -44,6 +72,25 @@ class FlopsTracer(fx.Tracer):
             if not node.users:
                 graph.erase_node(node)
         return graph
+
+
+ROOT_META = "torch_flops_root"
+"""Meta key marking the one ``call_module`` node of a model that is itself a leaf."""
+
+
+def _root_leaf(model: torch.nn.Module, signature: inspect.Signature) -> fx.GraphModule:
+    """A model whose own class has a rule is one op: a graph calling it once with every input."""
+    graph = fx.Graph()
+    inputs = []
+    for param in signature.parameters.values():
+        if param.kind is inspect.Parameter.VAR_KEYWORD:
+            continue
+        star = "*" if param.kind is inspect.Parameter.VAR_POSITIONAL else ""
+        inputs.append(graph.placeholder(star + param.name))
+    node = graph.create_node("call_module", "model", tuple(inputs), {}, name=type(model).__name__.lower())
+    node.meta[ROOT_META] = True
+    graph.output(node)
+    return fx.GraphModule({"model": model}, graph, type(model).__name__)
 
 
 def _has_tensor(value: Any) -> bool:
@@ -79,13 +126,22 @@ def trace(
             continue
         present = param.name in bound.arguments
         value = bound.arguments[param.name] if present else param.default
-        if present and not _has_tensor(value):
+        if not _has_tensor(value):
             concrete[param.name] = value
         values.append(value)
 
+    return trace_graph(model, table, concrete or None), values
+
+
+def trace_graph(
+    model: torch.nn.Module | Callable[..., Any], table: RuleTable, concrete_args: dict[str, Any] | None = None
+) -> fx.GraphModule:
+    """The graph module of ``model``: traced with :class:`FlopsTracer`, or one op if its class has a rule."""
+    if isinstance(model, torch.nn.Module) and table.module_rule(type(model)) is not None:
+        return _root_leaf(model, inspect.signature(model.forward))
     tracer = FlopsTracer(table)
     try:
-        graph = tracer.trace(model, concrete_args=concrete or None)
+        graph = tracer.trace(model, concrete_args=concrete_args)
     except Exception as exc:
         name = type(model).__name__ if isinstance(model, torch.nn.Module) else getattr(model, "__name__", "model")
         raise TracingError(
@@ -96,4 +152,4 @@ def trace(
         ) from exc
     root = model if isinstance(model, torch.nn.Module) else torch.nn.Module()
     name = type(model).__name__ if isinstance(model, torch.nn.Module) else "Function"
-    return fx.GraphModule(root, graph, name), values
+    return fx.GraphModule(root, graph, name)

@@ -30,5 +30,3 @@ def linear(call: Call) -> Count:
 def register(registry: Registry) -> None:
     registry.function(operator.matmul)(matmul)
     registry.function(F.linear)(linear)
-
-

@@ -13,4 +13,6 @@ def dropout(call: Call) -> int:
 
 
 def register(registry: Registry) -> None:
-    registry.module(nn.Dropout, nn.Dropout1d, nn.Dropout2d, nn.Dropout3d, nn.AlphaDropout, nn.FeatureAlphaDropout)(dropout)
+    registry.module(nn.Dropout, nn.Dropout1d, nn.Dropout2d, nn.Dropout3d, nn.AlphaDropout, nn.FeatureAlphaDropout)(
+        dropout
+    )

@@ -36,7 +36,7 @@ def avg_pool(call: Call) -> int:
     """AvgPoolNd: k·N; k = numel(kernel_size) (an int kernel_size counts as k), N = numel(out)."""
     module = call.module
     assert isinstance(module, nn.modules.pooling._AvgPoolNd)
-    return _kernel(module.kernel_size) * out_numel(call)
+    return _kernel(module.kernel_size) * out_numel(call)  # type: ignore[arg-type]
 
 
 def max_pool(call: Call) -> int:

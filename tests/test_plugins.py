@@ -1,0 +1,265 @@
+"""Plugin discovery, disabling, priorities and failures, with real installed distributions."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import torch
+from torch import nn
+
+from acme_flops import AcmeGate
+from torch_flops_core import (
+    NOT_RECOGNIZED,
+    Call,
+    PluginLoadWarning,
+    Registry,
+    RuleConflictWarning,
+    count_flops,
+    get_plugins,
+    hookimpl,
+    load_plugins,
+)
+from torch_flops_core.plugins import DISABLE_ENV
+
+MakeDist = Callable[..., Path]
+BUILTIN = {"nn": "torch-flops-rules-nn", "functional": "torch-flops-rules-functional"}
+
+
+class TwoLayers(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.fc = nn.Linear(5, 4)
+        self.gate = AcmeGate()
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.gate(self.fc(x))
+
+
+def linear_exact(k: int, n: int, bias: bool = True) -> int:
+    return (2 * k - 1) * n + (n if bias else 0)
+
+
+def test_builtin_packs_are_found_through_their_entry_points(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(DISABLE_ENV)
+    plugins = load_plugins()
+    found = {info.name: info for info in plugins.infos}
+    for name, dist in BUILTIN.items():
+        assert found[name].status == "loaded"
+        assert found[name].distribution == dist
+        assert found[name].version == "0.1.0"
+        assert found[name].source == f"torch_flops_rules_{name}.plugin"
+    assert found["acme"].distribution == "acme-flops"
+    # loaded in sorted entry-point order, never in filesystem order
+    assert plugins.names == sorted(plugins.names)
+
+
+def test_environment_variable_and_argument_disable_plugins(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(DISABLE_ENV, " nn , acme")
+    plugins = load_plugins(disable=["functional"])
+    status = {info.name: info.status for info in plugins.infos}
+    assert status == {"acme": "disabled", "functional": "disabled", "nn": "disabled"}
+    assert plugins.names == []
+
+
+def test_no_plugin_manager_exists_after_import() -> None:
+    code = (
+        "import gc, pluggy, torch_flops_core, torch_flops_rules_nn.plugin, torch_flops_rules_functional.plugin\n"
+        "print(sum(isinstance(o, pluggy.PluginManager) for o in gc.get_objects()))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "0"
+
+
+def test_rule_table_is_built_once_per_plugin_set() -> None:
+    plugins = get_plugins()
+    assert get_plugins() is plugins
+    assert plugins.table is plugins.table
+    assert get_plugins(disable=["nn"]) is not plugins
+
+
+def test_acme_overrides_linear_with_tryfirst_and_makes_its_layer_a_leaf(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(DISABLE_ENV)
+    result = count_flops(TwoLayers(), torch.randn(3, 5))
+    fc, gate = (r for r in result.ops if r.kind == "call_module")
+    assert (fc.plugin, fc.rule) == ("acme", "acme_flops.linear_override")
+    assert fc.flops == linear_exact(5, 3 * 4)
+    assert (gate.module_type, gate.plugin, gate.flops) == ("AcmeGate", "acme", 4 * 3 * 4)
+    assert result.unrecognized == []
+
+    table = get_plugins().table
+    winner = table.module_rule(nn.Linear)
+    assert winner is not None and winner.plugin == "acme" and winner.priority == "tryfirst"
+    assert [(e.plugin, e.name) for e in table.shadowed_by(winner)] == [("nn", "torch_flops_rules_nn.linear.linear")]
+
+
+def test_acme_disappears_when_disabled_by_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(DISABLE_ENV, "acme")
+    result = count_flops(TwoLayers(), torch.randn(3, 5))
+    assert "acme" not in get_plugins().names
+    fc = next(r for r in result.ops if r.name == "fc")
+    assert fc.plugin == "nn"
+    # Without its rule, AcmeGate is no longer a leaf: its forward is traced into.
+    assert not any(r.module_type == "AcmeGate" and r.kind == "call_module" for r in result.ops)
+    inner = {r.target_name for r in result.ops if r.module_path == "gate"}
+    assert inner == {"torch.sigmoid", "operator.mul"}
+
+
+def test_core_alone_recognizes_nothing() -> None:
+    class Net(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.conv = nn.Conv2d(3, 4, 3)
+            self.bn = nn.BatchNorm2d(4)
+            self.fc = nn.Linear(4, 2)
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            y = torch.relu(self.bn(self.conv(x)))
+            return (self.fc(y.mean((2, 3))) + 1).softmax(-1)
+
+    result = count_flops(Net().eval(), torch.randn(1, 3, 8, 8), disable=["nn", "functional"])
+    calls = [r for r in result.ops if r.kind.startswith("call_")]
+    assert calls, "the model must have been traced into ops"
+    assert all(r.flops is NOT_RECOGNIZED for r in calls)
+    assert result.unrecognized == calls
+    assert result.total == 0
+    # Without module rules, modules are traced into: Conv2d into torch.conv2d, Linear into F.linear.
+    assert {"torch.conv2d", "torch.nn.functional.linear"} <= set(result.unrecognized_targets())
+    # BatchNorm2d checks its input's rank in Python, which tracing cannot follow: it stays whole.
+    assert [(r.name, r.module_type) for r in calls if r.kind == "call_module"] == [("bn", "BatchNorm2d")]
+
+
+def test_without_the_nn_pack_linear_is_traced_into_f_linear_and_still_counts_40() -> None:
+    result = count_flops(nn.Linear(5, 4), torch.randn(1, 5), disable=["nn"])
+    (op,) = [r for r in result.ops if r.kind.startswith("call_")]
+    assert (op.kind, op.target_name, op.plugin) == ("call_function", "torch.nn.functional.linear", "functional")
+    assert result.total == 40
+
+
+def test_a_plugin_whose_import_raises_is_reported_and_the_rest_still_load(make_dist: MakeDist) -> None:
+    make_dist("broken-flops", {"broken": "broken_flops"}, {"broken_flops": "raise ImportError('no acme SDK')\n"})
+    with pytest.warns(PluginLoadWarning) as caught:
+        plugins = load_plugins()
+    (message,) = [str(w.message) for w in caught]
+    assert "'broken'" in message and "broken-flops" in message and "ImportError: no acme SDK" in message
+    assert f"{DISABLE_ENV}=broken" in message
+    info = next(i for i in plugins.infos if i.name == "broken")
+    assert info.status == "failed" and "no acme SDK" in (info.error or "")
+    assert {"nn", "functional"} <= set(plugins.names)
+
+    with pytest.warns(PluginLoadWarning):
+        result = count_flops(nn.Linear(5, 4), torch.randn(1, 5))
+    assert result.total == 40
+
+
+def test_an_entry_point_naming_a_missing_object_is_reported(make_dist: MakeDist) -> None:
+    make_dist("ghost-flops", {"ghost": "ghost_flops:nothing_here"}, {"ghost_flops": "x = 1\n"})
+    with pytest.warns(PluginLoadWarning, match="'ghost'.*ghost-flops.*AttributeError"):
+        plugins = load_plugins()
+    assert next(i for i in plugins.infos if i.name == "ghost").status == "failed"
+
+
+def test_a_plugin_whose_hook_raises_is_reported_and_its_rules_dropped(make_dist: MakeDist) -> None:
+    source = """
+        import torch
+        from torch_flops_core import hookimpl
+
+        @hookimpl(tryfirst=True)
+        def torch_flops_register_rules(registry):
+            registry.module(torch.nn.Linear)(lambda call: 1)
+            raise RuntimeError("half-registered")
+        """
+    make_dist("halfway-flops", {"halfway": "halfway_flops"}, {"halfway_flops": source})
+    with pytest.warns(PluginLoadWarning, match="'halfway' raised while registering.*half-registered"):
+        result = count_flops(nn.Linear(5, 4), torch.randn(1, 5))
+    assert result.total == 40  # its Linear claim, made before it raised, is not used
+
+
+def test_a_hookimpl_with_a_misspelt_hook_is_reported(make_dist: MakeDist) -> None:
+    source = """
+        from torch_flops_core import hookimpl
+
+        @hookimpl
+        def torch_flops_register_rule(registry):
+            pass
+        """
+    make_dist("typo-flops", {"typo": "typo_flops"}, {"typo_flops": source})
+    with pytest.warns(PluginLoadWarning, match="'typo'.*torch_flops_register_rule"):
+        plugins = load_plugins()
+    assert "typo" not in plugins.names
+
+
+def test_two_distributions_with_one_entry_point_name(make_dist: MakeDist) -> None:
+    rule = """
+        import torch
+        from torch_flops_core import hookimpl
+
+        @hookimpl
+        def torch_flops_register_rules(registry):
+            registry.module(torch.nn.Linear)(lambda call: {n})
+        """
+    make_dist("twin-a", {"twin": "twin_a"}, {"twin_a": rule.format(n=1)})
+    make_dist("twin-b", {"twin": "twin_b"}, {"twin_b": rule.format(n=2)})
+    with pytest.warns(PluginLoadWarning, match="'twin' is declared by distribution 'twin-a' and by 'twin-b'"):
+        result = count_flops(nn.Linear(5, 4), torch.randn(1, 5))
+    assert result.total == 1  # twin-a, first in sorted order, is the one loaded
+
+
+def macs_linear(call: Call) -> int:
+    """Linear counted as MACs: K·N."""
+    assert isinstance(call.module, nn.Linear)
+    return call.module.in_features * call.output.numel()
+
+
+class MacsConvention:
+    name = "macs"
+
+    @hookimpl
+    def torch_flops_register_rules(self, registry: Registry) -> None:
+        registry.module(nn.Linear)(macs_linear)
+
+
+def test_a_run_time_plugin_overrides_the_builtin_rule() -> None:
+    result = count_flops(nn.Linear(5, 4), torch.randn(2, 5), plugins=[MacsConvention()])
+    (op,) = [r for r in result.ops if r.kind == "call_module"]
+    assert (op.plugin, op.rule, op.flops) == ("macs", f"{__name__}.macs_linear", 5 * 2 * 4)
+    assert get_plugins(plugins=[MacsConvention()]).names[-1] == "macs"  # registered last
+
+
+def test_a_disabled_run_time_plugin_is_not_used() -> None:
+    result = count_flops(nn.Linear(5, 4), torch.randn(1, 5), plugins=[MacsConvention()], disable=["macs"])
+    assert result.total == 40
+
+
+def test_same_priority_conflict_warns_naming_both_and_resolves_deterministically() -> None:
+    class One:
+        name = "one"
+
+        @hookimpl
+        def torch_flops_register_rules(self, registry: Registry) -> None:
+            registry.module(nn.Linear)(lambda call: 1)
+
+    class Two:
+        name = "two"
+
+        @hookimpl
+        def torch_flops_register_rules(self, registry: Registry) -> None:
+            registry.module(nn.Linear)(lambda call: 2)
+
+    winners = set()
+    for _ in range(3):
+        with pytest.warns(RuleConflictWarning, match="plugins 'two' and 'one' claim torch.nn.modules.linear.Linear"):
+            winners.add(count_flops(nn.Linear(5, 4), torch.randn(1, 5), plugins=[One(), Two()]).total)
+    # pluggy calls plain impls last-registered first: the later run-time plugin wins, every time.
+    assert winners == {2}
+
+
+def test_builtin_packs_do_not_conflict_with_each_other() -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        table = load_plugins().table
+    assert table.entries, "the built-in packs registered rules"
