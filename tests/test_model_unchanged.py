@@ -89,3 +89,20 @@ def test_grad_mode_and_input_are_untouched() -> None:
     count_flops(BNNet(), x)
     assert torch.is_grad_enabled()
     assert torch.equal(x.detach(), x_before) and x.grad is None
+
+
+def test_tracing_leaves_no_tensor_constant_attributes() -> None:
+    class WithConstant(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.fc = nn.Linear(3, 3)
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return self.fc(x) + torch.tensor([1.0, 2.0, 3.0])  # FX keeps this as a get_attr constant
+
+    model = WithConstant()
+    names = set(model.__dict__)
+    result = count_flops(model, torch.randn(2, 3))
+    assert set(model.__dict__) == names
+    assert any(r.kind == "get_attr" for r in result.ops)
+    assert result.total == (2 * 3 - 1) * 6 + 6 + 6

@@ -57,16 +57,17 @@ def count_flops(
         raise ValueError(f"engine must be 'auto' or 'fx', got {engine!r}")
     table = get_plugins(disable=disable, plugins=plugins).table
     with preserve_model(model), torch.no_grad():
-        gm, values = trace(model, args, model_kwargs, table)
+        traced, values = trace(model, args, model_kwargs, table)
         interpreter = FlopsInterpreter(
-            gm,
+            traced.root,
+            traced.graph,
             table,
             IgnoreSpec(ignore_ops, table),
             measure_time=measure_time,
             cuda=_on_cuda(model, args, model_kwargs),
         )
         interpreter.run(*values)
-    result = FlopsResult(interpreter.records, "fx", gm)
+    result = FlopsResult(interpreter.records, "fx", traced.graph)
     if strict and result.unrecognized:
         raise _unrecognized_error(result)
     return result

@@ -47,7 +47,8 @@ class TorchFLOPsByFX:
         self.mem_func_name = mem_func_name
         self.ignore_ops = [ignore_ops] if isinstance(ignore_ops, str) else list(ignore_ops)
         self._table = get_plugins().table
-        self.graph_model: fx.GraphModule = trace_graph(model, self._table)
+        with preserve_model(model):  # tracing's tensor constants go into the GraphModule, not the model
+            self.graph_model: fx.GraphModule = trace_graph(model, self._table).graph_module(type(model).__name__)
         self.result: FlopsResult | None = None
         self.result_header = list(SEED_HEADER)
         self.result_table: list[list[Any]] = []
@@ -56,6 +57,7 @@ class TorchFLOPsByFX:
         """Run the model on ``args`` and record every node; returns the model's output."""
         interpreter = FlopsInterpreter(
             self.graph_model,
+            self.graph_model.graph,
             self._table,
             IgnoreSpec(self.ignore_ops, self._table),
             cuda=_on_cuda(self.model, args, {}),
@@ -63,7 +65,7 @@ class TorchFLOPsByFX:
         )
         with preserve_model(self.model), torch.no_grad():
             output = interpreter.run(*args)
-        self.result = FlopsResult(interpreter.records, "fx", self.graph_model)
+        self.result = FlopsResult(interpreter.records, "fx", self.graph_model.graph)
         self.result_table = [
             [
                 r.name, r.kind, str(r.target), r.module_type,

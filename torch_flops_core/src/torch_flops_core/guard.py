@@ -12,7 +12,7 @@ __all__ = ["preserve_model"]
 
 @contextmanager
 def preserve_model(model: object) -> Iterator[None]:
-    """Restore every module's ``training`` flag and every buffer as they were on entry.
+    """Restore every module's ``training`` flag, buffers and attribute names as they were on entry.
 
     A forward in training mode updates running statistics (BatchNorm) in place, without moving the
     buffer's version counter; some modules assign new buffers. Buffers are copied on entry and put
@@ -23,6 +23,8 @@ def preserve_model(model: object) -> Iterator[None]:
         return
     modules = list(model.modules())
     flags = [(m, m.training) for m in modules]
+    # Tracing adds attributes to the root (``_tensor_constant0``); a forward may register things.
+    keys = [(m, set(m.__dict__), set(m._parameters), set(m._buffers), set(m._modules)) for m in modules]
     saved = []
     for m in modules:
         for name, buf in m._buffers.items():
@@ -33,6 +35,15 @@ def preserve_model(model: object) -> Iterator[None]:
     try:
         yield
     finally:
+        for m, attrs, params, bufs, subs in keys:
+            for name in set(m.__dict__) - attrs:
+                del m.__dict__[name]
+            for name in set(m._parameters) - params:
+                del m._parameters[name]
+            for name in set(m._buffers) - bufs:
+                del m._buffers[name]
+            for name in set(m._modules) - subs:
+                del m._modules[name]
         for m, training in flags:
             if m.training is not training:
                 m.training = training

@@ -99,7 +99,8 @@ class FlopsInterpreter(fx.Interpreter):
 
     def __init__(
         self,
-        gm: fx.GraphModule,
+        root: torch.nn.Module,
+        graph: fx.Graph,
         table: RuleTable,
         ignore: IgnoreSpec | None = None,
         *,
@@ -109,14 +110,14 @@ class FlopsInterpreter(fx.Interpreter):
     ) -> None:
         """``cuda``: synchronise around each node and read ``memory`` (default
         ``torch.cuda.memory_allocated``) before and after it."""
-        super().__init__(gm)
+        super().__init__(root, graph=graph)
         self.table = table
         self.measure_time = measure_time
         self.cuda = cuda
         self.memory = memory or torch.cuda.memory_allocated
         self.records: list[OpRecord] = []
         self._plans: dict[fx.Node, _Plan] = {}
-        for node in gm.graph.nodes:
+        for node in graph.nodes:
             self._plans[node] = self._plan(node, ignore)
 
     def _plan(self, node: fx.Node, ignore: IgnoreSpec | None) -> _Plan:

@@ -59,19 +59,15 @@ class OpRecord:
 class FlopsResult:
     """Every op's record, and the totals a report needs."""
 
-    __slots__ = ("_graph", "engine", "ops", "total", "total_macs")
+    __slots__ = ("engine", "graph", "ops", "total", "total_macs")
 
     def __init__(self, ops: list[OpRecord], engine: str, graph: Any = None) -> None:
         self.ops = ops
         self.engine = engine
         self.total = sum(r.flops for r in ops if type(r.flops) is int)
         self.total_macs = sum(r.macs for r in ops)
-        self._graph = graph
-
-    @property
-    def graph_module(self) -> Any:
-        """The traced ``torch.fx.GraphModule`` (fx engine), else ``None``."""
-        return self._graph
+        self.graph = graph
+        """The traced ``torch.fx.Graph`` (fx engine), else ``None``."""
 
     @property
     def unrecognized(self) -> list[OpRecord]:

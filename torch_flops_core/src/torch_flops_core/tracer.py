@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 import torch
 import torch.fx as fx
@@ -13,7 +13,7 @@ from torch.utils._pytree import tree_flatten
 from .errors import TracingError
 from .registry import RuleTable
 
-__all__ = ["ROOT_META", "FlopsTracer", "trace", "trace_graph"]
+__all__ = ["ROOT_META", "FlopsTracer", "Traced", "trace", "trace_graph"]
 
 
 class FlopsTracer(fx.Tracer):
@@ -78,7 +78,17 @@ ROOT_META = "torch_flops_root"
 """Meta key marking the one ``call_module`` node of a model that is itself a leaf."""
 
 
-def _root_leaf(model: torch.nn.Module, signature: inspect.Signature) -> fx.GraphModule:
+class Traced(NamedTuple):
+    """A traced graph and the module its ``call_module``/``get_attr`` targets are relative to."""
+
+    root: torch.nn.Module
+    graph: fx.Graph
+
+    def graph_module(self, class_name: str = "GraphModule") -> fx.GraphModule:
+        return fx.GraphModule(self.root, self.graph, class_name)
+
+
+def _root_leaf(model: torch.nn.Module, signature: inspect.Signature) -> Traced:
     """A model whose own class has a rule is one op: a graph calling it once with every input."""
     graph = fx.Graph()
     inputs = []
@@ -90,7 +100,9 @@ def _root_leaf(model: torch.nn.Module, signature: inspect.Signature) -> fx.Graph
     node = graph.create_node("call_module", "model", tuple(inputs), {}, name=type(model).__name__.lower())
     node.meta[ROOT_META] = True
     graph.output(node)
-    return fx.GraphModule({"model": model}, graph, type(model).__name__)
+    container = torch.nn.Module()
+    container.add_module("model", model)
+    return Traced(container, graph)
 
 
 def _has_tensor(value: Any) -> bool:
@@ -102,8 +114,8 @@ def trace(
     args: tuple[Any, ...],
     kwargs: dict[str, Any],
     table: RuleTable,
-) -> tuple[fx.GraphModule, list[Any]]:
-    """Trace ``model`` for this call; return the graph module and the values of its placeholders."""
+) -> tuple[Traced, list[Any]]:
+    """Trace ``model`` for this call; return the traced graph and the values of its placeholders."""
     forward = model.forward if isinstance(model, torch.nn.Module) else model
     try:
         signature = inspect.signature(forward)
@@ -135,8 +147,13 @@ def trace(
 
 def trace_graph(
     model: torch.nn.Module | Callable[..., Any], table: RuleTable, concrete_args: dict[str, Any] | None = None
-) -> fx.GraphModule:
-    """The graph module of ``model``: traced with :class:`FlopsTracer`, or one op if its class has a rule."""
+) -> Traced:
+    """The graph of ``model``: traced with :class:`FlopsTracer`, or one op if its class has a rule.
+
+    Like ``symbolic_trace``, tracing stores tensor constants as attributes of the root module; run it
+    inside :func:`~torch_flops_core.guard.preserve_model`, which removes them afterwards. No
+    ``GraphModule`` is built (its code generation costs more than interpreting the graph).
+    """
     if isinstance(model, torch.nn.Module) and table.module_rule(type(model)) is not None:
         return _root_leaf(model, inspect.signature(model.forward))
     tracer = FlopsTracer(table)
@@ -150,6 +167,4 @@ def trace_graph(
             "(see https://pytorch.org/docs/stable/fx.html#limitations-of-symbolic-tracing); give the "
             "failing module a rule (it then becomes a leaf) or count with the eager engine."
         ) from exc
-    root = model if isinstance(model, torch.nn.Module) else torch.nn.Module()
-    name = type(model).__name__ if isinstance(model, torch.nn.Module) else "Function"
-    return fx.GraphModule(root, graph, name)
+    return Traced(tracer.root, graph)

@@ -17,8 +17,10 @@ def leaky_relu(call: Call) -> int:
 
 def softmax(call: Call) -> int:
     """softmax over dim d of size S: N (exp) + (S − 1)·N/S (sums) + N (divisions), N = numel(out)."""
-    x = call.args[0]
+    x = call.arg(0, "input")
     dim = call.arg(1, "dim")
+    if dim is None:  # deprecated implicit dim: torch picks 0 for 0-, 1- and 3-d inputs, else 1
+        dim = 0 if x.dim() in (0, 1, 3) else 1
     n = out_numel(call)
     size = x.shape[dim] if x.dim() else 1
     rows = n // size if size else 0

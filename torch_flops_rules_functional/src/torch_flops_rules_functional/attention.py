@@ -11,7 +11,7 @@ from torch_flops_core import Call, Count, Registry
 
 def scaled_dot_product_attention(call: Call) -> Count:
     """sdpa: (2d−1)·S (QKᵀ) + S (scale) [+ S mask] + softmax [+ S dropout] + (2Lk−1)·B·Lq·dv (AV), S = B·Lq·Lk."""
-    q, k, v = call.args[0], call.arg(1, "key"), call.arg(2, "value")
+    q, k, v = call.arg(0, "query"), call.arg(1, "key"), call.arg(2, "value")
     mask = call.arg(3, "attn_mask")
     dropout_p = call.arg(4, "dropout_p", 0.0)
     is_causal = call.arg(5, "is_causal", False)

@@ -13,7 +13,7 @@ from ._shapes import out_numel
 
 def matmul(call: Call) -> Count:
     """matmul / @: (2·K − 1)·N; K = a.shape[-1] (a.shape[0] when a is 1-d), N = numel(out); MACs K·N."""
-    a = call.args[0]
+    a = call.arg(0, "input")
     k = a.shape[-1] if a.dim() else 1
     n = out_numel(call)
     return Count(flops=(2 * k - 1) * n, macs=k * n)

@@ -11,7 +11,7 @@ from ._shapes import numel
 
 def sum_(call: Call) -> int:
     """sum: numel(in) − numel(out), i.e. numel(out)·(numel(reduced dims) − 1) additions."""
-    return max(numel(call.args[0]) - numel(call.output), 0)
+    return max(numel(call.arg(0, "input")) - numel(call.output), 0)
 
 
 def register(registry: Registry) -> None:

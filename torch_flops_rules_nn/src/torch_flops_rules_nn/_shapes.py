@@ -25,7 +25,7 @@ def out_numel(call: Call) -> int:
 
 def in_numel(call: Call) -> int:
     """Elements of the call's first argument."""
-    return numel(call.args[0]) if call.args else 0
+    return numel(call.arg(0, "input"))
 
 
 def prod(values: Sequence[int] | int, dims: int = 1) -> int:

@@ -8,9 +8,15 @@ from torch_flops_core import Call, Registry
 
 from ._shapes import out_numel, prod
 
+_ADAPTIVE_DIMS: dict[type, int] = {
+    nn.AdaptiveAvgPool1d: 1, nn.AdaptiveAvgPool2d: 2, nn.AdaptiveAvgPool3d: 3,
+    nn.AdaptiveMaxPool1d: 1, nn.AdaptiveMaxPool2d: 2, nn.AdaptiveMaxPool3d: 3,
+}  # fmt: skip
+
 
 def _dims(module: nn.Module) -> int:
-    return int(type(module).__name__[-2])  # AdaptiveAvgPool2d -> 2; the class names end in "<d>d"
+    """Pooled dimensions of an adaptive pool, from the torch class it is (or derives from)."""
+    return next(_ADAPTIVE_DIMS[c] for c in type(module).__mro__ if c in _ADAPTIVE_DIMS)
 
 
 def _kernel(size: int | tuple[int, ...]) -> int:
