@@ -6,8 +6,7 @@ import torch
 import torch.nn.functional as F
 
 from torch_flops_core import Call, Registry
-
-from ._shapes import out_numel
+from torch_flops_core.shapes import out_numel
 
 
 def leaky_relu(call: Call) -> int:

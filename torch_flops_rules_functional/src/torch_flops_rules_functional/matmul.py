@@ -7,8 +7,7 @@ import operator
 import torch.nn.functional as F
 
 from torch_flops_core import Call, Count, Registry
-
-from ._shapes import out_numel
+from torch_flops_core.shapes import out_numel
 
 
 def matmul(call: Call) -> Count:

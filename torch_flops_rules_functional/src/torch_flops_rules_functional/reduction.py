@@ -5,8 +5,7 @@ from __future__ import annotations
 import torch
 
 from torch_flops_core import Call, Registry
-
-from ._shapes import numel
+from torch_flops_core.shapes import numel
 
 
 def sum_(call: Call) -> int:

@@ -5,8 +5,7 @@ from __future__ import annotations
 import torch.nn.functional as F
 
 from torch_flops_core import Call, Registry
-
-from ._shapes import out_numel
+from torch_flops_core.shapes import out_numel
 
 
 def interpolate(call: Call) -> int:

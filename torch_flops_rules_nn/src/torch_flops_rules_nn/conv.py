@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import math
+
 from torch import nn
 
 from torch_flops_core import Call, Count, Registry
-
-from ._shapes import out_numel, prod
+from torch_flops_core.shapes import out_numel
 
 
 def conv(call: Call) -> Count:
@@ -14,7 +15,7 @@ def conv(call: Call) -> Count:
     module = call.module
     assert isinstance(module, nn.modules.conv._ConvNd)
     n = out_numel(call)
-    cg_k = module.in_channels // module.groups * prod(module.kernel_size)
+    cg_k = module.in_channels // module.groups * math.prod(module.kernel_size)
     return Count(flops=n * (2 * cg_k - 1) + (n if module.bias is not None else 0), macs=n * cg_k)
 
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 from torch import nn
 
 from torch_flops_core import Call, Registry
-
-from ._shapes import in_numel
+from torch_flops_core.shapes import in_numel
 
 
 def norm(call: Call) -> int:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import math
+
 from torch import nn
 
 from torch_flops_core import Call, Registry
-
-from ._shapes import out_numel, prod
+from torch_flops_core.shapes import out_numel
 
 _ADAPTIVE_DIMS: dict[type, int] = {
     nn.AdaptiveAvgPool1d: 1, nn.AdaptiveAvgPool2d: 2, nn.AdaptiveAvgPool3d: 3,
@@ -26,7 +27,7 @@ def _kernel(size: int | tuple[int, ...]) -> int:
     a one-element size; its published ResNet-50 figure (8,227,340,288) depends on it, so the
     built-in rule keeps it (docs/conventions.md). Override the rule to count the full window.
     """
-    return size if isinstance(size, int) else prod(size)
+    return size if isinstance(size, int) else math.prod(size)
 
 
 def _adaptive_window(call: Call, dims: int) -> int:

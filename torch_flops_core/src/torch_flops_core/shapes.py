@@ -1,0 +1,32 @@
+"""Shape helpers for rule authors: element counts of a call's inputs and outputs.
+
+Counts never depend on values, only on shapes, so every helper works on ``meta`` tensors.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+
+from .rules import Call
+
+__all__ = ["in_numel", "numel", "out_numel"]
+
+
+def numel(value: Any) -> int:
+    """Elements of a tensor (0 for anything else)."""
+    return value.numel() if isinstance(value, torch.Tensor) else 0
+
+
+def out_numel(call: Call) -> int:
+    """Elements of the call's output, or of its first output when it returns a tuple or list."""
+    out = call.output
+    if isinstance(out, (tuple, list)) and out:
+        out = out[0]
+    return numel(out)
+
+
+def in_numel(call: Call) -> int:
+    """Elements of the call's first argument (positional, or the keyword ``input``)."""
+    return numel(call.arg(0, "input"))
