@@ -7,13 +7,14 @@ from typing import Any
 
 import pytest
 import torch
-import torch.fx
+from opaque_ops import opaque
 from torch import nn
 
 from torch_flops_core import (
     NOT_RECOGNIZED,
     Call,
     Count,
+    InputError,
     Registry,
     RuleError,
     TracingError,
@@ -22,13 +23,7 @@ from torch_flops_core import (
     hookimpl,
 )
 
-
-def opaque_op(x: torch.Tensor) -> torch.Tensor:
-    """A function no plugin will ever know: FX records it as one call_function op."""
-    return x.clone()
-
-
-torch.fx.wrap("opaque_op")
+OPAQUE = "torch.ops.torch_flops_tests.opaque.default"
 
 
 class SimpleModel(nn.Module):
@@ -179,7 +174,7 @@ def test_forward_with_var_keyword_arguments_is_refused_clearly() -> None:
             return x + 1
 
     with pytest.raises(TracingError, match=r"forward takes \*\*extra"):
-        count_flops(Kw(), torch.randn(2), scale=torch.ones(2))
+        count_flops(Kw(), torch.randn(2), engine="fx", scale=torch.ones(2))
 
 
 def test_untraceable_model_raises_a_tracing_error_naming_the_model() -> None:
@@ -190,12 +185,12 @@ def test_untraceable_model_raises_a_tracing_error_naming_the_model() -> None:
             return x
 
     with pytest.raises(TracingError, match=r"could not trace DataDependent: TraceError") as info:
-        count_flops(DataDependent(), torch.randn(3))
+        count_flops(DataDependent(), torch.randn(3), engine="fx")
     assert "eager engine" in str(info.value)
 
 
 def test_wrong_inputs_are_reported_before_tracing() -> None:
-    with pytest.raises(TracingError, match=r"do not fit SimpleModel\.forward"):
+    with pytest.raises(InputError, match=r"do not fit SimpleModel\.forward"):
         count_flops(SimpleModel(), torch.randn(1, 5), torch.randn(1, 5))
 
 
@@ -205,21 +200,21 @@ class WithOpaque(nn.Module):
         self.fc = nn.Linear(4, 4)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return opaque_op(self.fc(x)) + opaque_op(x)
+        return opaque(self.fc(x)) + opaque(x)
 
 
 def test_unrecognized_ops_are_listed_and_excluded_from_the_total() -> None:
     result = count_flops(WithOpaque(), torch.randn(2, 4))
-    assert [r.name for r in result.unrecognized] == ["opaque_op", "opaque_op_1"]
+    assert [r.name for r in result.unrecognized] == ["opaque_default", "opaque_default_1"]
     assert all(r.flops is NOT_RECOGNIZED and r.status == "not recognized" for r in result.unrecognized)
-    assert result.unrecognized_targets() == {f"{__name__}.opaque_op": 2}
+    assert result.unrecognized_targets() == {OPAQUE: 2}
     assert result.total == (2 * 4 - 1) * 8 + 8 + 8
 
 
 def test_strict_raises_listing_every_unrecognized_target() -> None:
     with pytest.raises(UnrecognizedOpsError) as info:
         count_flops(WithOpaque(), torch.randn(2, 4), strict=True)
-    assert info.value.targets == {f"{__name__}.opaque_op": ["opaque_op", "opaque_op_1"]}
+    assert info.value.targets == {OPAQUE: ["opaque_default", "opaque_default_1"]}
     assert "2 ops have no rule" in str(info.value) and "ignore_ops" in str(info.value)
     assert count_flops(Net(), torch.randn(2, 8), strict=True).total > 0
 

@@ -8,17 +8,10 @@ import json
 from pathlib import Path
 
 import torch
-import torch.fx
+from opaque_ops import opaque
 from torch import nn
 
 from torch_flops_core import FlopsResult, count_flops
-
-
-def unknown_op(x: torch.Tensor) -> torch.Tensor:
-    return x.clone()
-
-
-torch.fx.wrap("unknown_op")
 
 
 class Head(nn.Module):
@@ -27,7 +20,7 @@ class Head(nn.Module):
         self.fc = nn.Linear(6, 3)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return unknown_op(self.fc(x)) * 2
+        return opaque(self.fc(x)) * 2
 
 
 class Model(nn.Module):
@@ -54,7 +47,7 @@ def test_totals_exclude_unrecognized_ops() -> None:
     r = result()
     assert r.total == STEM + FC + MUL + ADD
     assert r.total_macs == 4 * 12 + 6 * 6
-    assert [op.name for op in r.unrecognized] == ["unknown_op"]
+    assert [op.name for op in r.unrecognized] == ["opaque_default"]
     assert r.engine == "fx"
     assert "total=" in repr(r) and "unrecognized=1" in repr(r)
 
@@ -70,10 +63,10 @@ def test_json_has_exact_integers_and_a_schema() -> None:
     data = json.loads(result().to_json())
     assert data["schema"] == "torch-flops/1"
     assert (data["total"], data["total_macs"], data["engine"]) == (STEM + FC + MUL + ADD, 84, "fx")
-    assert data["unrecognized"] == {f"{__name__}.unknown_op": 1}
+    assert data["unrecognized"] == {"torch.ops.torch_flops_tests.opaque.default": 1}
     ops = {op["name"]: op for op in data["ops"]}
     assert ops["stem"]["flops"] == STEM and ops["stem"]["plugin"] == "nn"
-    assert ops["unknown_op"]["flops"] is None and ops["unknown_op"]["status"] == "not recognized"
+    assert ops["opaque_default"]["flops"] is None and ops["opaque_default"]["status"] == "not recognized"
     assert set(ops["stem"]) == {
         "name", "kind", "target", "module_path", "module_type", "status", "flops", "macs",
         "plugin", "rule", "time_ms", "mem_before", "mem_after", "mem_delta",
@@ -87,7 +80,7 @@ def test_csv_round_trips(tmp_path: Path) -> None:
     rows = list(csv.DictReader(io.StringIO(text)))
     by_name = {row["name"]: row for row in rows}
     assert int(by_name["head_fc"]["flops"]) == FC
-    assert by_name["unknown_op"]["flops"] == "" and by_name["unknown_op"]["status"] == "not recognized"
+    assert by_name["opaque_default"]["flops"] == "" and by_name["opaque_default"]["status"] == "not recognized"
 
 
 def test_table_and_markdown_list_each_op_and_the_total() -> None:
@@ -95,7 +88,7 @@ def test_table_and_markdown_list_each_op_and_the_total() -> None:
     table = r.table()
     assert "stem" in table and "head.fc" in table and "not recognized" in table
     assert f"total: {r.total:,} FLOPs" in table
-    assert f"1 ops not recognized, excluded: {__name__}.unknown_op ×1" in table
+    assert "1 ops not recognized, excluded: torch.ops.torch_flops_tests.opaque.default ×1" in table
     assert "placeholder" not in table and "placeholder" in r.table(all_nodes=True)
     markdown = r.to_markdown()
     assert markdown.splitlines()[1].startswith("|--") or markdown.splitlines()[1].startswith("|:")

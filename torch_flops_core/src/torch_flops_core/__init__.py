@@ -15,6 +15,8 @@ from __future__ import annotations
 from .api import count_flops
 from .compat import TorchFLOPsByFX
 from .errors import (
+    EngineFallbackWarning,
+    InputError,
     PluginLoadWarning,
     RuleConflictWarning,
     RuleError,
@@ -33,7 +35,9 @@ __all__ = [
     "NOT_RECOGNIZED",
     "Call",
     "Count",
+    "EngineFallbackWarning",
     "FlopsResult",
+    "InputError",
     "NotRecognizedType",
     "OpRecord",
     "PluginInfo",

@@ -20,7 +20,7 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
-__all__ = ["AliasTable", "MethodKey", "default_alias_table", "op_name"]
+__all__ = ["AliasTable", "MethodKey", "default_alias_table", "op_name", "operator_spellings"]
 
 _T = torch.Tensor
 
@@ -301,6 +301,37 @@ def default_alias_table() -> AliasTable:
         table.add_group(spellings)
         table.reflected.update(reflected)
     return table
+
+
+@functools.cache
+def operator_spellings() -> dict[Any, tuple[Any, bool]]:
+    """``Tensor`` dunders (and ``torch.rsub``) mapped to the ``operator`` function FX records for them.
+
+    The flag is true for reflected spellings, whose operands come swapped: ``Tensor.__rsub__(x, 1)``
+    is ``operator.sub(1, x)``. Dunders that are the very object of a named method (``__neg__`` is
+    ``Tensor.neg``) are left out: an engine cannot tell which spelling the source used.
+    """
+    found: dict[Any, tuple[Any, bool]] = {}
+
+    def add(spelling: str, op: Any, reflected: bool) -> None:
+        obj = _resolve(spelling)
+        if obj is not None and op is not None and str(getattr(obj, "__name__", "")).startswith("__"):
+            found.setdefault(obj, (op, reflected))
+
+    for plain, reflected, inplace in _OPERATOR_OPS:
+        op = _resolve(plain[0]) if plain[0].startswith("operator.") else None
+        iop = _resolve(inplace[0]) if inplace and inplace[0].startswith("operator.") else None
+        for s in plain:
+            add(s, op, False)
+        for s in reflected:
+            add(s, op, True)
+        for s in inplace:
+            add(s, iop, False)
+    rsub = _resolve("torch.rsub")
+    if rsub is not None:
+        found[rsub] = (operator.sub, True)
+    found[_T.__len__] = (len, False)
+    return found
 
 
 _MODULE_DISPLAY = {

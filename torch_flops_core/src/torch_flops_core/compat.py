@@ -13,7 +13,8 @@ from tabulate import tabulate
 
 from .api import _on_cuda
 from .guard import preserve_model
-from .interpreter import FlopsInterpreter, IgnoreSpec
+from .ignore import IgnoreSpec
+from .interpreter import FlopsInterpreter
 from .plugins import get_plugins
 from .results import FlopsResult
 from .rules import NOT_RECOGNIZED

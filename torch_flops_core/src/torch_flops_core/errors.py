@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 __all__ = [
+    "EngineFallbackWarning",
+    "InputError",
     "PluginLoadWarning",
     "RuleConflictWarning",
     "RuleError",
@@ -41,6 +43,14 @@ class UnrecognizedOpsError(TorchFlopsError):
 
 class TracingError(TorchFlopsError):
     """``torch.fx`` could not trace the model."""
+
+
+class InputError(TorchFlopsError, TypeError):
+    """The inputs given to ``count_flops`` do not fit the model's ``forward``."""
+
+
+class EngineFallbackWarning(UserWarning):
+    """``engine="auto"``: fx could not trace the model, so the eager engine counted it."""
 
 
 class PluginLoadWarning(UserWarning):

@@ -2,77 +2,36 @@
 
 from __future__ import annotations
 
-import numbers
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
+from types import FunctionType
 from typing import Any, NamedTuple
 
 import torch
 import torch.fx as fx
 
 from .aliases import op_name
+from .eager import EagerCounter, run_eager
 from .errors import RuleError
+from .ignore import IgnoreSpec
 from .plugins import DISABLE_ENV
 from .registry import RuleEntry, RuleTable
 from .results import OpRecord
-from .rules import NOT_RECOGNIZED, Call, Count, NotRecognizedType
+from .rules import NOT_RECOGNIZED, Call, NotRecognizedType, check_rule_result
 from .tracer import ROOT_META
 
-__all__ = ["FlopsInterpreter", "IgnoreSpec", "check_rule_result"]
+__all__ = ["FlopsInterpreter"]
 
 _CALLS = frozenset({"call_module", "call_function", "call_method"})
 
 
-class IgnoreSpec:
-    """The ops a user asked to count as 0: module classes, functions/ops, or names (seed style)."""
-
-    __slots__ = ("keys", "names", "types")
-
-    def __init__(self, ignore_ops: Iterable[Any], table: RuleTable) -> None:
-        if isinstance(ignore_ops, str):
-            ignore_ops = [ignore_ops]
-        self.types: set[type] = set()
-        self.keys: set[Any] = set()
-        self.names: set[str] = set()
-        for item in ignore_ops:
-            if isinstance(item, str):
-                self.names.add(item)
-            elif isinstance(item, type):
-                self.types.add(item)
-            else:
-                self.keys.add(table.aliases.canonical(item))
-
-    def __bool__(self) -> bool:
-        return bool(self.types or self.keys or self.names)
-
-    def matches(self, kind: str, target: Any, module: torch.nn.Module | None, table: RuleTable) -> bool:
-        if kind == "call_module":
-            cls = type(module)
-            return any(c in self.types for c in cls.__mro__) or cls.__name__ in self.names
-        if kind == "call_method":
-            return target in self.names or table.aliases.method_key(target) in self.keys
-        name = getattr(target, "__name__", None)
-        return table.aliases.canonical(target) in self.keys or name in self.names or op_name(target) in self.names
-
-
-def check_rule_result(value: Any) -> tuple[int | NotRecognizedType, int]:
-    """Turn a rule's return value into (flops, macs); raise ``TypeError`` saying what was wrong."""
-    if type(value) is int:
-        if value < 0:
-            raise TypeError(f"returned a negative count ({value})")
-        return value, 0
-    if isinstance(value, Count):
-        return value.flops, value.macs
-    if value is NOT_RECOGNIZED:
-        return NOT_RECOGNIZED, 0
-    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
-        return check_rule_result(int(value))
-    raise TypeError(f"returned {value!r} of type {type(value).__name__}")
+_NO_TORCH_OPS = "torch_flops_core.eager: no torch call inside"
 
 
 class _Plan(NamedTuple):
     entry: RuleEntry | None
     ignored: bool
+    expand: bool
     module: torch.nn.Module | None
     module_path: str
     module_type: str
@@ -114,6 +73,7 @@ class FlopsInterpreter(fx.Interpreter):
         self.table = table
         self.measure_time = measure_time
         self.cuda = cuda
+        self.ignore = ignore
         self.memory = memory or torch.cuda.memory_allocated
         self.records: list[OpRecord] = []
         self._plans: dict[fx.Node, _Plan] = {}
@@ -137,7 +97,8 @@ class FlopsInterpreter(fx.Interpreter):
         ignored = False
         if ignore and node.op in _CALLS:
             ignored = ignore.matches(node.op, node.target, module, self.table)
-        return _Plan(entry, ignored, module, path, mtype)
+        expand = entry is None and not ignored and node.op == "call_function" and isinstance(node.target, FunctionType)
+        return _Plan(entry, ignored, expand, module, path, mtype)
 
     def run_node(self, n: fx.Node) -> Any:
         plan = self._plans[n]
@@ -158,6 +119,8 @@ class FlopsInterpreter(fx.Interpreter):
         flops: int | NotRecognizedType = 0
         macs = 0
         entry = plan.entry
+        if plan.expand:
+            return self._run_expanded(n, plan, args, kwargs)
         if n.op in _CALLS and not plan.ignored:
             if entry is None:
                 flops = NOT_RECOGNIZED
@@ -181,6 +144,26 @@ class FlopsInterpreter(fx.Interpreter):
                 None if mem_after is None or mem_before is None else mem_after - mem_before,
             )
         )  # fmt: skip
+        return output
+
+    def _run_expanded(self, n: fx.Node, plan: _Plan, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        """Count a Python function FX kept whole (``torch.fx.wrap``) by the torch calls it makes.
+
+        Libraries wrap helpers so tracing does not enter them (timm's ``maybe_add_mask``); without a
+        rule of their own they are run under the eager engine, and each torch call inside becomes a
+        record named ``<node>.<op>``. A helper that makes no torch call is one record of 0 FLOPs.
+        """
+        counter = EagerCounter(
+            self.table, self.ignore, measure_time=self.measure_time, cuda=self.cuda,
+            prefix=f"{n.name}.", base_path=plan.module_path, base_type=plan.module_type,
+        )  # fmt: skip
+        output = run_eager(n.target, args, kwargs, counter)  # type: ignore[arg-type]
+        if counter.records:
+            self.records.extend(counter.records)
+        else:
+            self.records.append(
+                OpRecord(n.name, n.op, n.target, plan.module_path, plan.module_type, 0, 0, "core", _NO_TORCH_OPS)
+            )
         return output
 
     def _rule_error(self, n: fx.Node, plan: _Plan, entry: RuleEntry, what: str) -> RuleError:

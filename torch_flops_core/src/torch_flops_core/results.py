@@ -59,15 +59,17 @@ class OpRecord:
 class FlopsResult:
     """Every op's record, and the totals a report needs."""
 
-    __slots__ = ("engine", "graph", "ops", "total", "total_macs")
+    __slots__ = ("engine", "graph", "notes", "ops", "total", "total_macs")
 
-    def __init__(self, ops: list[OpRecord], engine: str, graph: Any = None) -> None:
+    def __init__(self, ops: list[OpRecord], engine: str, graph: Any = None, notes: list[str] | None = None) -> None:
         self.ops = ops
         self.engine = engine
         self.total = sum(r.flops for r in ops if type(r.flops) is int)
         self.total_macs = sum(r.macs for r in ops)
         self.graph = graph
         """The traced ``torch.fx.Graph`` (fx engine), else ``None``."""
+        self.notes: list[str] = list(notes or [])
+        """One line per thing the user should know about how this was counted (engine fallback)."""
 
     @property
     def unrecognized(self) -> list[OpRecord]:

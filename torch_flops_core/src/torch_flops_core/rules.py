@@ -9,13 +9,14 @@ A rule that cannot count one particular call may return :data:`NOT_RECOGNIZED`.
 from __future__ import annotations
 
 import enum
+import numbers
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Final, Literal, TypeAlias
 
 import torch
 
-__all__ = ["NOT_RECOGNIZED", "Call", "Count", "NotRecognizedType", "RuleFn", "RuleResult"]
+__all__ = ["NOT_RECOGNIZED", "Call", "Count", "NotRecognizedType", "RuleFn", "RuleResult", "check_rule_result"]
 
 
 class NotRecognizedType(enum.Enum):
@@ -80,3 +81,18 @@ class Call:
 
 RuleResult: TypeAlias = "int | Count | Literal[NotRecognizedType.NOT_RECOGNIZED]"
 RuleFn: TypeAlias = Callable[[Call], "int | Count | NotRecognizedType"]
+
+
+def check_rule_result(value: Any) -> tuple[int | NotRecognizedType, int]:
+    """Turn a rule's return value into (flops, macs); raise ``TypeError`` saying what was wrong."""
+    if type(value) is int:
+        if value < 0:
+            raise TypeError(f"returned a negative count ({value})")
+        return value, 0
+    if isinstance(value, Count):
+        return value.flops, value.macs
+    if value is NOT_RECOGNIZED:
+        return NOT_RECOGNIZED, 0
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        return check_rule_result(int(value))
+    raise TypeError(f"returned {value!r} of type {type(value).__name__}")

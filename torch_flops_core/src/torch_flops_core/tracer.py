@@ -10,7 +10,7 @@ import torch
 import torch.fx as fx
 from torch.utils._pytree import tree_flatten
 
-from .errors import TracingError
+from .errors import InputError, TracingError
 from .registry import RuleTable
 
 __all__ = ["ROOT_META", "FlopsTracer", "Traced", "trace", "trace_graph"]
@@ -121,7 +121,12 @@ def trace(
         signature = inspect.signature(forward)
         bound = signature.bind(*args, **kwargs)
     except (TypeError, ValueError) as exc:
-        raise TracingError(f"the inputs do not fit {type(model).__name__}.forward: {exc}") from exc
+        name = (
+            type(model).__name__ + ".forward"
+            if isinstance(model, torch.nn.Module)
+            else getattr(model, "__name__", "model")
+        )
+        raise InputError(f"the inputs do not fit {name}: {exc}") from exc
 
     concrete: dict[str, Any] = {}
     values: list[Any] = []

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import operator
-from numbers import Number
 
 import torch
 
@@ -11,13 +10,9 @@ from torch_flops_core import Call, Registry
 
 
 def elementwise(call: Call) -> int:
-    """Element-wise op: N = numel(out); 1 when the result is a Python number; 0 for other values."""
+    """Element-wise op: N = numel(out); 0 when the result is not a tensor (shape arithmetic)."""
     out = call.output
-    if isinstance(out, torch.Tensor):
-        return out.numel()
-    if isinstance(out, Number):  # arithmetic on sizes and scalars, as the seed counted it
-        return 1
-    return 0  # e.g. tuple concatenation of shapes: no arithmetic
+    return out.numel() if isinstance(out, torch.Tensor) else 0
 
 
 def free(call: Call) -> int:

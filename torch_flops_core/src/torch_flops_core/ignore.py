@@ -1,0 +1,45 @@
+"""``ignore_ops``: the ops a user asked to count as 0, matched once per op when a count is planned."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import torch
+
+from .aliases import op_name
+from .registry import RuleTable
+
+__all__ = ["IgnoreSpec"]
+
+
+class IgnoreSpec:
+    """The ops a user asked to count as 0: module classes, functions/ops, or names (seed style)."""
+
+    __slots__ = ("keys", "names", "types")
+
+    def __init__(self, ignore_ops: Iterable[Any], table: RuleTable) -> None:
+        if isinstance(ignore_ops, str):
+            ignore_ops = [ignore_ops]
+        self.types: set[type] = set()
+        self.keys: set[Any] = set()
+        self.names: set[str] = set()
+        for item in ignore_ops:
+            if isinstance(item, str):
+                self.names.add(item)
+            elif isinstance(item, type):
+                self.types.add(item)
+            else:
+                self.keys.add(table.aliases.canonical(item))
+
+    def __bool__(self) -> bool:
+        return bool(self.types or self.keys or self.names)
+
+    def matches(self, kind: str, target: Any, module: torch.nn.Module | None, table: RuleTable) -> bool:
+        if kind == "call_module":
+            cls = type(module)
+            return any(c in self.types for c in cls.__mro__) or cls.__name__ in self.names
+        if kind == "call_method":
+            return target in self.names or table.aliases.method_key(target) in self.keys
+        name = getattr(target, "__name__", None)
+        return table.aliases.canonical(target) in self.keys or name in self.names or op_name(target) in self.names
