@@ -1,83 +1,172 @@
-"""Counting overhead against the model's own forward pass, measured side by side in one run.
+"""Counting cost, measured side by side with what it is compared to, in one run.
 
-    python benchmarks/run.py                  # ResNet-50 and ViT-B/16 (timm, cpu, batch 1)
-    python benchmarks/run.py --repeats 9 --json results.json
+    python benchmarks/run.py                        # every case, 5 repeats each
+    python benchmarks/run.py --cases resnet50 llama2_70b --repeats 3 --json results.json
 
-For each model: the plain eager forward (eval, no_grad), and ``count_flops`` with the fx engine
-(trace + interpret, per-op times on), each the median of ``--repeats`` runs after one warm-up.
-The ratio counting/forward is the figure of merit (target ≤ 1.3, issue 8).
+Cases (model, device, input):
+  resnet50, vit_b16     timm, cpu, 1×3×224×224
+  chain4000             4,000 tiny ops on cpu: [Linear(8, 8), +1, ×2, softmax] × 1,000
+  vit_giant             timm vit_giant_patch14_224 on meta
+  llama2_70b            Llama-2-70B's configuration (transformers, from a config) on meta, 1×2048 tokens
+
+Methods: ``forward`` (the plain eager forward, no_grad), ``fx``, ``eager`` and ``auto``
+(``count_flops`` with that engine, per-op times on), ``flop_counter`` (torch's FlopCounterMode
+around a forward). Each (case, method) runs in its own process, so its peak RSS is its own: one
+warm-up call, then the median of ``--repeats`` timed calls. Ratios are taken against ``forward``
+and ``flop_counter`` of the same run. Targets (issues 5 and 8): resnet50/vit_b16 fx ≤ 1.3× forward;
+chain4000 ≤ 0.25× flop_counter; vit_giant < 1 s; llama2_70b < 2 s and < 1 GB.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import resource
 import statistics
+import subprocess
+import sys
 import time
 import warnings
 from collections.abc import Callable
 from typing import Any
 
-import timm
 import torch
 
-from torch_flops_core import count_flops
+CASES: dict[str, tuple[str, ...]] = {
+    "resnet50": ("forward", "fx", "eager", "flop_counter"),
+    "vit_b16": ("forward", "fx", "eager", "flop_counter"),
+    "chain4000": ("forward", "fx", "eager", "flop_counter"),
+    "vit_giant": ("fx", "eager", "flop_counter"),
+    "llama2_70b": ("auto", "eager", "flop_counter"),
+}
 
-MODELS = {"resnet50": (1, 3, 224, 224), "vit_base_patch16_224": (1, 3, 224, 224)}
+
+class Chain(torch.nn.Module):
+    """4,000 tiny ops: the per-op overhead of a counter, with almost no arithmetic to hide it."""
+
+    def __init__(self, blocks: int = 1000) -> None:
+        super().__init__()
+        self.layers = torch.nn.ModuleList(torch.nn.Linear(8, 8) for _ in range(blocks))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        for layer in self.layers:
+            x = ((layer(x) + 1) * 2).softmax(-1)
+        return x
 
 
-def median_seconds(fn: Callable[[], Any], repeats: int) -> float:
-    fn()  # warm-up: first-call allocations, lazy imports, the cached rule table
+def build(case: str) -> tuple[torch.nn.Module, tuple[Any, ...], dict[str, Any]]:
+    """The model and its inputs (on meta for the meta cases)."""
+    if case in ("resnet50", "vit_b16", "vit_giant"):
+        import timm
+
+        name = {"resnet50": "resnet50", "vit_b16": "vit_base_patch16_224", "vit_giant": "vit_giant_patch14_224"}[case]
+        device = "meta" if case == "vit_giant" else "cpu"
+        with torch.device(device):
+            return timm.create_model(name, pretrained=False).eval(), (torch.randn(1, 3, 224, 224),), {}
+    if case == "chain4000":
+        return Chain().eval(), (torch.randn(1, 8),), {}
+    if case == "llama2_70b":
+        from transformers import LlamaConfig, LlamaForCausalLM
+
+        config = LlamaConfig(
+            hidden_size=8192, intermediate_size=28672, num_hidden_layers=80, num_attention_heads=64,
+            num_key_value_heads=8, vocab_size=32000, max_position_embeddings=4096,
+        )  # fmt: skip
+        with torch.device("meta"):
+            return LlamaForCausalLM(config).eval(), (), {"input_ids": torch.zeros(1, 2048, dtype=torch.long)}
+    raise ValueError(f"unknown case {case!r}; choose from {', '.join(CASES)}")
+
+
+def method_fn(method: str, model: torch.nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Callable[[], Any]:
+    if method == "forward":
+
+        def forward() -> Any:
+            with torch.no_grad():
+                return model(*args, **kwargs)
+
+        return forward
+    if method == "flop_counter":
+        from torch.utils.flop_counter import FlopCounterMode
+
+        def flop_counter() -> Any:
+            with torch.no_grad(), FlopCounterMode(display=False) as counter:
+                model(*args, **kwargs)
+            return counter.get_total_flops()
+
+        return flop_counter
+    from torch_flops_core import count_flops
+
+    return lambda: count_flops(model, *args, engine=method, **kwargs)  # type: ignore[arg-type]
+
+
+def child(case: str, method: str, repeats: int) -> None:
+    """Measure one (case, method) in this process and print one JSON line."""
+    warnings.filterwarnings("ignore")
+    model, args, kwargs = build(case)
+    fn = method_fn(method, model, args, kwargs)
+    out = fn()  # warm-up: lazy initialisation, the cached rule table
     samples = []
     for _ in range(repeats):
         start = time.perf_counter()
         fn()
         samples.append(time.perf_counter() - start)
-    return statistics.median(samples)
-
-
-def bench(name: str, shape: tuple[int, ...], repeats: int) -> dict[str, Any]:
-    model = timm.create_model(name, pretrained=False).eval()
-    x = torch.randn(shape)
-
-    def forward() -> None:
-        with torch.no_grad():
-            model(x)
-
-    forward_s = median_seconds(forward, repeats)
-    count_s = median_seconds(lambda: count_flops(model, x), repeats)
-    result = count_flops(model, x)
-    return {
-        "model": name,
-        "input": list(shape),
-        "flops": result.total,
-        "ops": len(result.ops),
-        "unrecognized": len(result.unrecognized),
-        "forward_ms": forward_s * 1e3,
-        "count_fx_ms": count_s * 1e3,
-        "ratio_count_to_forward": count_s / forward_s,
+    row: dict[str, Any] = {
+        "case": case,
+        "method": method,
+        "median_ms": statistics.median(samples) * 1e3,
+        "min_ms": min(samples) * 1e3,
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }
+    if hasattr(out, "total"):
+        row.update(flops=out.total, ops=len(out.ops), unrecognized=len(out.unrecognized), engine=out.engine)
+    elif isinstance(out, int):
+        row["flops_2mac"] = out
+    print(json.dumps(row))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--cases", nargs="*", default=list(CASES), choices=list(CASES))
     parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("--models", nargs="*", default=list(MODELS))
-    parser.add_argument("--json", help="also write the rows to this JSON file")
+    parser.add_argument("--json", help="also write every row to this file")
+    parser.add_argument("--child", nargs=2, metavar=("CASE", "METHOD"), help=argparse.SUPPRESS)
     args = parser.parse_args()
-    warnings.filterwarnings("ignore")
-    torch.set_grad_enabled(True)
-    rows = [bench(name, MODELS[name], args.repeats) for name in args.models]
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, median of {args.repeats} runs")
-    print(f"{'model':<24}{'FLOPs':>18}{'ops':>6}{'forward ms':>12}{'count ms':>11}{'ratio':>8}")
+    if args.child:
+        child(*args.child, args.repeats)
+        return
+
+    rows = []
+    for case in args.cases:
+        for method in CASES[case]:
+            cmd = [sys.executable, __file__, "--child", case, method, "--repeats", str(args.repeats)]
+            done = subprocess.run(cmd, capture_output=True, text=True, check=False)
+            if done.returncode != 0:
+                print(f"{case}/{method} failed:\n{done.stderr[-2000:]}", file=sys.stderr)
+                continue
+            rows.append(json.loads(done.stdout.strip().splitlines()[-1]))
+    base = {(r["case"], r["method"]): r["median_ms"] for r in rows}
     for r in rows:
+        fwd, fcm = base.get((r["case"], "forward")), base.get((r["case"], "flop_counter"))
+        r["x_forward"] = r["median_ms"] / fwd if fwd else None
+        r["x_flop_counter"] = r["median_ms"] / fcm if fcm else None
+
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, median of {args.repeats} runs")
+    header = f"{'case':<12}{'method':<14}{'ms':>10}{'× forward':>11}{'× FCM':>8}{'peak RSS MB':>13}{'FLOPs':>22}  note"
+    print(header)
+    print("-" * len(header))
+    for r in rows:
+        ratio = lambda v: f"{v:.2f}" if v is not None else "-"  # noqa: E731
+        flops = r.get("flops", r.get("flops_2mac"))
+        shown = "" if flops is None else f"{flops:,}"
+        note = f"{r['ops']} ops, {r['unrecognized']} unrecognized, {r['engine']}" if "ops" in r else ""
+        note = "FlopCounterMode: 2·MACs" if r["method"] == "flop_counter" else note
         print(
-            f"{r['model']:<24}{r['flops']:>18,}{r['ops']:>6}{r['forward_ms']:>12.1f}"
-            f"{r['count_fx_ms']:>11.1f}{r['ratio_count_to_forward']:>8.2f}"
+            f"{r['case']:<12}{r['method']:<14}{r['median_ms']:>10.1f}{ratio(r['x_forward']):>11}"
+            f"{ratio(r['x_flop_counter']):>8}{r['peak_rss_mb']:>13.0f}{shown:>22}  {note}"
         )
     if args.json:
         with open(args.json, "w", encoding="utf-8") as f:
-            json.dump({"torch": torch.__version__, "rows": rows}, f, indent=2)
+            json.dump({"torch": torch.__version__, "repeats": args.repeats, "rows": rows}, f, indent=2)
 
 
 if __name__ == "__main__":

@@ -326,3 +326,12 @@ def test_a_module_called_twice_is_counted_twice() -> None:
 def test_unknown_engine_is_refused() -> None:
     with pytest.raises(ValueError, match="engine must be"):
         count_flops(Net(), torch.randn(2, 8), engine="jit")  # type: ignore[arg-type]
+
+
+def test_a_container_of_an_untraceable_module_fails_the_trace_instead_of_hiding_it() -> None:
+    class DataDependent(nn.Module):
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return x * 2 if x.sum() > 0 else x
+
+    with pytest.raises(TracingError, match="could not trace Sequential"):
+        count_flops(nn.Sequential(nn.ReLU(), DataDependent()), torch.randn(3), engine="fx")

@@ -41,9 +41,10 @@ class FlopsTracer(fx.Tracer):
         torch's own modules validate their inputs with Python control flow (``if input.dim() != 4``),
         which symbolic tracing cannot follow. Without a rule for them (the nn pack disabled), such a
         module is kept whole: one ``call_module`` op, shown as not recognized, instead of a failed
-        trace. A user's module that cannot be traced still fails, with the reason.
+        trace. Only childless torch modules get this: a container (``nn.Sequential``) holding a
+        user's module that cannot be traced must fail, with the reason, so ``auto`` counts eagerly.
         """
-        if not type(m).__module__.startswith("torch.") or self.is_leaf_module(m, ""):
+        if m._modules or not type(m).__module__.startswith("torch.") or self.is_leaf_module(m, ""):
             return super().call_module(m, forward, args, kwargs)
         last = self.graph._root.prev  # the graph's last node before the attempt
         stack, calls = self.module_stack.copy(), dict(self.num_calls)
