@@ -106,7 +106,8 @@ def test_placeholders_and_output_are_listed_with_zero() -> None:
 def test_each_call_is_timed_and_memory_is_absent_off_cuda() -> None:
     result = count_flops(Net(), torch.randn(2, 8))
     for r in result.ops:
-        assert isinstance(r.time_ms, float) and r.time_ms >= 0.0
+        if r.kind.startswith("call_"):
+            assert isinstance(r.time_ms, float) and r.time_ms >= 0.0
         assert (r.mem_before, r.mem_after, r.mem_delta) == (None, None, None)
     untimed = count_flops(Net(), torch.randn(2, 8), measure_time=False)
     assert all(r.time_ms is None for r in untimed.ops)

@@ -32,6 +32,11 @@ class IgnoreSpec:
             else:
                 self.keys.add(table.aliases.canonical(item))
 
+    @property
+    def key(self) -> tuple[frozenset[Any], ...]:
+        """A hashable summary, so plans made for one ignore set are reused only for an equal one."""
+        return (frozenset(self.types), frozenset(self.keys), frozenset(self.names))
+
     def __bool__(self) -> bool:
         return bool(self.types or self.keys or self.names)
 
