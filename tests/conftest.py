@@ -11,10 +11,11 @@ import pytest
 from torch_flops_core import clear_plugin_cache
 from torch_flops_core.plugins import DISABLE_ENV
 
-# The test-only plugin 'acme' (tests/plugins/acme_flops) is installed by requirements-dev.txt and
-# overrides nn.Linear. Tests run with it disabled, through the same variable a user sets, unless
-# they remove the variable themselves (monkeypatch.delenv) to see it.
-DEFAULT_DISABLED = "acme"
+# Two non-built-in plugins are installed by requirements-dev.txt: the test-only 'acme'
+# (tests/plugins/acme_flops, overrides nn.Linear) and the documentation's worked example 'example'
+# (docs/examples/flops_example, overrides nn.GELU). Tests run with both disabled, through the same
+# variable a user sets, unless they remove the variable themselves (monkeypatch.delenv).
+DEFAULT_DISABLED = "acme,example"
 
 
 @pytest.fixture(autouse=True)

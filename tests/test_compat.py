@@ -94,3 +94,17 @@ def test_the_model_is_not_switched_to_eval() -> None:
 def test_bad_memory_function_name_is_refused() -> None:
     with pytest.raises(ValueError, match="mem_func_name"):
         TorchFLOPsByFX(SimpleModel(), mem_func_name="free_memory")
+
+
+def test_propagate_fills_defaults_of_forward() -> None:
+    class WithDefault(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.layer = nn.Linear(5, 4)
+
+        def forward(self, x: torch.Tensor, scale: float = 2.0) -> torch.Tensor:
+            return self.layer(x) * scale
+
+    counter = TorchFLOPsByFX(WithDefault())
+    counter.propagate(torch.randn(1, 5))
+    assert counter.print_total_flops(show=False) == 40 + 4

@@ -203,6 +203,16 @@ def _resolve(spelling: str) -> Any:
     return obj
 
 
+def _dispatcher_op(target: Any) -> Any:
+    """The ``OpOverloadPacket`` of a dispatcher op given as a packet, an overload or a custom-op object."""
+    if isinstance(target, torch._ops.OpOverload):
+        return target.overloadpacket
+    overload = getattr(target, "_opoverload", None)  # torch.library.custom_op's CustomOpDef
+    if isinstance(overload, torch._ops.OpOverload) and not isinstance(target, torch._ops.OpOverloadPacket):
+        return overload.overloadpacket
+    return target
+
+
 def _hashable(obj: Any) -> bool:
     try:
         hash(obj)
@@ -256,7 +266,13 @@ class AliasTable:
         self._canonical[keep] = keep
 
     def canonical(self, spelling: Any) -> Any:
-        """The key of ``spelling``'s group, or ``spelling`` itself when it belongs to none."""
+        """The key of ``spelling``'s group, or ``spelling`` itself when it belongs to none.
+
+        A dispatcher op is one op in every form: ``torch.ops.ns.op`` (the packet), each of its
+        overloads (``torch.ops.ns.op.default``) and the ``torch.library.custom_op`` object that
+        defines it all share the packet's key.
+        """
+        spelling = _dispatcher_op(spelling)
         try:
             return self._canonical.get(spelling, spelling)
         except TypeError:  # unhashable target: no group

@@ -65,7 +65,7 @@ class TorchFLOPsByFX:
             memory=getattr(torch.cuda, self.mem_func_name),
         )
         with preserve_model(self.model), torch.no_grad():
-            output = interpreter.run(*args)
+            output = interpreter.run(*self._inputs(args))
         self.result = FlopsResult(interpreter.records, "fx", self.graph_model.graph)
         self.result_table = [
             [
@@ -76,6 +76,24 @@ class TorchFLOPsByFX:
             for r in self.result.ops
         ]  # fmt: skip
         return output
+
+    def _inputs(self, args: tuple[Any, ...]) -> list[Any]:
+        """One value per placeholder: ``args`` in order, then each parameter's default."""
+        values: list[Any] = []
+        rest = list(args)
+        for node in self.graph_model.graph.nodes:
+            if node.op != "placeholder":
+                continue
+            if str(node.target).startswith("*"):
+                values.append(tuple(rest))
+                rest = []
+            elif rest:
+                values.append(rest.pop(0))
+            elif node.args:
+                values.append(node.args[0])
+            else:
+                raise TypeError(f"propagate() is missing a value for {node.target!r}")
+        return values
 
     def _require(self) -> FlopsResult:
         if self.result is None:

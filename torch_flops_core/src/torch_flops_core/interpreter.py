@@ -133,7 +133,8 @@ class FlopsInterpreter:
         return _Plan(entry, ignored, expand, module, path, mtype, counted, unknown, plugin, rule)
 
     def run(self, *inputs: Any) -> Any:
-        """Run the graph on ``inputs`` (placeholder values in order); return the graph's output."""
+        """Run the graph on ``inputs``, one value per placeholder in order (a ``*args`` placeholder
+        takes a tuple); return the graph's output."""
         env: dict[fx.Node, Any] = {}
         load = env.__getitem__
         remaining = list(inputs)
@@ -141,15 +142,9 @@ class FlopsInterpreter:
         for node, plan, dead in self._steps:
             op = node.op
             if op == "placeholder":
-                target = str(node.target)
-                if target.startswith("*"):
-                    value, remaining = tuple(remaining), []
-                elif remaining:
-                    value = remaining.pop(0)
-                elif node.args:
-                    value = node.args[0]  # the parameter's default
-                else:
-                    raise TypeError(f"missing a value for the graph input {target!r}")
+                if not remaining:
+                    raise TypeError(f"missing a value for the graph input {str(node.target)!r}")
+                value = remaining.pop(0)
                 self.records.append(OpRecord(node.name, op, node.target, "", "", 0))
             elif op == "output":
                 self.records.append(OpRecord(node.name, op, node.target, "", "", 0))

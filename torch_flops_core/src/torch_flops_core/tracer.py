@@ -133,10 +133,10 @@ def trace(
         raise InputError(f"the inputs do not fit {name}: {exc}") from exc
 
     concrete: dict[str, Any] = {}
-    values: list[Any] = []
+    named: dict[str, Any] = {}
     for param in signature.parameters.values():
         if param.kind is inspect.Parameter.VAR_POSITIONAL:
-            values.extend(bound.arguments.get(param.name, ()))
+            named[param.name] = tuple(bound.arguments.get(param.name, ()))
             continue
         if param.kind is inspect.Parameter.VAR_KEYWORD:
             if bound.arguments.get(param.name):
@@ -149,10 +149,11 @@ def trace(
         value = bound.arguments[param.name] if present else param.default
         if not _has_tensor(value):
             concrete[param.name] = value
-        values.append(value)
+        named[param.name] = value
 
     if not isinstance(model, torch.nn.Module):
-        return trace_graph(model, table, concrete or None), values
+        traced = trace_graph(model, table, concrete or None)
+        return traced, _placeholder_values(traced.graph, named)
     key = (
         tuple((name, _freeze(value)) for name, value in concrete.items()),
         tuple(_structure(value) for name, value in bound.arguments.items() if name not in concrete),
@@ -165,7 +166,8 @@ def trace(
         if entry.error is not None:
             raise entry.error
         model.__dict__.update(entry.constants)  # tracing's tensor constants; the guard removes them
-        return entry.traced, values  # type: ignore[return-value]
+        assert entry.traced is not None
+        return entry.traced, _placeholder_values(entry.traced.graph, named)
     before = set(model.__dict__)
     try:
         traced = trace_graph(model, table, concrete or None)
@@ -174,7 +176,19 @@ def trace(
         raise
     constants = {name: model.__dict__[name] for name in set(model.__dict__) - before}
     _remember(entries, key, _Entry(table, traced, None, constants))
-    return traced, values
+    return traced, _placeholder_values(traced.graph, named)
+
+
+def _placeholder_values(graph: fx.Graph, named: dict[str, Any]) -> list[Any]:
+    """One value per placeholder, by parameter name. A constant input FX split into several
+    placeholders (a list of ints) is baked into the graph: its placeholders get their defaults."""
+    values = []
+    for node in graph.nodes:
+        if node.op != "placeholder":
+            continue
+        name = str(node.target).lstrip("*")
+        values.append(named[name] if name in named else (node.args[0] if node.args else None))
+    return values
 
 
 @dataclass(slots=True)
