@@ -59,11 +59,14 @@ def test_builtin_packs_are_found_through_their_entry_points(monkeypatch: pytest.
 
 
 def test_environment_variable_and_argument_disable_plugins(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(DISABLE_ENV, " nn , acme")
-    plugins = load_plugins(disable=["functional"])
+    monkeypatch.setenv(DISABLE_ENV, " nn , functional")
+    plugins = load_plugins()
     status = {info.name: info.status for info in plugins.infos}
-    assert status == {"acme": "disabled", "functional": "disabled", "nn": "disabled"}
-    assert plugins.names == []
+    assert status == {"acme": "loaded", "example": "loaded", "functional": "disabled", "nn": "disabled"}
+    monkeypatch.setenv(DISABLE_ENV, "nn,acme,example")
+    status = {info.name: info.status for info in load_plugins(disable=["functional"]).infos}
+    assert set(status.values()) == {"disabled"}
+    assert plugins.names == ["acme", "example"]
 
 
 def test_no_plugin_manager_exists_after_import() -> None:

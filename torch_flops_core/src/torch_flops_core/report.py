@@ -1,9 +1,15 @@
-"""Rendering a :class:`~torch_flops_core.results.FlopsResult`: table, CSV, JSON-ready dict."""
+"""Rendering a :class:`~torch_flops_core.results.FlopsResult`: table, CSV, JSON-ready dict, per-module view.
+
+Tables show people human units (``8.23 GFLOPs``, :func:`format_flops`) next to the exact integers;
+JSON and CSV hold exact integers only.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from tabulate import tabulate
@@ -13,7 +19,21 @@ from .rules import NOT_RECOGNIZED
 if TYPE_CHECKING:
     from .results import FlopsResult, OpRecord
 
-__all__ = ["JSON_SCHEMA", "render_csv", "render_table", "result_to_dict"]
+__all__ = [
+    "JSON_SCHEMA",
+    "ROOT_LABEL",
+    "ModuleRow",
+    "format_flops",
+    "format_macs",
+    "module_rows",
+    "render_csv",
+    "render_module_csv",
+    "render_module_table",
+    "render_table",
+    "result_to_dict",
+    "summary_line",
+    "top_records",
+]
 
 JSON_SCHEMA = "torch-flops/1"
 """Value of the ``schema`` key of :meth:`FlopsResult.to_json`; bumped when keys change."""
@@ -24,6 +44,97 @@ CSV_COLUMNS = (
 )  # fmt: skip
 
 _CALLS = ("call_module", "call_function", "call_method")
+
+_PREFIXES = ("", "K", "M", "G", "T", "P", "E")
+
+ROOT_LABEL = "(root)"
+"""How the per-module view names ops that belong to no submodule (module path ``""``)."""
+
+
+def format_flops(n: int | float, unit: str = "FLOPs") -> str:
+    """``n`` in decimal SI units with three significant digits: ``8.23 GFLOPs``, ``950 FLOPs``.
+
+    Prefixes are powers of 1000 (K, M, G, T, P, E). ``unit=""`` gives the bare number and prefix
+    (``8.23 G``), as on a chart's axis.
+    """
+    value = float(n)
+    i = 0
+    while abs(value) >= 999.5 and i < len(_PREFIXES) - 1:
+        value /= 1000.0
+        i += 1
+    if i == 0:
+        text = f"{int(n)}" if float(n).is_integer() else f"{value:.3g}"
+        return f"{text} {unit}".rstrip()
+    digits = 2 if abs(value) < 9.995 else 1 if abs(value) < 99.95 else 0
+    return f"{value:.{digits}f} {_PREFIXES[i]}{unit}".rstrip()
+
+
+def format_macs(n: int | float) -> str:
+    """``n`` multiply-accumulates in human units: ``4.09 GMACs``."""
+    return format_flops(n, "MACs")
+
+
+def summary_line(result: FlopsResult) -> str:
+    """``total: 8,227,340,288 FLOPs (8.23 GFLOPs), 4,089,184,256 MACs (4.09 GMACs), fx engine`` and
+    the unrecognized ops, if any."""
+
+    def both(n: int, unit: str) -> str:
+        return f"{n:,} {unit}" + (f" ({format_flops(n, unit)})" if n >= 1000 else "")
+
+    summary = f"total: {both(result.total, 'FLOPs')}, {both(result.total_macs, 'MACs')}, {result.engine} engine"
+    missing = result.unrecognized_targets()
+    if missing:
+        listed = ", ".join(f"{name} ×{n}" for name, n in missing.items())
+        summary += f"; {len(result.unrecognized)} ops not recognized, excluded: {listed}"
+    return summary
+
+
+@dataclass(frozen=True, slots=True)
+class ModuleRow:
+    """One module path's share of a result (see :meth:`FlopsResult.module_table`)."""
+
+    path: str
+    """Module path cut to the requested depth; ``""`` for ops that belong to no submodule."""
+    flops: int
+    """Recognized FLOPs of the ops under ``path`` (exact)."""
+    macs: int
+    ops: int
+    """Number of ops (calls) under ``path``, recognized or not."""
+    share: float
+    """``flops / result.total`` (0.0 when the total is 0)."""
+
+    @property
+    def label(self) -> str:
+        """``path``, or ``(root)`` for ops outside every submodule."""
+        return self.path or ROOT_LABEL
+
+
+def module_rows(result: FlopsResult, depth: int = 1, top: int | None = None) -> list[ModuleRow]:
+    """Totals per module path cut to ``depth`` (as :meth:`FlopsResult.by_module`), largest first.
+
+    Only paths holding at least one op appear; ``top`` keeps the ``top`` largest. Ties are ordered
+    by path, so the order is stable.
+    """
+    if depth < 0:
+        raise ValueError(f"depth must be >= 0, got {depth}")
+    if top is not None and top < 1:
+        raise ValueError(f"top must be >= 1, got {top}")
+    sums: dict[str, list[int]] = {}
+    for r in result.ops:
+        if r.kind not in _CALLS:
+            continue
+        key = ".".join(r.module_path.split(".")[:depth]) if r.module_path else ""
+        acc = sums.setdefault(key, [0, 0, 0])
+        if type(r.flops) is int:
+            acc[0] += r.flops
+        acc[1] += r.macs
+        acc[2] += 1
+    total = result.total
+    rows = [
+        ModuleRow(path, flops, macs, ops, flops / total if total else 0.0) for path, (flops, macs, ops) in sums.items()
+    ]
+    rows.sort(key=lambda row: (-row.flops, row.path))
+    return rows[:top] if top is not None else rows
 
 
 def _flops_cell(r: OpRecord) -> str:
@@ -63,20 +174,84 @@ def result_to_dict(result: FlopsResult) -> dict[str, Any]:
     }
 
 
-def render_csv(result: FlopsResult) -> str:
+def top_records(result: FlopsResult, top: int) -> list[OpRecord]:
+    """The ``top`` ops (calls) with the most FLOPs, largest first (unrecognized ones count as 0)."""
+    if top < 1:
+        raise ValueError(f"top must be >= 1, got {top}")
+    calls = [r for r in result.ops if r.kind in _CALLS]
+    ranked = sorted(enumerate(calls), key=lambda ir: (-(ir[1].flops if type(ir[1].flops) is int else -1), ir[0]))
+    return [r for _, r in ranked[:top]]
+
+
+def render_csv(result: FlopsResult, *, top: int | None = None) -> str:
+    """One row per op (``CSV_COLUMNS``, exact integers); with ``top``, the ``top`` largest ops."""
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\n")
     writer.writeheader()
-    for r in result.ops:
+    for r in result.ops if top is None else top_records(result, top):
         row = _record_dict(r)
         row["flops"] = "" if row["flops"] is None else row["flops"]
         writer.writerow({k: ("" if v is None else v) for k, v in row.items()})
     return out.getvalue()
 
 
-def render_table(result: FlopsResult, *, tablefmt: str = "simple", all_nodes: bool = False) -> str:
-    """One row per op, then the total; memory columns appear only when memory was measured."""
-    records = [r for r in result.ops if all_nodes or r.kind in _CALLS]
+MODULE_CSV_COLUMNS = ("module", "flops", "macs", "share", "ops")
+
+
+def render_module_csv(result: FlopsResult, depth: int = 1, top: int | None = None) -> str:
+    """The per-module view as CSV: exact integers; ``module`` is ``""`` for the root; ``share`` in 0..1."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(MODULE_CSV_COLUMNS)
+    for row in module_rows(result, depth, top):
+        writer.writerow([row.path, row.flops, row.macs, f"{row.share:.6f}", row.ops])
+    return out.getvalue()
+
+
+def render_module_table(
+    result: FlopsResult, depth: int = 1, top: int | None = None, *, tablefmt: str = "simple"
+) -> str:
+    """Per-module view: module path at ``depth``, FLOPs in human units, share of the total, MACs, ops.
+
+    Largest first; ``top`` keeps that many rows and says how many were left out. Ends with the total line.
+    """
+    every = module_rows(result, depth)
+    rows = every[:top] if top is not None else every
+    body = tabulate(
+        [
+            [row.label, format_flops(row.flops), f"{100 * row.share:.1f}%", format_macs(row.macs), row.ops]
+            for row in rows
+        ],
+        ["module", "FLOPs", "share", "MACs", "ops"],
+        tablefmt=tablefmt,
+        colalign=("left", "right", "right", "right", "right"),
+    )
+    lines = [body]
+    if len(rows) < len(every):
+        rest = sum(row.flops for row in every[len(rows) :])
+        share = 100 * rest / result.total if result.total else 0.0
+        lines.append(
+            f"top {len(rows)} of {len(every)} modules at depth {depth}; the other {len(every) - len(rows)}: "
+            f"{format_flops(rest)} ({share:.1f}%)"
+        )
+    lines.append(summary_line(result))
+    return _join(lines, tablefmt)
+
+
+def _join(lines: Sequence[str], tablefmt: str) -> str:
+    # In Markdown a line right after a table is read as one more row: keep a blank line between.
+    return ("\n\n" if tablefmt == "github" else "\n").join(lines)
+
+
+def render_table(
+    result: FlopsResult, *, tablefmt: str = "simple", all_nodes: bool = False, top: int | None = None
+) -> str:
+    """One row per op, then the total; memory columns appear only when memory was measured.
+
+    With ``top``, only the ``top`` ops with the most FLOPs, largest first.
+    """
+    every = [r for r in result.ops if all_nodes or r.kind in _CALLS]
+    records = every if top is None else top_records(result, top)
     with_mem = any(r.mem_after is not None for r in records)
     headers = ["node", "kind", "target", "module", "flops", "macs", "rule", "time_ms"]
     if with_mem:
@@ -93,9 +268,14 @@ def render_table(result: FlopsResult, *, tablefmt: str = "simple", all_nodes: bo
     body = tabulate(
         rows, headers, tablefmt=tablefmt, intfmt=",", floatfmt=".3f", missingval="", colalign=align[: len(headers)]
     )
-    summary = f"total: {result.total:,} FLOPs, {result.total_macs:,} MACs ({result.engine} engine)"
-    missing = result.unrecognized_targets()
-    if missing:
-        listed = ", ".join(f"{name} ×{n}" for name, n in missing.items())
-        summary += f"; {len(result.unrecognized)} ops not recognized, excluded: {listed}"
-    return f"{body}\n{summary}"
+    lines = [body]
+    if top is not None:
+        calls = sum(1 for r in result.ops if r.kind in _CALLS)
+        if len(records) < calls:
+            shown = sum(r.flops for r in records if type(r.flops) is int)
+            rest = result.total - shown
+            share = 100 * rest / result.total if result.total else 0.0
+            left = calls - len(records)
+            lines.append(f"top {len(records)} of {calls} ops; the other {left}: {format_flops(rest)} ({share:.1f}%)")
+    lines.append(summary_line(result))
+    return _join(lines, tablefmt)

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .aliases import op_name
 from .rules import NOT_RECOGNIZED, NotRecognizedType
+
+if TYPE_CHECKING:
+    from .report import ModuleRow
 
 __all__ = ["FlopsResult", "OpRecord"]
 
@@ -110,14 +113,33 @@ class FlopsResult:
             totals[key] = totals.get(key, 0) + r.flops
         return totals
 
-    def table(self, *, tablefmt: str = "simple", all_nodes: bool = False) -> str:
-        """A table of the ops (tabulate), one row per op; placeholders/outputs with ``all_nodes``."""
+    def module_table(self, depth: int = 1, top: int | None = None) -> list[ModuleRow]:
+        """Per-module rows at ``depth``, largest first: path (``""`` is the root), FLOPs, MACs, ops, share.
+
+        Sums agree with :meth:`by_module`; only paths holding at least one op appear, and ``top``
+        keeps the ``top`` largest.
+        """
+        from .report import module_rows
+
+        return module_rows(self, depth, top)
+
+    def module_report(self, depth: int = 1, top: int | None = None, *, tablefmt: str = "simple") -> str:
+        """The per-module view as text: module, FLOPs (human units), share of the total, MACs, ops."""
+        from .report import render_module_table
+
+        return render_module_table(self, depth, top, tablefmt=tablefmt)
+
+    def table(self, *, tablefmt: str = "simple", all_nodes: bool = False, top: int | None = None) -> str:
+        """A table of the ops (tabulate), one row per op; placeholders/outputs with ``all_nodes``.
+
+        ``top=K`` shows only the K ops with the most FLOPs, largest first.
+        """
         from .report import render_table
 
-        return render_table(self, tablefmt=tablefmt, all_nodes=all_nodes)
+        return render_table(self, tablefmt=tablefmt, all_nodes=all_nodes, top=top)
 
-    def to_markdown(self) -> str:
-        return self.table(tablefmt="github")
+    def to_markdown(self, *, top: int | None = None) -> str:
+        return self.table(tablefmt="github", top=top)
 
     def to_dict(self) -> dict[str, Any]:
         from .report import result_to_dict

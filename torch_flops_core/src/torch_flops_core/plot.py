@@ -1,0 +1,117 @@
+"""Charts of a count: the top modules as horizontal bars, and FLOPs versus input size for sweeps.
+
+matplotlib is an optional dependency (``pip install 'torch-flops-core[plot]'``), imported only when
+a chart is drawn, with the non-interactive Agg canvas (no display, no global backend switch).
+Figures are :data:`FIGSIZE` inches at :data:`DPI`: a PNG is always 800×500 pixels.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .cli import UsageError
+from .report import ROOT_LABEL, ModuleRow, format_flops
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+__all__ = ["DPI", "EXTRA", "FIGSIZE", "axis_label", "plot_modules", "plot_sweep", "require_matplotlib"]
+
+FIGSIZE = (8.0, 5.0)
+DPI = 100
+EXTRA = "torch-flops-core[plot]"
+_LABEL_CHARS = 38
+_BAR = "#4C72B0"
+
+
+def require_matplotlib() -> None:
+    """Raise :class:`UsageError` naming the ``plot`` extra when matplotlib cannot be imported."""
+    try:
+        import matplotlib  # noqa: F401
+        from matplotlib.figure import Figure  # noqa: F401
+    except ImportError as exc:
+        raise UsageError(
+            f"--plot needs matplotlib, which could not be imported ({exc}); install {EXTRA}: pip install '{EXTRA}'"
+        ) from None
+
+
+def _figure() -> Figure:
+    require_matplotlib()
+    from matplotlib.figure import Figure
+
+    return Figure(figsize=FIGSIZE, dpi=DPI, layout="constrained")
+
+
+def axis_label(value: float) -> str:
+    """A tick label in human units without trailing zeros: ``500 M``, ``1.5 G``, ``0``."""
+    prefixes = ("", "K", "M", "G", "T", "P", "E")
+    i = 0
+    while abs(value) >= 1000 and i < len(prefixes) - 1:
+        value /= 1000
+        i += 1
+    return f"{value:.3g} {prefixes[i]}".rstrip()
+
+
+def _flops_axis(axis: Any) -> None:
+    from matplotlib.ticker import FuncFormatter
+
+    axis.set_major_formatter(FuncFormatter(lambda value, _pos: axis_label(value)))
+
+
+def _shorten(label: str) -> str:
+    return label if len(label) <= _LABEL_CHARS else "…" + label[-(_LABEL_CHARS - 1) :]
+
+
+def _save(fig: Figure, path: str | Path) -> None:
+    try:
+        fig.savefig(path, dpi=DPI)  # never bbox_inches="tight": the size stays FIGSIZE × DPI
+    except OSError as exc:
+        raise UsageError(f"cannot write --plot {str(path)!r}: {exc.strerror or exc}") from None
+
+
+def plot_modules(rows: Sequence[ModuleRow], path: str | Path, *, title: str, total: int, depth: int = 1) -> None:
+    """Horizontal bars of ``rows`` (largest on top), each labelled with its FLOPs and share of ``total``."""
+    fig = _figure()
+    ax = fig.add_subplot()
+    labels = [_shorten(r.label) for r in rows][::-1]
+    values = [r.flops for r in rows][::-1]
+    bars = ax.barh(range(len(rows)), values, color=_BAR)
+    ax.set_yticks(range(len(rows)), labels, fontsize=9)
+    ax.bar_label(
+        bars,
+        labels=[f" {format_flops(r.flops)} ({100 * r.share:.1f}%)" for r in rows][::-1],
+        fontsize=8,
+        padding=2,
+    )
+    _flops_axis(ax.xaxis)
+    ax.set_xlabel("FLOPs")
+    ax.set_ylabel(f"module (depth {depth})" if depth else "model")
+    ax.set_xlim(0, max(values, default=1) * 1.3 or 1)
+    ax.set_title(title, fontsize=10)
+    ax.grid(axis="x", alpha=0.3)
+    ax.set_axisbelow(True)
+    if not rows:
+        ax.text(0.5, 0.5, "no ops", transform=ax.transAxes, ha="center")
+    if ROOT_LABEL in labels:
+        fig.text(0.01, 0.01, f"{ROOT_LABEL}: ops outside every submodule", fontsize=7, color="0.4")
+    _save(fig, path)
+
+
+def plot_sweep(sizes: Sequence[int], totals: Sequence[int], path: str | Path, *, title: str, xlabel: str) -> None:
+    """FLOPs (y) against the swept size (x), one marker per count, each labelled in human units."""
+    fig = _figure()
+    ax = fig.add_subplot()
+    ax.plot(sizes, totals, marker="o", color=_BAR)
+    for x, y in zip(sizes, totals, strict=True):
+        ax.annotate(format_flops(y), (x, y), textcoords="offset points", xytext=(0, 8), ha="center", fontsize=8)
+    ax.set_xticks(list(sizes))
+    ax.margins(x=0.08)
+    _flops_axis(ax.yaxis)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("FLOPs")
+    ax.set_ylim(0, max(totals, default=1) * 1.15 or 1)
+    ax.set_title(title, fontsize=10)
+    ax.grid(alpha=0.3)
+    _save(fig, path)
