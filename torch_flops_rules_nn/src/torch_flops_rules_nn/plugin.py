@@ -4,9 +4,30 @@ from __future__ import annotations
 
 from torch_flops_core import Registry, hookimpl
 
-from . import activation, conv, dropout, linear, norm, pooling, shape
+from . import (
+    activation,
+    attention,
+    conv,
+    distance,
+    dropout,
+    embedding,
+    fold,
+    linear,
+    loss,
+    norm,
+    padding,
+    pooling,
+    resample,
+    rnn,
+    shape,
+    shuffle,
+    transformer,
+)
 
-FAMILIES = (linear, conv, pooling, norm, activation, dropout, shape)
+FAMILIES = (
+    linear, conv, fold, pooling, norm, activation, attention, transformer, rnn, embedding,
+    resample, shuffle, padding, dropout, shape, distance, loss,
+)  # fmt: skip
 
 
 @hookimpl(trylast=True)

@@ -1,4 +1,4 @@
-"""Pooling: average and max, fixed and adaptive windows."""
+"""Pooling: average, max and power-average, fixed, fractional and adaptive windows; max unpooling."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import math
 from torch import nn
 
 from torch_flops_core import Call, Registry
-from torch_flops_core.shapes import out_numel
+from torch_flops_core.shapes import in_numel, out_numel
 
 _ADAPTIVE_DIMS: dict[type, int] = {
     nn.AdaptiveAvgPool1d: 1, nn.AdaptiveAvgPool2d: 2, nn.AdaptiveAvgPool3d: 3,
@@ -65,8 +65,38 @@ def adaptive_max_pool(call: Call) -> int:
     return (_adaptive_window(call, _dims(call.module)) - 1) * out_numel(call)
 
 
+_LP_DIMS: dict[type, int] = {nn.LPPool1d: 1, nn.LPPool2d: 2, nn.LPPool3d: 3}
+
+
+def lp_pool(call: Call) -> int:
+    """LPPoolNd: numel(in) + k·N = x^p on every input, k − 1 adds per window, one root per output; k = full window."""
+    module = call.module
+    assert isinstance(module, nn.modules.pooling._LPPoolNd)
+    size = module.kernel_size
+    dims = next(_LP_DIMS[c] for c in type(module).__mro__ if c in _LP_DIMS)
+    # Unlike Avg/MaxPool's seed quirk, an int kernel_size is the full k**dims window here, as torch pools it.
+    k = size**dims if isinstance(size, int) else math.prod(size)
+    return in_numel(call) + k * out_numel(call)
+
+
+def fractional_max_pool(call: Call) -> int:
+    """FractionalMaxPool2d/3d: (k − 1)·N; k = numel(kernel_size) (the window; only its positions are random)."""
+    module = call.module
+    assert isinstance(module, (nn.FractionalMaxPool2d, nn.FractionalMaxPool3d))
+    kernel: tuple[int, ...] = module.kernel_size  # type: ignore[assignment]  # always a tuple once constructed
+    return (math.prod(kernel) - 1) * out_numel(call)
+
+
+def max_unpool(call: Call) -> int:
+    """MaxUnpool1d/2d/3d: 0 (scatters values into zeros, no arithmetic)."""
+    return 0
+
+
 def register(registry: Registry) -> None:
     registry.module(nn.AvgPool1d, nn.AvgPool2d, nn.AvgPool3d)(avg_pool)
     registry.module(nn.MaxPool1d, nn.MaxPool2d, nn.MaxPool3d)(max_pool)
     registry.module(nn.AdaptiveAvgPool1d, nn.AdaptiveAvgPool2d, nn.AdaptiveAvgPool3d)(adaptive_avg_pool)
     registry.module(nn.AdaptiveMaxPool1d, nn.AdaptiveMaxPool2d, nn.AdaptiveMaxPool3d)(adaptive_max_pool)
+    registry.module(nn.LPPool1d, nn.LPPool2d, nn.LPPool3d)(lp_pool)
+    registry.module(nn.FractionalMaxPool2d, nn.FractionalMaxPool3d)(fractional_max_pool)
+    registry.module(nn.MaxUnpool1d, nn.MaxUnpool2d, nn.MaxUnpool3d)(max_unpool)

@@ -8,9 +8,9 @@ from torch_flops_core import Call, Registry
 
 
 def zero(call: Call) -> int:
-    """Identity, Flatten: 0 (no arithmetic)."""
+    """Identity, Flatten, Unflatten: 0 (no arithmetic)."""
     return 0
 
 
 def register(registry: Registry) -> None:
-    registry.module(nn.Identity, nn.Flatten)(zero)
+    registry.module(nn.Identity, nn.Flatten, nn.Unflatten)(zero)

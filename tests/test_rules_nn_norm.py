@@ -1,0 +1,184 @@
+"""Norms of the ``nn`` pack in training mode, and the norms the seed did not know (docs/conventions.md).
+
+Every norm costs the seed's (2 + [weight] + [bias])·numel(in) in both modes (tests/test_rules_nn.py
+checks eval). Training adds, only to the norms that use running statistics in eval, what training
+computes instead: the batch statistics of G groups over n = numel(in) elements,
+
+    mean n (n − G adds, G divides) + variance 3n (subtract, square, n − G adds, G divides) + std 2G,
+
+and the update of the running buffers of C channels, 7C (two multiplies and an add per buffer,
+one multiply for the unbiased variance). InstanceNorm first averages its N·C instance statistics
+over the batch: 2·N·C.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+from test_rules_nn import count_module
+from torch import nn
+
+from torch_flops_core import count_flops, get_plugins
+
+
+def seed_norm(module: nn.Module, n: int) -> int:
+    weight = getattr(module, "weight", None) is not None
+    bias = getattr(module, "bias", None) is not None
+    return (2 + weight + bias) * n
+
+
+def statistics(n: int, groups: int) -> int:
+    mean = (n - groups) + groups
+    variance = n + n + (n - groups) + groups
+    std = groups + groups
+    return mean + variance + std
+
+
+def running_update(channels: int) -> int:
+    return 2 * (2 * channels + channels) + channels
+
+
+BATCH_NORM_CASES = [
+    # (module, input shape, channels)
+    pytest.param(nn.BatchNorm1d(4), (3, 4), 4, id="BatchNorm1d-2d"),
+    pytest.param(nn.BatchNorm1d(4), (3, 4, 5), 4, id="BatchNorm1d-3d"),
+    pytest.param(nn.BatchNorm2d(3), (2, 3, 5, 5), 3, id="BatchNorm2d"),
+    pytest.param(nn.BatchNorm2d(3, affine=False), (2, 3, 5, 5), 3, id="BatchNorm2d-no-affine"),
+    pytest.param(nn.BatchNorm2d(3, momentum=None), (2, 3, 4, 4), 3, id="BatchNorm2d-cumulative"),
+    pytest.param(nn.BatchNorm3d(2), (2, 2, 3, 3, 3), 2, id="BatchNorm3d"),
+    pytest.param(nn.SyncBatchNorm(3), (2, 3, 4, 4), 3, id="SyncBatchNorm"),
+]
+
+
+@pytest.mark.parametrize(("norm", "shape", "channels"), BATCH_NORM_CASES)
+def test_batch_norm_in_training_adds_batch_statistics_and_the_running_update(
+    norm: nn.Module, shape: tuple[int, ...], channels: int
+) -> None:
+    n = math.prod(shape)
+    op = count_module(norm.train(), torch.randn(shape))
+    assert op.flops == seed_norm(norm, n) + statistics(n, channels) + running_update(channels)
+    assert op.rule == "torch_flops_rules_nn.norm.norm"
+
+
+@pytest.mark.parametrize(("norm", "shape", "channels"), BATCH_NORM_CASES)
+def test_batch_norm_in_eval_is_the_seed_formula(norm: nn.Module, shape: tuple[int, ...], channels: int) -> None:
+    op = count_module(norm.eval(), torch.randn(shape))
+    assert op.flops == seed_norm(norm, math.prod(shape))
+
+
+def test_batch_norm_2d_training_worked_example() -> None:
+    # input 2×3×4×4: n = 96, C = 3; eval 4·96 = 384
+    op = count_module(nn.BatchNorm2d(3).train(), torch.randn(2, 3, 4, 4))
+    assert op.flops == 384 + (4 * 96 + 2 * 3) + 7 * 3 == 795
+
+
+@pytest.mark.parametrize("training", [False, True], ids=["eval", "train"])
+@pytest.mark.parametrize(
+    ("norm", "shape"),
+    [
+        pytest.param(nn.BatchNorm2d(3, track_running_stats=False), (2, 3, 4, 4), id="BatchNorm2d-no-running-stats"),
+        pytest.param(nn.InstanceNorm1d(3), (2, 3, 6), id="InstanceNorm1d"),
+        pytest.param(nn.InstanceNorm2d(3, affine=True), (2, 3, 4, 4), id="InstanceNorm2d-affine"),
+        pytest.param(nn.LayerNorm(6), (2, 3, 6), id="LayerNorm"),
+        pytest.param(nn.LayerNorm((3, 6), bias=False), (2, 3, 6), id="LayerNorm-no-bias"),
+        pytest.param(nn.GroupNorm(2, 4), (2, 4, 3, 3), id="GroupNorm"),
+        pytest.param(nn.GroupNorm(2, 4, affine=False), (2, 4, 3, 3), id="GroupNorm-no-affine"),
+    ],
+)
+def test_norms_that_always_use_input_statistics_count_the_same_in_both_modes(
+    norm: nn.Module, shape: tuple[int, ...], training: bool
+) -> None:
+    op = count_module(norm.train(training), torch.randn(shape))
+    assert op.flops == seed_norm(norm, math.prod(shape))
+
+
+@pytest.mark.parametrize(
+    ("norm", "shape", "instances"),
+    [
+        pytest.param(nn.InstanceNorm1d(3, track_running_stats=True), (2, 3, 6), 2 * 3, id="InstanceNorm1d"),
+        pytest.param(nn.InstanceNorm1d(3, track_running_stats=True), (3, 6), 3, id="InstanceNorm1d-unbatched"),
+        pytest.param(
+            nn.InstanceNorm2d(4, affine=True, track_running_stats=True), (2, 4, 3, 3), 2 * 4, id="InstanceNorm2d"
+        ),
+        pytest.param(nn.InstanceNorm3d(2, track_running_stats=True), (3, 2, 2, 3, 3), 3 * 2, id="InstanceNorm3d"),
+    ],
+)
+def test_instance_norm_with_running_stats(norm: nn.Module, shape: tuple[int, ...], instances: int) -> None:
+    n, channels = math.prod(shape), norm.num_features
+    eval_op = count_module(norm.eval(), torch.randn(shape))
+    assert eval_op.flops == seed_norm(norm, n)  # eval normalises with the running statistics
+    train_op = count_module(norm.train(), torch.randn(shape))
+    batch_average = 2 * instances  # (N − 1)·C adds and C divides, for each of the two buffers
+    assert train_op.flops == seed_norm(norm, n) + statistics(n, instances) + batch_average + running_update(channels)
+
+
+def test_counting_in_training_mode_leaves_running_statistics_unchanged() -> None:
+    model = nn.Sequential(
+        nn.BatchNorm2d(3, momentum=None), nn.InstanceNorm2d(3, track_running_stats=True), nn.SyncBatchNorm(3)
+    ).train()
+    with torch.no_grad():
+        for name, buffer in model.named_buffers():
+            if "running" in name:
+                buffer.uniform_(0.5, 2)
+    before = {name: b.clone() for name, b in model.named_buffers()}
+    result = count_flops(model, torch.randn(2, 3, 4, 4))
+    assert result.unrecognized == []
+    assert all(m.training for m in model.modules())
+    for name, buffer in model.named_buffers():
+        assert torch.equal(buffer, before[name]), name
+
+
+@pytest.mark.parametrize(
+    ("norm", "shape"),
+    [
+        pytest.param(nn.RMSNorm(6), (2, 3, 6), id="RMSNorm"),
+        pytest.param(nn.RMSNorm((3, 6)), (2, 3, 6), id="RMSNorm-2d-shape"),
+        pytest.param(nn.RMSNorm(6, elementwise_affine=False), (4, 6), id="RMSNorm-no-weight"),
+    ],
+)
+@pytest.mark.parametrize("training", [False, True], ids=["eval", "train"])
+def test_rms_norm(norm: nn.RMSNorm, shape: tuple[int, ...], training: bool) -> None:
+    op = count_module(norm.train(training), torch.randn(shape))
+    # divide by the RMS, then the weight; the statistics are not counted, as LayerNorm's
+    assert op.flops == (1 + (norm.weight is not None)) * math.prod(shape)
+    assert op.rule == "torch_flops_rules_nn.norm.rms_norm"
+
+
+@pytest.mark.parametrize(
+    ("norm", "shape"),
+    [
+        pytest.param(nn.LocalResponseNorm(3), (2, 5, 4, 4), id="LocalResponseNorm-2d"),
+        pytest.param(nn.LocalResponseNorm(5, alpha=1e-3, beta=0.5, k=2.0), (2, 6, 7), id="LocalResponseNorm-1d"),
+        pytest.param(nn.LocalResponseNorm(2), (1, 4, 2, 3, 3), id="LocalResponseNorm-3d"),
+        pytest.param(nn.CrossMapLRN2d(3), (2, 5, 4, 4), id="CrossMapLRN2d"),
+    ],
+)
+def test_local_response_norm(norm: nn.Module, shape: tuple[int, ...]) -> None:
+    op = count_module(norm, torch.randn(shape))
+    # square (1), the window average over `size` channels (size − 1 adds, 1 divide), ·alpha, +k, ^beta, x/(…)
+    assert op.flops == (1 + norm.size + 4) * math.prod(shape)
+
+
+LAZY_NORMS = [
+    (nn.LazyBatchNorm1d, nn.BatchNorm1d, (4, 3)),
+    (nn.LazyBatchNorm2d, nn.BatchNorm2d, (2, 3, 4, 4)),
+    (nn.LazyBatchNorm3d, nn.BatchNorm3d, (2, 3, 2, 2, 2)),
+    (nn.LazyInstanceNorm1d, nn.InstanceNorm1d, (2, 3, 5)),
+    (nn.LazyInstanceNorm2d, nn.InstanceNorm2d, (2, 3, 4, 4)),
+    (nn.LazyInstanceNorm3d, nn.InstanceNorm3d, (2, 3, 2, 2, 2)),
+]
+
+
+@pytest.mark.parametrize(("lazy", "initialised", "shape"), LAZY_NORMS, ids=lambda v: getattr(v, "__name__", None))
+def test_lazy_norms_have_the_norm_rule_and_count_as_their_class_once_initialised(
+    lazy: type[nn.Module], initialised: type[nn.Module], shape: tuple[int, ...]
+) -> None:
+    table = get_plugins(disable=["acme"]).table
+    assert table.module_rule(lazy).name == "torch_flops_rules_nn.norm.norm"  # type: ignore[union-attr]
+    module = lazy(affine=True).eval()
+    x = torch.randn(shape)
+    module(x)  # the first forward initialises it (core cannot count an uninitialised one yet: test_nn_coverage)
+    assert type(module) is initialised
+    assert count_module(module, x).flops == 4 * math.prod(shape)

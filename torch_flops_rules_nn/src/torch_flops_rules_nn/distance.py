@@ -1,0 +1,57 @@
+"""Distances between vectors: PairwiseDistance, CosineSimilarity; the costs the losses reuse."""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+
+from torch_flops_core import Call, Registry
+from torch_flops_core.shapes import out_numel
+
+__all__ = ["cosine_cost", "pairwise_cost", "register", "vector_norm_cost"]
+
+
+def vector_norm_cost(p: float, d: int) -> int:
+    """A p-norm of d elements: 2d for p = 2 (d squares, d − 1 adds, 1 root); 2d − 1 for p = 1, ∞, 0; else 3d.
+
+    p = 1: d abs, d − 1 adds. p = ∞: d abs, d − 1 compares. p = 0: d compares, d − 1 adds.
+    Any other p: d abs, d powers, d − 1 adds, 1 root.
+    """
+    if p == 2:
+        return 2 * d
+    if p in (1, math.inf, 0):
+        return 2 * d - 1
+    return 3 * d
+
+
+def pairwise_cost(p: float, d: int) -> int:
+    """||x1 − x2 + eps||_p of d elements: d subtracts, d adds of eps, then the p-norm."""
+    return 2 * d + vector_norm_cost(p, d)
+
+
+def cosine_cost(d: int) -> int:
+    """x1·x2 / max(||x1||·||x2||, eps) of d elements: 6d + 2 (dot 2d − 1, two norms 2d each, ×, max, ÷)."""
+    return 6 * d + 2
+
+
+def pairwise_distance(call: Call) -> int:
+    """PairwiseDistance: R·(2D + norm_p(D)); R = numel(out) rows, D = the last (broadcast) dim."""
+    module = call.module
+    assert isinstance(module, nn.PairwiseDistance)
+    d = torch.broadcast_shapes(call.arg(0, "x1").shape, call.arg(1, "x2").shape)[-1]
+    return out_numel(call) * pairwise_cost(module.norm, d)
+
+
+def cosine_similarity(call: Call) -> int:
+    """CosineSimilarity: R·(6D + 2); R = numel(out) rows, D = size of dim (broadcast)."""
+    module = call.module
+    assert isinstance(module, nn.CosineSimilarity)
+    d = torch.broadcast_shapes(call.arg(0, "x1").shape, call.arg(1, "x2").shape)[module.dim]
+    return out_numel(call) * cosine_cost(d)
+
+
+def register(registry: Registry) -> None:
+    registry.module(nn.PairwiseDistance)(pairwise_distance)
+    registry.module(nn.CosineSimilarity)(cosine_similarity)

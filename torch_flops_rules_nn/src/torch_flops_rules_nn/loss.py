@@ -1,0 +1,312 @@
+"""Loss modules. Each costs its per-element loss, then the reduction.
+
+E is the number of per-element losses (what ``reduction='none'`` returns). Reducing them costs
+``'none'`` 0, ``'sum'`` E − 1 adds, ``'mean'`` (and KLDivLoss's ``'batchmean'``) E − 1 adds and one
+divide; a class-weighted ``'mean'`` (NLLLoss, CrossEntropyLoss with ``weight``) also sums the E
+weights: 2E − 1. Formulas and the reason for each choice: docs/conventions.md.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Final
+
+import torch
+from torch import nn
+
+from torch_flops_core import NOT_RECOGNIZED, Call, Count, NotRecognizedType, Registry
+from torch_flops_core.shapes import numel
+
+from ._count import contraction, total
+from .activation import cost_of
+from .distance import cosine_cost, pairwise_cost
+
+__all__ = ["POINTWISE", "register"]
+
+_LOG_SOFTMAX = 3  # per element: exp, the row's adds and log spread over it, subtract (see activation.log_softmax)
+_SIGMOID = cost_of(nn.Sigmoid)
+
+
+def _reduce(e: int, reduction: str, weighted: bool = False) -> int:
+    """Reduce e losses: 'none' 0, 'sum' e − 1, 'mean'/'batchmean' e (2e − 1 with class weights)."""
+    if reduction == "none" or e == 0:
+        return 0
+    if reduction == "sum":
+        return e - 1
+    return 2 * e - 1 if weighted else e
+
+
+def _elements(call: Call, *names: str) -> int:
+    """E of a loss whose first arguments (named `names`) broadcast together element by element."""
+    return math.prod(torch.broadcast_shapes(*(call.arg(i, name).shape for i, name in enumerate(names))))
+
+
+POINTWISE: Final[dict[type[nn.Module], int]] = {
+    nn.L1Loss: 2,  # |x − y|
+    nn.MSELoss: 2,  # (x − y)²
+    nn.HuberLoss: 5,  # d = x − y, |d|, compare with delta, then 0.5·d·d or delta·(|d| − delta/2): 2 either way
+    nn.SoftMarginLoss: 4,  # log(1 + exp(−y·x)): multiply, exp, add, log
+    nn.HingeEmbeddingLoss: 3,  # y = 1: x, else max(0, margin − x): compare y, subtract, max
+    nn.MarginRankingLoss: 4,  # max(0, −y·(x1 − x2) + margin): subtract, multiply, add, max
+}
+"""FLOPs per element of the losses that are one element-wise formula of broadcast inputs."""
+
+
+def pointwise_loss(call: Call) -> int:
+    """L1, MSE, Huber, SoftMargin, HingeEmbedding, MarginRanking: c·E + reduction; c = POINTWISE[class]."""
+    module = call.module
+    assert isinstance(module, nn.modules.loss._Loss)
+    cls = next(c for c in type(module).__mro__ if c in POINTWISE)
+    names = ("input1", "input2", "target") if cls is nn.MarginRankingLoss else ("input", "target")
+    e = _elements(call, *names)
+    return POINTWISE[cls] * e + _reduce(e, module.reduction)
+
+
+def smooth_l1_loss(call: Call) -> int:
+    """SmoothL1Loss: 5·E + reduction (d, |d|, compare, 0.5·d²/beta counted as d·d·(0.5/beta)); beta = 0: 2·E (L1)."""
+    module = call.module
+    assert isinstance(module, nn.SmoothL1Loss)
+    e = _elements(call, "input", "target")
+    return (5 if module.beta > 0 else 2) * e + _reduce(e, module.reduction)
+
+
+def bce_loss(call: Call) -> int:
+    """BCELoss: (7 + [weight])·E + reduction: −(y·log x + (1 − y)·log(1 − x)), then ·weight."""
+    module = call.module
+    assert isinstance(module, nn.BCELoss)
+    e = _elements(call, "input", "target")
+    return (7 + (module.weight is not None)) * e + _reduce(e, module.reduction)
+
+
+def bce_with_logits_loss(call: Call) -> int:
+    """BCEWithLogitsLoss: (6 + [weight] + 3·[pos_weight])·E + numel(pos_weight)·[pos_weight] + reduction.
+
+    (1 − y)·x + log(1 + exp(−x)): 6. pos_weight p scales the log term by 1 + (p − 1)·y: p − 1 once
+    per pos_weight element, then a multiply, an add and the scaling per element.
+    """
+    module = call.module
+    assert isinstance(module, nn.BCEWithLogitsLoss)
+    e = _elements(call, "input", "target")
+    pos = module.pos_weight
+    per_element = 6 + (module.weight is not None) + (3 if pos is not None else 0)
+    return per_element * e + numel(pos) + _reduce(e, module.reduction)
+
+
+def kl_div_loss(call: Call) -> int:
+    """KLDivLoss: 3·E + reduction: y·(log y − x), or exp(y)·(y − x) with log_target."""
+    module = call.module
+    assert isinstance(module, nn.KLDivLoss)
+    e = _elements(call, "input", "target")
+    return 3 * e + _reduce(e, module.reduction)
+
+
+def poisson_nll_loss(call: Call) -> int:
+    """PoissonNLLLoss: (3 or 4 + 9·[full])·E + reduction: exp(x) − y·x (log_input) or x − y·log(x + eps)."""
+    module = call.module
+    assert isinstance(module, nn.PoissonNLLLoss)
+    e = _elements(call, "input", "target")
+    # full adds Stirling's y·log y − y + 0.5·log(2π·y) where y > 1: 7, the compare, the add: 9
+    per_element = (3 if module.log_input else 4) + (9 if module.full else 0)
+    return per_element * e + _reduce(e, module.reduction)
+
+
+def gaussian_nll_loss(call: Call) -> int:
+    """GaussianNLLLoss: (5 + [full])·E + 2·numel(var) + reduction: 0.5·(log var + (x − y)²/var); var: clamp, log."""
+    module = call.module
+    assert isinstance(module, nn.GaussianNLLLoss)
+    e = _elements(call, "input", "target")
+    return (5 + module.full) * e + 2 * numel(call.arg(2, "var")) + _reduce(e, module.reduction)
+
+
+def _classes(x: torch.Tensor) -> int:
+    """C of a class-score input: dim 1, or dim 0 of an unbatched (C,) input."""
+    return x.shape[1] if x.dim() >= 2 else x.shape[0]
+
+
+def nll_loss(call: Call) -> int:
+    """NLLLoss: [weight]·E + reduction (picking −log p of the target is free); E = numel(target)."""
+    module = call.module
+    assert isinstance(module, nn.NLLLoss)
+    e = numel(call.arg(1, "target"))
+    weighted = module.weight is not None
+    return weighted * e + _reduce(e, module.reduction, weighted)
+
+
+def _cross_entropy(logits: torch.Tensor, target: torch.Tensor, module: Any) -> int:
+    """Cross entropy of class scores (M = numel, C classes, E = M/C) against indices or probabilities."""
+    m = logits.numel()
+    e = m // _classes(logits) if m else 0
+    weighted = module.weight is not None
+    smoothing = module.label_smoothing > 0
+    flops = _LOG_SOFTMAX * m
+    if target.is_floating_point():  # class probabilities: −Σ_c w_c·y_c·log p_c per row
+        flops += 2 * m * smoothing + m + weighted * m + (m - e)  # smoothing mixes y with 1/C: 2 per element
+        return flops + _reduce(e, module.reduction)
+    flops += weighted * e
+    if smoothing:  # −Σ_c w_c·log p_c per row, mixed as (1 − ε)·nll + ε/C·smooth
+        flops += (m - e) + weighted * m + 3 * e
+    return flops + _reduce(e, module.reduction, weighted)
+
+
+def cross_entropy_loss(call: Call) -> int:
+    """CrossEntropyLoss: 3·M (log_softmax) + the NLL part + label smoothing + reduction; M = numel(input)."""
+    module = call.module
+    assert isinstance(module, nn.CrossEntropyLoss)
+    return _cross_entropy(call.arg(0, "input"), call.arg(1, "target"), module)
+
+
+def multilabel_soft_margin_loss(call: Call) -> int:
+    """MultiLabelSoftMarginLoss: (11 + [weight])·M + reduction over rows; M = numel(input)."""
+    module = call.module
+    assert isinstance(module, nn.MultiLabelSoftMarginLoss)
+    x = call.arg(0, "input")
+    m = x.numel()
+    # −(y·logsigmoid(x) + (1 − y)·logsigmoid(−x)): 2 log-sigmoids (3 each) + 4; the mean over C: 1
+    rows = m // x.shape[-1] if m else 0
+    return (2 * _SIGMOID + 4 + 1 + (module.weight is not None)) * m + _reduce(rows, module.reduction)
+
+
+def multi_margin_loss(call: Call) -> int:
+    """MultiMarginLoss: (4 + [p = 2] + [weight])·M + reduction over rows; M = numel(input)."""
+    module = call.module
+    assert isinstance(module, nn.MultiMarginLoss)
+    x = call.arg(0, "input")
+    m = x.numel()
+    # per class: margin − x_y + x_i (2), max (1), square for p = 2, weight; the mean over C: 1
+    per_element = 4 + (module.p == 2) + (module.weight is not None)
+    return per_element * m + _reduce(m // _classes(x) if m else 0, module.reduction)
+
+
+def multilabel_margin_loss(call: Call) -> int:
+    """MultiLabelMarginLoss: 4·⌊C²/4⌋ per row + reduction: an upper bound (the number of targets is a value)."""
+    module = call.module
+    assert isinstance(module, nn.MultiLabelMarginLoss)
+    x = call.arg(0, "input")
+    c = x.shape[-1]
+    rows = x.numel() // c if c else 0
+    # t targets and C − t others give t·(C − t) ≤ ⌊C²/4⌋ hinge terms max(0, 1 − (x_target − x_other)):
+    # 3 each, summed (pairs − 1 adds) and divided by C (1): 4 per pair at most.
+    return rows * 4 * (c * c // 4) + _reduce(rows, module.reduction)
+
+
+def cosine_embedding_loss(call: Call) -> int:
+    """CosineEmbeddingLoss: (6D + 6)·R + reduction: the cosine (6D + 2), then 1 − cos or max(0, cos − margin) (4)."""
+    module = call.module
+    assert isinstance(module, nn.CosineEmbeddingLoss)
+    x1 = call.arg(0, "input1")
+    d = x1.shape[-1]
+    rows = x1.numel() // d if d else 0
+    return (cosine_cost(d) + 4) * rows + _reduce(rows, module.reduction)
+
+
+def _triplet(call: Call, reduction: str, distance: int, swap: bool) -> int:
+    """A triplet loss with a distance of `distance` FLOPs per row: 2 distances (3 with swap, + a min), the hinge (3)."""
+    anchor = call.arg(0, "anchor")
+    rows = anchor.numel() // anchor.shape[-1] if anchor.numel() else 0
+    return rows * ((3 if swap else 2) * distance + swap + 3) + _reduce(rows, reduction)
+
+
+def triplet_margin_loss(call: Call) -> int:
+    """TripletMarginLoss: R·((2 + [swap])·(2D + norm_p(D)) + [swap] + 3) + reduction; R rows of D."""
+    module = call.module
+    assert isinstance(module, nn.TripletMarginLoss)
+    d = call.arg(0, "anchor").shape[-1]
+    return _triplet(call, module.reduction, pairwise_cost(module.p, d), module.swap)
+
+
+def triplet_margin_with_distance_loss(call: Call) -> int | NotRecognizedType:
+    """TripletMarginWithDistanceLoss: as TripletMarginLoss with the distance's cost; not recognized for a custom one."""
+    module = call.module
+    assert isinstance(module, nn.TripletMarginWithDistanceLoss)
+    d = call.arg(0, "anchor").shape[-1]
+    fn = module.distance_function
+    if fn is None or fn is nn.functional.pairwise_distance:
+        distance = pairwise_cost(2, d)
+    elif isinstance(fn, nn.PairwiseDistance):
+        distance = pairwise_cost(fn.norm, d)
+    else:  # a user's callable: its cost is unknown here
+        return NOT_RECOGNIZED
+    return _triplet(call, module.reduction, distance, module.swap)
+
+
+_CTC_STATE = 13
+"""FLOPs of one (time step, label state) of CTC's forward recursion: log-sum-exp of 3 predecessors
+(2 compares for the max, 3 subtracts, 3 exps, 2 adds, 1 log, 1 add back) plus the emission (1)."""
+
+
+def ctc_loss(call: Call) -> int:
+    """CTCLoss: 13·T·(2·numel(targets) + N) + [zero_infinity]·N + reduction ('mean': 2N, 'sum': N − 1)."""
+    module = call.module
+    assert isinstance(module, nn.CTCLoss)
+    log_probs, targets = call.arg(0, "log_probs"), call.arg(1, "targets")
+    steps = log_probs.shape[0]
+    batch = log_probs.shape[1] if log_probs.dim() == 3 else 1
+    # 2S + 1 extended-label states per sequence of S targets; T and S at their full (padded) sizes
+    states = 2 * targets.numel() + batch
+    flops = _CTC_STATE * steps * states + module.zero_infinity * batch
+    if module.reduction == "mean":  # each loss divided by its target length, then the mean
+        return flops + 2 * batch
+    return flops + _reduce(batch, module.reduction)
+
+
+def adaptive_log_softmax(call: Call) -> Count:
+    """AdaptiveLogSoftmaxWithLoss: head + the costliest cluster for every row + 2·rows: an upper bound.
+
+    Which cluster a row goes through depends on its target's value; the rule counts each row
+    through the head (linear, log_softmax) and the costliest tail cluster (two linears,
+    log_softmax), plus the rows' gather-add and the mean.
+    """
+    module = call.module
+    assert isinstance(module, nn.AdaptiveLogSoftmaxWithLoss)
+    x = call.arg(0, "input_")
+    rows = x.numel() // module.in_features
+    head = total(
+        contraction(rows * module.head_size, module.in_features, module.head_bias),
+        _LOG_SOFTMAX * rows * module.head_size,
+    )
+    tails = []
+    for tail in module.tail:
+        project, classify = tail.children()  # Sequential(Linear(in, h), Linear(h, cluster size)), no biases
+        assert isinstance(project, nn.Linear) and isinstance(classify, nn.Linear)
+        tails.append(
+            total(
+                contraction(rows * project.out_features, module.in_features),
+                contraction(rows * classify.out_features, project.out_features),
+                _LOG_SOFTMAX * rows * classify.out_features,
+            )
+        )
+    worst = max(tails, key=lambda c: c.flops, default=Count(0))
+    return total(head, worst, 2 * rows)
+
+
+def linear_cross_entropy_loss(call: Call) -> Count:
+    """LinearCrossEntropyLoss: the linear to logits (M = rows·C·prod(out_features), K = in_features) + cross entropy."""
+    module = call.module
+    assert isinstance(module, nn.LinearCrossEntropyLoss)
+    x, target = call.arg(0, "input"), call.arg(1, "target")
+    logits = torch.empty((*x.shape[:-1], module.num_classes, *module.out_features), device="meta")
+    return total(
+        contraction(logits.numel(), module.linear.in_features, module.linear.bias is not None),
+        _cross_entropy(logits, target, module),
+    )
+
+
+def register(registry: Registry) -> None:
+    registry.module(*POINTWISE)(pointwise_loss)
+    registry.module(nn.SmoothL1Loss)(smooth_l1_loss)
+    registry.module(nn.BCELoss)(bce_loss)
+    registry.module(nn.BCEWithLogitsLoss)(bce_with_logits_loss)
+    registry.module(nn.KLDivLoss)(kl_div_loss)
+    registry.module(nn.PoissonNLLLoss)(poisson_nll_loss)
+    registry.module(nn.GaussianNLLLoss)(gaussian_nll_loss)
+    registry.module(nn.NLLLoss)(nll_loss)  # NLLLoss2d derives from it
+    registry.module(nn.CrossEntropyLoss)(cross_entropy_loss)
+    registry.module(nn.MultiLabelSoftMarginLoss)(multilabel_soft_margin_loss)
+    registry.module(nn.MultiMarginLoss)(multi_margin_loss)
+    registry.module(nn.MultiLabelMarginLoss)(multilabel_margin_loss)
+    registry.module(nn.CosineEmbeddingLoss)(cosine_embedding_loss)
+    registry.module(nn.TripletMarginLoss)(triplet_margin_loss)
+    registry.module(nn.TripletMarginWithDistanceLoss)(triplet_margin_with_distance_loss)
+    registry.module(nn.CTCLoss)(ctc_loss)
+    registry.module(nn.AdaptiveLogSoftmaxWithLoss)(adaptive_log_softmax)
+    registry.module(nn.LinearCrossEntropyLoss)(linear_cross_entropy_loss)

@@ -1,0 +1,92 @@
+"""Recurrent layers: RNN, LSTM, GRU (layers, directions, projections) and their cells.
+
+Per input row (one time step of one sequence) and per layer and direction, with G gates of hidden
+size H, layer input size I and recurrent input size Hr (``proj_size`` or H):
+
+* gate matmuls ``W_ih·x`` (K = I) and ``W_hh·h`` (K = Hr), G·H outputs each: contractions, with their MACs;
+* G·H adds of the two, and G·H more per bias (``b_ih``, ``b_hh``);
+* the gate arithmetic, E·H (see ELEMENTWISE);
+* LSTM with ``proj_size`` P: the projection ``W_hr·h``, P outputs, K = H.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from torch import nn
+from torch.nn.utils.rnn import PackedSequence
+
+from torch_flops_core import Call, Count, Registry
+from torch_flops_core.shapes import numel
+
+from ._count import contraction, total
+from .activation import cost_of
+
+__all__ = ["ELEMENTWISE", "GATES", "register", "rnn", "rnn_cell", "step"]
+
+_SIGMOID, _TANH = cost_of(nn.Sigmoid), cost_of(nn.Tanh)
+
+GATES: Final[dict[str, int]] = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
+ELEMENTWISE: Final[dict[str, int]] = {
+    "RNN_TANH": _TANH,  # h' = tanh(gates)
+    "RNN_RELU": cost_of(nn.ReLU),  # h' = relu(gates)
+    # i, f, o = sigmoid (3 sigmoids); g = tanh; c' = f·c + i·g (3); h' = o·tanh(c') (2)
+    "LSTM": 3 * _SIGMOID + _TANH + 3 + _TANH + 1,
+    # r, z = sigmoid (2 sigmoids); r·(W_hn·h + b_hn) (1); n = tanh; h' = (1 − z)·n + z·h (4)
+    "GRU": 2 * _SIGMOID + 1 + _TANH + 4,
+}
+"""FLOPs per hidden unit of a step's gate arithmetic, after the gate pre-activations are summed."""
+
+
+def step(mode: str, in_size: int, hidden: int, rec_size: int, proj: int, bias: bool) -> Count:
+    """One step of one row through one layer and direction (see the module docstring)."""
+    gates = GATES[mode] * hidden
+    return total(
+        contraction(gates, in_size),
+        contraction(gates, rec_size),
+        gates * (1 + 2 * bias),
+        ELEMENTWISE[mode] * hidden,
+        contraction(proj, hidden),
+    )
+
+
+def _scale(count: Count, rows: int) -> Count:
+    return Count(flops=count.flops * rows, macs=count.macs * rows)
+
+
+def rnn(call: Call) -> Count:
+    """RNN, LSTM, GRU: rows × Σ over layers and directions of step(); rows = numel(input)/input_size, or packed rows."""
+    module = call.module
+    assert isinstance(module, nn.RNNBase)
+    x = call.arg(0, "input")
+    rows = x.data.shape[0] if isinstance(x, PackedSequence) else numel(x) // module.input_size
+    hidden, proj = module.hidden_size, module.proj_size
+    out_size = proj or hidden
+    directions = 2 if module.bidirectional else 1
+    steps = [
+        step(module.mode, module.input_size if layer == 0 else out_size * directions, hidden, out_size, proj,
+             module.bias)
+        for layer in range(module.num_layers)
+    ]  # fmt: skip
+    return _scale(total(*steps), rows * directions)
+
+
+_CELLS: Final[dict[type, str]] = {nn.LSTMCell: "LSTM", nn.GRUCell: "GRU"}
+
+
+def rnn_cell(call: Call) -> Count:
+    """RNNCell, LSTMCell, GRUCell: rows × step(); rows = numel(input)/input_size."""
+    module = call.module
+    assert isinstance(module, nn.RNNCellBase)
+    if isinstance(module, nn.RNNCell):
+        mode = "RNN_RELU" if module.nonlinearity == "relu" else "RNN_TANH"
+    else:
+        mode = next(_CELLS[c] for c in type(module).__mro__ if c in _CELLS)
+    rows = numel(call.arg(0, "input")) // module.input_size
+    cell = step(mode, module.input_size, module.hidden_size, module.hidden_size, 0, module.bias)
+    return _scale(cell, rows)
+
+
+def register(registry: Registry) -> None:
+    registry.module(nn.RNN, nn.LSTM, nn.GRU)(rnn)
+    registry.module(nn.RNNCell, nn.LSTMCell, nn.GRUCell)(rnn_cell)
