@@ -1,18 +1,34 @@
-"""Element-wise arithmetic and comparisons, as operators, functions and methods."""
+"""Operator-backed element-wise ops: arithmetic, comparisons and bitwise ops, and their in-place forms.
+
+Each op is registered once, by its ``operator`` spelling (and ``operator.iadd`` ... for the in-place
+twin); core's alias groups add ``torch.add``, ``Tensor.add``, ``Tensor.__add__``, ``__radd__``,
+``Tensor.add_`` and the rest. The count is the element count of the broadcast output, so scalar
+operands and broadcasting need no special case, and integer and bool tensors count the same way.
+"""
 
 from __future__ import annotations
 
+import builtins
+import math
 import operator
 
 import torch
 
 from torch_flops_core import Call, Registry
 
+from . import shape
+
+__all__ = ["elementwise", "free"]
+
 
 def elementwise(call: Call) -> int:
-    """Element-wise op: N = numel(out); 0 when the result is not a tensor (shape arithmetic)."""
+    """Element-wise op: N = numel(out), + N when add/sub scale by alpha ≠ 1; 0 when the result is not a tensor."""
     out = call.output
-    return out.numel() if isinstance(out, torch.Tensor) else 0
+    if not isinstance(out, torch.Tensor):
+        return 0  # shape arithmetic on Python numbers
+    n = out.numel()
+    alpha = call.kwargs.get("alpha", 1)
+    return 2 * n if alpha != 1 else n
 
 
 def free(call: Call) -> int:
@@ -20,14 +36,19 @@ def free(call: Call) -> int:
     return 0
 
 
-_T = torch.Tensor
-
-
 def register(registry: Registry) -> None:
     # One spelling per op; core's alias groups add the others (torch.add, Tensor.add, __radd__ ...).
     registry.function(
-        operator.add, operator.sub, operator.mul, operator.truediv, operator.eq, operator.pow,
-        operator.iadd, operator.isub, operator.imul, operator.itruediv, operator.ipow,
-        torch.exp, _T.exp_,
+        operator.add, operator.sub, operator.mul, operator.truediv, operator.pow, operator.mod,
+        operator.eq, operator.ne, operator.lt, operator.le, operator.gt, operator.ge,
+        operator.and_, operator.or_, operator.xor, operator.lshift, operator.rshift,
+        operator.neg, operator.abs, operator.invert,
+        operator.iadd, operator.isub, operator.imul, operator.itruediv, operator.ipow, operator.imod,
+        operator.iand, operator.ior, operator.ixor, operator.ilshift, operator.irshift,
+        torch.Tensor.eq_, torch.Tensor.ne_, torch.Tensor.lt_, torch.Tensor.le_, torch.Tensor.gt_, torch.Tensor.ge_,
+        torch.Tensor.neg_, torch.Tensor.abs_, torch.Tensor.bitwise_not_,
     )(elementwise)  # fmt: skip
     registry.function(operator.floordiv, operator.ifloordiv)(free)
+    # FX records these when shape arithmetic rounds a traced size (math.ceil(H / p)): 0 on Python numbers
+    registry.function(math.ceil, math.floor, math.trunc, builtins.round)(elementwise)
+    registry.function(operator.pos)(shape.zero)  # +x returns x

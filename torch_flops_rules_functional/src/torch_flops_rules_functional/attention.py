@@ -1,4 +1,4 @@
-"""Attention."""
+"""Attention: scaled dot-product attention and multi-head attention."""
 
 from __future__ import annotations
 
@@ -8,6 +8,25 @@ import torch.nn.functional as F
 
 from torch_flops_core import Call, Count, Registry
 
+__all__ = ["attention_count", "multi_head_attention_forward", "scaled_dot_product_attention"]
+
+
+def attention_count(b: int, lq: int, lk: int, d: int, dv: int, masked: bool, dropout: bool) -> Count:
+    """softmax(Q·Kᵀ·scale [+ mask])·V for B = b heads-times-batches: the seed's sdpa formula, S = b·Lq·Lk.
+
+    (2d − 1)·S (QKᵀ) + S (scale) [+ S mask] + S + b·Lq·(Lk − 1) + S (softmax) [+ S dropout]
+    + (2Lk − 1)·b·Lq·dv (weights × V); MACs S·d + S·dv.
+    """
+    scores = b * lq * lk
+    flops = max(2 * d - 1, 0) * scores + scores  # QKᵀ, then scaling
+    if masked:
+        flops += scores
+    flops += scores + b * lq * (lk - 1) + scores  # softmax: exp, row sums, divisions
+    if dropout:
+        flops += scores
+    flops += max(2 * lk - 1, 0) * b * lq * dv  # attention weights times V
+    return Count(flops=flops, macs=scores * d + scores * dv)
+
 
 def scaled_dot_product_attention(call: Call) -> Count:
     """sdpa: (2d−1)·S (QKᵀ) + S (scale) [+ S mask] + softmax [+ S dropout] + (2Lk−1)·B·Lq·dv (AV), S = B·Lq·Lk."""
@@ -15,19 +34,71 @@ def scaled_dot_product_attention(call: Call) -> Count:
     mask = call.arg(3, "attn_mask")
     dropout_p = call.arg(4, "dropout_p", 0.0)
     is_causal = call.arg(5, "is_causal", False)
-    lq, d = q.shape[-2], q.shape[-1]
-    lk, dv = k.shape[-2], v.shape[-1]
+    # B counts query heads: with enable_gqa, groups of query heads share one key/value head
     b = math.prod(q.shape[:-2])
-    scores = b * lq * lk
-    flops = (2 * d - 1) * scores + scores  # QKᵀ, then scaling
-    if mask is not None or is_causal:
-        flops += scores
-    flops += scores + b * lq * (lk - 1) + scores  # softmax: exp, row sums, divisions
-    if dropout_p > 0:
-        flops += scores
-    flops += (2 * lk - 1) * b * lq * dv  # attention weights times V
-    return Count(flops=flops, macs=scores * d + b * lq * lk * dv)
+    return attention_count(b, q.shape[-2], k.shape[-2], q.shape[-1], v.shape[-1], mask is not None or is_causal,
+                           dropout_p > 0)  # fmt: skip
+
+
+def _projection(rows: int, k: int, e: int, bias: bool) -> tuple[int, int]:
+    """(flops, macs) of projecting ``rows`` vectors of length k to length e."""
+    n = rows * e
+    return max(2 * k - 1, 0) * n + (n if bias else 0), k * n
+
+
+def multi_head_attention_forward(call: Call) -> Count:
+    """F.multi_head_attention_forward: projections, QKᵀ, scale, masks, softmax, dropout, AV, head mean, out-projection.
+
+    L query and S key positions (S' = S + [bias_k] + [add_zero_attn]), batch B, h heads of d = E/h,
+    A = B·h·L·S' scores: projections (2E − 1)·L·B·E, (2·kdim − 1)·S·B·E, (2·vdim − 1)·S·B·E
+    (+ L·B·E + 2·S·B·E with in_proj_bias); QKᵀ (2d − 1)·A; scale L·B·E with need_weights (torch
+    scales q), else A; A per mask given (attn_mask, key_padding_mask: the second is merged into the
+    first); softmax 2A + B·h·L·(S' − 1); A for dropout in training; AV (2S' − 1)·B·h·L·d; A to
+    average the weights over heads; out-projection (2E − 1)·L·B·E (+ L·B·E with bias).
+    The same count as the nn pack's ``nn.MultiheadAttention`` rule.
+    """
+    query, key, value = call.arg(0, "query"), call.arg(1, "key"), call.arg(2, "value")
+    heads = call.arg(4, "num_heads")
+    in_bias = call.arg(6, "in_proj_bias") is not None
+    bias_k = call.arg(7, "bias_k")
+    add_zero_attn = call.arg(9, "add_zero_attn")
+    dropout_p = call.arg(10, "dropout_p")
+    out_bias = call.arg(12, "out_proj_bias") is not None
+    training = call.arg(13, "training", True)
+    key_padding_mask = call.arg(14, "key_padding_mask")
+    need_weights = call.arg(15, "need_weights", True)
+    attn_mask = call.arg(16, "attn_mask")
+    static_k, static_v = call.arg(21, "static_k"), call.arg(22, "static_v")
+    average = call.arg(23, "average_attn_weights", True)
+
+    lq, e = query.shape[0], query.shape[-1]
+    batch = query.shape[1] if query.dim() == 3 else 1
+    lk = key.shape[0]
+    flops = macs = 0
+    projections = [(lq, e)]  # (positions, input features) of the q, k, v projections computed
+    if static_k is None:
+        projections.append((lk, key.shape[-1]))
+    if static_v is None:
+        projections.append((lk, value.shape[-1]))
+    if static_k is not None:
+        lk = static_k.shape[1]
+    lk += (bias_k is not None) + bool(add_zero_attn)
+    d = e // heads
+    scores = batch * heads * lq * lk
+    parts = [_projection(rows * batch, k, e, in_bias) for rows, k in projections]
+    parts.append((max(2 * d - 1, 0) * scores, d * scores))  # QKᵀ
+    parts.append((max(2 * lk - 1, 0) * batch * heads * lq * d, lk * batch * heads * lq * d))  # AV
+    parts.append(_projection(lq * batch, e, e, out_bias))
+    flops = sum(f for f, _ in parts)
+    macs = sum(m for _, m in parts)
+    flops += lq * batch * e if need_weights else scores  # scale
+    flops += scores * ((attn_mask is not None) + (key_padding_mask is not None))
+    flops += 2 * scores + batch * heads * lq * (lk - 1)  # softmax
+    flops += scores if training and dropout_p > 0 else 0
+    flops += scores if need_weights and average else 0  # mean over heads
+    return Count(flops=flops, macs=macs)
 
 
 def register(registry: Registry) -> None:
     registry.function(F.scaled_dot_product_attention)(scaled_dot_product_attention)
+    registry.function(F.multi_head_attention_forward)(multi_head_attention_forward)

@@ -1,13 +1,20 @@
-"""Convolution functions."""
+"""Convolutions, transposed convolutions and the sliding-window fold."""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
+from typing import Any
 
 import torch
+import torch.nn.functional as F
 
 from torch_flops_core import Call, Count, Registry
-from torch_flops_core.shapes import out_numel
+from torch_flops_core.shapes import numel, out_numel
+
+from ._common import Claimer, ops
+
+__all__ = ["conv", "conv_tbc", "conv_transpose", "convolution", "covered", "fold"]
 
 
 def conv(call: Call) -> Count:
@@ -16,8 +23,83 @@ def conv(call: Call) -> Count:
     bias = call.arg(2, "bias")
     n = out_numel(call)
     cg_k = weight.shape[1] * math.prod(weight.shape[2:])
-    return Count(flops=n * (2 * cg_k - 1) + (n if bias is not None else 0), macs=n * cg_k)
+    return Count(flops=n * max(2 * cg_k - 1, 0) + (n if bias is not None else 0), macs=n * cg_k)
+
+
+def covered(size_in: int, size_out: int, kernel: int, stride: int, padding: int, dilation: int) -> int:
+    """Output positions of one dim that receive at least one product of a transposed window.
+
+    Input position i and tap j land on output position i·stride − padding + j·dilation; positions
+    outside [0, size_out) are cropped, and some inside may receive nothing (stride larger than the
+    window, output_padding).
+    """
+    if dilation == 1 and stride <= kernel:  # the landing positions form one unbroken run
+        first, last = -padding, (size_in - 1) * stride - padding + kernel - 1
+        return max(0, min(last, size_out - 1) - max(first, 0) + 1)
+    hits = {i * stride - padding + j * dilation for i in range(size_in) for j in range(kernel)}
+    return sum(1 for o in hits if 0 <= o < size_out)
+
+
+def _per_dim(value: int | Sequence[int], dims: int) -> tuple[int, ...]:
+    return (value,) * dims if isinstance(value, int) else tuple(value)
+
+
+def _transposed(call: Call, stride: Any, padding: Any, dilation: Any) -> Count:
+    x, weight, bias = call.arg(0, "input"), call.arg(1, "weight"), call.arg(2, "bias")
+    out = call.output
+    kernel = tuple(weight.shape[2:])
+    dims = len(kernel)
+    macs = x.numel() * weight.shape[1] * math.prod(kernel)
+    spatial = (x.shape[x.dim() - dims :], out.shape[out.dim() - dims :], kernel)
+    steps = (_per_dim(stride, dims), _per_dim(padding, dims), _per_dim(dilation, dims))
+    sizes = zip(*spatial, *steps, strict=True)
+    n_cov = math.prod(out.shape[: out.dim() - dims]) * math.prod(covered(*dim) for dim in sizes)
+    # every product is a multiply; every product after the first of its output element an add
+    return Count(flops=max(2 * macs - n_cov, 0) + (out.numel() if bias is not None else 0), macs=macs)
+
+
+def conv_transpose(call: Call) -> Count:
+    """F.conv_transposeNd: 2·MACs − N_cov, + N with bias; MACs = numel(in)·(Cout/groups)·k; N_cov: see covered()."""
+    return _transposed(call, call.arg(3, "stride", 1), call.arg(4, "padding", 0), call.arg(7, "dilation", 1))
+
+
+def conv_tbc(call: Call) -> Count:
+    """F.conv_tbc, weight [k, Cin, Cout]: N·(2·Cin·k − 1) + N (bias); MACs N·Cin·k."""
+    weight, bias = call.arg(1, "weight"), call.arg(2, "bias")
+    n = out_numel(call)
+    cin_k = weight.shape[0] * weight.shape[1]
+    return Count(flops=n * max(2 * cin_k - 1, 0) + (n if bias is not None else 0), macs=n * cin_k)
+
+
+def convolution(call: Call) -> Count:
+    """torch.convolution(input, weight, bias, stride, padding, dilation, transposed, ...): as conv or conv_transpose."""
+    if call.arg(6, "transposed", False):
+        return _transposed(call, call.arg(3, "stride"), call.arg(4, "padding"), call.arg(5, "dilation"))
+    return conv(call)
+
+
+def fold(call: Call) -> int:
+    """F.fold (col2im): numel(in) − N_cov additions; N_cov = output elements that receive a block value."""
+    out = call.output
+    kernel = _per_dim(call.arg(2, "kernel_size"), 2)
+    dilation, padding, stride = (
+        _per_dim(call.arg(i, name, 1 if name != "padding" else 0), 2)
+        for i, name in ((3, "dilation"), (4, "padding"), (5, "stride"))
+    )
+    size = out.shape[-2:]
+    blocks = [
+        (o + 2 * p - d * (k - 1) - 1) // s + 1
+        for o, p, d, k, s in zip(size, padding, dilation, kernel, stride, strict=True)
+    ]
+    positions = math.prod(covered(*dim) for dim in zip(blocks, size, kernel, stride, padding, dilation, strict=True))
+    n_cov = math.prod(out.shape[:-2]) * positions
+    return max(numel(call.arg(0, "input")) - n_cov, 0)
 
 
 def register(registry: Registry) -> None:
-    registry.function(torch.conv1d, torch.conv2d, torch.conv3d)(conv)
+    claim = Claimer(registry)
+    claim([torch.conv1d, torch.conv2d, torch.conv3d], conv)
+    claim([F.conv_transpose1d, F.conv_transpose2d, F.conv_transpose3d], conv_transpose)
+    claim([F.conv_tbc], conv_tbc)
+    claim(ops("torch.convolution", "torch._convolution"), convolution)
+    claim([F.fold], fold)

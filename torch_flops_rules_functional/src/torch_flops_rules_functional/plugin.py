@@ -4,9 +4,31 @@ from __future__ import annotations
 
 from torch_flops_core import Registry, hookimpl
 
-from . import activation, arithmetic, attention, conv, matmul, reduction, resample, shape
+from . import (
+    activation,
+    arithmetic,
+    attention,
+    conv,
+    distance,
+    dropout,
+    embedding,
+    factory,
+    loss,
+    matmul,
+    metadata,
+    norm,
+    pointwise,
+    pooling,
+    recurrent,
+    reduction,
+    resample,
+    shape,
+)
 
-FAMILIES = (arithmetic, matmul, conv, activation, reduction, attention, resample, shape)
+FAMILIES = (
+    arithmetic, pointwise, activation, reduction, matmul, conv, norm, pooling, resample, embedding, attention,
+    recurrent, dropout, loss, distance, shape, factory, metadata,
+)  # fmt: skip
 
 
 @hookimpl(trylast=True)

@@ -1,11 +1,23 @@
-"""Reductions."""
+"""Reductions, scans, sorting and scatter-reductions.
+
+Counts come from shapes: ``n = numel(in)``, ``R = numel(out)`` (of the first output for ops that
+return values and indices). Reducing n elements into R results takes ``n − R`` binary ops, whatever
+the ``dim`` (an int, a tuple, negative, none) and ``keepdim``.
+"""
 
 from __future__ import annotations
 
+import math
+from typing import Any
+
 import torch
 
-from torch_flops_core import Call, Registry
-from torch_flops_core.shapes import numel
+from torch_flops_core import NOT_RECOGNIZED, Call, NotRecognizedType, Registry
+from torch_flops_core.shapes import numel, out_numel
+
+from ._common import Claimer, named, ops, variants
+
+__all__ = ["REDUCTION_COSTS", "cumulative", "norm_cost", "reduction", "sorting", "sum_"]
 
 
 def sum_(call: Call) -> int:
@@ -13,5 +25,194 @@ def sum_(call: Call) -> int:
     return max(numel(call.arg(0, "input")) - numel(call.output), 0)
 
 
+REDUCTION_COSTS: dict[str, tuple[int, int, str]] = {
+    # name: (a, b, formula) for a·n + b·R
+    "nansum": (1, -1, "n − R additions"),
+    "prod": (1, -1, "n − R multiplications"),
+    "mean": (1, 0, "n − R additions + R divisions = n"),
+    "nanmean": (1, 0, "n − R additions + R divisions = n"),
+    "amax": (1, -1, "n − R comparisons"),
+    "amin": (1, -1, "n − R comparisons"),
+    "argmax": (1, -1, "n − R comparisons"),
+    "argmin": (1, -1, "n − R comparisons"),
+    "aminmax": (2, -2, "2·(n − R) comparisons"),
+    "all": (1, -1, "n − R ANDs"),
+    "any": (1, -1, "n − R ORs"),
+    "count_nonzero": (2, -1, "n compares + n − R additions"),
+    "logsumexp": (2, 0, "n exps + n − R additions + R logs = 2n"),
+    "var": (4, 0, "mean (n) + deviations (n) + squares (n) + sums (n − R) + divisions (R) = 4n"),
+    "var_mean": (4, 0, "as var: 4n"),
+    "std": (4, 1, "var (4n) + R square roots"),
+    "std_mean": (4, 1, "as std: 4n + R"),
+    "sum_to_size": (1, -1, "n − R additions"),
+}
+
+
+def reduction(a: int, b: int, name: str, formula: str) -> Any:
+    """A rule counting ``a·numel(in) + b·numel(out)`` (never below 0)."""
+
+    def rule(call: Call) -> int:
+        return max(a * numel(call.arg(0, "input")) + b * out_numel(call), 0)
+
+    return named(rule, __name__, name, f"{name}: {formula}; n = numel(in), R = numel(out).")
+
+
+def max_min(call: Call) -> int:
+    """max/min: with a tensor `other`, N = numel(out) (element-wise); else n − R comparisons."""
+    other = call.arg(1, "other")
+    if isinstance(other, torch.Tensor):
+        return out_numel(call)
+    return max(numel(call.arg(0, "input")) - out_numel(call), 0)
+
+
+def norm_cost(p: Any, n: int, r: int) -> int:
+    """FLOPs of p-norms reducing n elements to r: see :func:`norm`."""
+    if p in (1, -1, math.inf, -math.inf, 0):  # |x| (or x ≠ 0) per element, then n − R adds/compares
+        return 2 * n - r
+    if p in (2, "fro", None):  # squares, n − R additions, R square roots
+        return 2 * n
+    return 3 * n  # |x|^p as abs and pow, n − R additions, R roots
+
+
+def norm(call: Call) -> int | NotRecognizedType:
+    """norm/vector_norm: p = 2 or 'fro': 2n; p = 1, ∞, −∞, 0: 2n − R; other p: 3n; 'nuc': not counted."""
+    p = call.arg(1, "ord" if call.target is torch.linalg.vector_norm else "p", 2)
+    if p == "nuc":
+        return NOT_RECOGNIZED
+    return norm_cost(p, numel(call.arg(0, "input")), out_numel(call))
+
+
+def linalg_norm(call: Call) -> int | NotRecognizedType:
+    """linalg.norm: vector norms as norm; matrix norms: 'fro' = 2n, others (SVD-based or max-sums) not counted."""
+    x, ord_, dim = call.arg(0, "input"), call.arg(1, "ord"), call.arg(2, "dim")
+    matrix = ord_ is not None and ((dim is None and x.dim() == 2) or (isinstance(dim, tuple | list) and len(dim) == 2))
+    if matrix and ord_ != "fro":
+        return NOT_RECOGNIZED
+    return norm_cost(ord_ if ord_ is not None else 2, numel(x), out_numel(call))
+
+
+def matrix_norm(call: Call) -> int | NotRecognizedType:
+    """linalg.matrix_norm: 'fro' = 2n; other orders (SVD-based or max-sums) not counted."""
+    if call.arg(1, "ord", "fro") != "fro":
+        return NOT_RECOGNIZED
+    return 2 * numel(call.arg(0, "input"))
+
+
+def _rows(call: Call, dim_index: int = 1) -> tuple[int, int]:
+    """(n, S) of a scan or sort along ``dim``: elements of the input and the size of that dim."""
+    x = call.arg(0, "input")
+    dim = call.arg(dim_index, "dim", -1)
+    if dim is None:
+        return x.numel(), x.numel()
+    return x.numel(), x.shape[dim] if x.dim() else 1
+
+
+def cumulative(a: int, name: str, formula: str) -> Any:
+    """A scan along ``dim`` of size S: ``a·n − n/S`` (S − 1 ops per row, plus (a − 1)·n element-wise)."""
+
+    def rule(call: Call) -> int:
+        n, size = _rows(call)
+        return max(a * n - (n // size if size else 0), 0)
+
+    return named(rule, __name__, name, f"{name}: {formula}; n = numel(in), S = size of dim.")
+
+
+def sorting(dim_index: int, default: int | None, name: str) -> Any:
+    """Sort-based ops along a dim of size S: n·⌈log2 S⌉ comparisons (a comparison sort of each row).
+
+    ``default`` is the dim used when none is given (``None``: all elements, as ``median(x)``).
+    """
+
+    def rule(call: Call) -> int:
+        x = call.arg(0, "input")
+        dim = call.arg(dim_index, "dim", default)
+        n = x.numel()
+        size = n if dim is None else (x.shape[dim] if x.dim() else 1)
+        return n * math.ceil(math.log2(size)) if size > 1 else 0
+
+    return named(rule, __name__, name, f"{name}: n·⌈log2 S⌉ comparisons; n = numel(in), S = size of dim.")
+
+
+def unique(call: Call) -> int:
+    """unique: as a sort of the elements, n·⌈log2 n⌉ comparisons (along dim: n·⌈log2 S⌉); unique_consecutive: n − 1."""
+    x = call.arg(0, "input")
+    n = x.numel()
+    if getattr(call.target, "__name__", "") == "unique_consecutive":
+        return max(n - 1, 0)
+    dim = call.kwargs.get("dim")
+    size = n if dim is None else x.shape[dim]
+    return n * math.ceil(math.log2(size)) if size > 1 else 0
+
+
+def histogram(call: Call) -> int:
+    """bincount, histc, histogram: one bin update per input element, numel(in)."""
+    return numel(call.arg(0, "input"))
+
+
+def search(call: Call) -> int:
+    """searchsorted / bucketize: a binary search per value: numel(values)·⌈log2 B⌉, B = boundaries per row."""
+    first, second = call.arg(0, "sorted_sequence"), call.arg(1, "input")
+    if getattr(call.target, "__name__", "") == "bucketize":
+        values, boundaries = first, second
+    else:
+        boundaries, values = first, second
+    size = boundaries.shape[-1] if isinstance(boundaries, torch.Tensor) and boundaries.dim() else 1
+    count = numel(values) if isinstance(values, torch.Tensor) else 1
+    return count * math.ceil(math.log2(size + 1))
+
+
+def scatter_reduce(call: Call) -> int:
+    """scatter_add, scatter_reduce, index_add, index_reduce: one op per source element = numel(src)."""
+    src = call.arg(3, "src")
+    return numel(src if src is not None else call.kwargs.get("source"))
+
+
+def scatter(call: Call) -> int:
+    """scatter: 0 (data movement); with reduce='add'/'multiply', numel(src) ops."""
+    if call.kwargs.get("reduce") is None:
+        return 0
+    src = call.arg(3, "src")
+    return numel(src) if isinstance(src, torch.Tensor) else numel(call.arg(2, "index"))
+
+
+def trace(call: Call) -> int:
+    """trace: min(rows, cols) − 1 additions."""
+    x = call.arg(0, "input")
+    return max(min(x.shape) - 1, 0)
+
+
+def diff(call: Call) -> int:
+    """diff of order k along dim: Σ_{i=1..k} (S − i)·rows subtractions, S = length before differencing."""
+    k = call.arg(1, "n", 1)
+    dim = call.arg(2, "dim", -1)
+    out = call.output
+    rows = out.numel() // out.shape[dim] if out.shape[dim] else 0
+    size = out.shape[dim] + k
+    return rows * sum(size - i for i in range(1, k + 1))
+
+
 def register(registry: Registry) -> None:
-    registry.function(torch.sum)(sum_)
+    claim = Claimer(registry)
+    claim(ops("torch.sum", "Tensor.sum"), sum_)
+    for name, (a, b, formula) in REDUCTION_COSTS.items():
+        claim(variants(name, inplace=False), reduction(a, b, name, formula))
+    claim(ops("torch.max", "Tensor.max", "torch.min", "Tensor.min"), max_min)
+    claim(ops("torch.norm", "Tensor.norm", "linalg.vector_norm"), norm)
+    claim(ops("linalg.norm"), linalg_norm)
+    claim(ops("linalg.matrix_norm"), matrix_norm)
+    claim(ops("torch.frobenius_norm"), reduction(2, 0, "frobenius_norm", "n squares + n − R additions + R roots = 2n"))
+    claim(variants("cumsum", "cumprod", "cummax", "cummin"), cumulative(1, "cumsum", "n − n/S ops (S − 1 per row)"))
+    claim(variants("logcumsumexp"), cumulative(3, "logcumsumexp", "n exps + n − n/S additions + n logs"))
+    claim(variants("sort", "argsort", inplace=False), sorting(1, -1, "sort"))
+    claim(variants("msort", inplace=False), sorting(1, 0, "msort"))
+    claim(variants("topk", "kthvalue", inplace=False), sorting(2, -1, "topk"))
+    claim(variants("median", "nanmedian", inplace=False), sorting(1, None, "median"))
+    claim(variants("mode", inplace=False), sorting(1, -1, "mode"))
+    claim(variants("quantile", "nanquantile", inplace=False), sorting(2, None, "quantile"))
+    claim([*variants("unique", "unique_consecutive", inplace=False)], unique)
+    claim(variants("bincount", "histc", "histogram", inplace=False), histogram)
+    claim(variants("searchsorted", "bucketize", inplace=False), search)
+    claim(variants("scatter_add", "scatter_reduce", "index_add", "index_reduce"), scatter_reduce)
+    claim(variants("scatter"), scatter)
+    claim(variants("trace", inplace=False), trace)
+    claim(variants("diff", inplace=False), diff)

@@ -1,17 +1,86 @@
-"""Resampling."""
+"""Resampling: interpolation, grid sampling and sampling grids."""
 
 from __future__ import annotations
 
+import math
+from typing import Final
+
 import torch.nn.functional as F
 
-from torch_flops_core import Call, Registry
+from torch_flops_core import Call, Count, Registry
 from torch_flops_core.shapes import out_numel
+
+from ._common import Claimer, ops
+
+__all__ = ["PER_OUTPUT", "affine_grid", "grid_sample", "grid_sampler", "interpolate"]
+
+
+PER_OUTPUT: Final[dict[str, int]] = {
+    "nearest": 0,  # copies the nearest input
+    "nearest-exact": 0,
+    "linear": 3,  # weighted sum of 2 neighbours: 2 multiplies, 1 add
+    "bilinear": 7,  # 4 neighbours
+    "trilinear": 15,  # 8 neighbours
+    "bicubic": 31,  # 4×4 neighbours
+}
+"""FLOPs per output element of each interpolation mode, as nn.Upsample counts them (the same table
+is in the nn pack: the two packs are independent distributions, and a test checks they agree)."""
+
+
+def _area_window_sum(size_in: int, size_out: int) -> int:
+    """Sum over output positions of their adaptive window length."""
+    return sum(-(-(i + 1) * size_in // size_out) - i * size_in // size_out for i in range(size_out))
+
+
+def _resampled(call: Call, mode: str) -> int:
+    if mode != "area":
+        return PER_OUTPUT[mode] * out_numel(call)
+    x, out = call.arg(0, "input"), call.output
+    windows = math.prod(_area_window_sum(i, o) for i, o in zip(x.shape[2:], out.shape[2:], strict=True))
+    return math.prod(out.shape[:2]) * windows
 
 
 def interpolate(call: Call) -> int:
-    """F.interpolate: N = numel(out), one FLOP per output element (the seed's convention)."""
-    return out_numel(call)
+    """F.interpolate / F.upsample: PER_OUTPUT[mode]·N (nearest 0, linear 3, bilinear 7, trilinear 15, bicubic 31)."""
+    return _resampled(call, call.arg(3, "mode", "nearest"))
+
+
+def upsample_nearest(call: Call) -> int:
+    """F.upsample_nearest: 0 (a copy of the nearest input)."""
+    return 0
+
+
+def upsample_bilinear(call: Call) -> int:
+    """F.upsample_bilinear: 7·N (4 neighbours: 4 multiplies, 3 adds)."""
+    return _resampled(call, "bilinear")
+
+
+def grid_sample(call: Call) -> int:
+    """F.grid_sample: PER_OUTPUT[mode]·N, bilinear on a 5-d input meaning trilinear (15·N)."""
+    mode = call.arg(2, "mode", "bilinear")
+    if mode == "bilinear" and call.arg(0, "input").dim() == 5:
+        mode = "trilinear"
+    return PER_OUTPUT[mode] * out_numel(call)
+
+
+def grid_sampler(call: Call) -> int:
+    """torch.grid_sampler*: PER_OUTPUT by its integer mode (0 bilinear/trilinear, 1 nearest, 2 bicubic)·N."""
+    mode = {0: "trilinear" if call.arg(0, "input").dim() == 5 else "bilinear", 1: "nearest", 2: "bicubic"}
+    return PER_OUTPUT[mode[call.arg(2, "interpolation_mode", 0)]] * out_numel(call)
+
+
+def affine_grid(call: Call) -> Count:
+    """F.affine_grid: N grid coordinates, each a dot product of length K = theta.shape[-1]: (2K − 1)·N; MACs K·N."""
+    theta = call.arg(0, "theta")
+    k, n = theta.shape[-1], out_numel(call)
+    return Count(flops=max(2 * k - 1, 0) * n, macs=k * n)
 
 
 def register(registry: Registry) -> None:
-    registry.function(F.interpolate)(interpolate)
+    claim = Claimer(registry)
+    claim([F.interpolate, *ops("F.upsample")], interpolate)
+    claim(ops("F.upsample_nearest"), upsample_nearest)
+    claim(ops("F.upsample_bilinear"), upsample_bilinear)
+    claim([F.grid_sample], grid_sample)
+    claim(ops("torch.grid_sampler", "torch.grid_sampler_2d", "torch.grid_sampler_3d"), grid_sampler)
+    claim([F.affine_grid, *ops("torch.affine_grid_generator")], affine_grid)

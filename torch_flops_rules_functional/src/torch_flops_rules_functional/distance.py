@@ -1,0 +1,71 @@
+"""Distances and similarities between vectors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+
+from torch_flops_core import Call, Registry
+from torch_flops_core.shapes import out_numel
+
+from ._common import Claimer, ops
+from .reduction import norm_cost
+
+__all__ = ["cdist", "cosine_cost", "cosine_similarity", "pairwise_cost", "pairwise_distance", "pdist"]
+
+
+def _broadcast_numel(*tensors: torch.Tensor) -> int:
+    return torch.broadcast_shapes(*(t.shape for t in tensors)).numel()
+
+
+def cosine_cost(d: int) -> int:
+    """x1·x2 / max(‖x1‖·‖x2‖, eps) over d elements: 6d + 2 (dot 2d − 1, two norms 2d each, ×, max, ÷)."""
+    return 6 * d + 2
+
+
+def pairwise_cost(p: Any, d: int) -> int:
+    """‖x1 − x2 + eps‖_p over d elements: d subtractions, d additions of eps, then the p-norm."""
+    return 2 * d + norm_cost(p, d, 1)
+
+
+def cosine_similarity(call: Call) -> int:
+    """cosine_similarity over D: (6D + 2) per output (as nn.CosineSimilarity)."""
+    n = out_numel(call)
+    d = _broadcast_numel(call.arg(0, "x1"), call.arg(1, "x2")) // n if n else 0
+    return n * cosine_cost(d) if d else 0
+
+
+def pairwise_distance(call: Call) -> int:
+    """pairwise_distance ‖x1 − x2 + eps‖_p over the last dim D: (2D + the p-norm of D) per output."""
+    n = max(out_numel(call), 1)
+    d = _broadcast_numel(call.arg(0, "x1"), call.arg(1, "x2")) // n
+    return n * pairwise_cost(call.arg(2, "p", 2.0), d)
+
+
+def pdist(call: Call) -> int:
+    """pdist of input [N, M]: N(N − 1)/2 outputs, each M subtractions + the p-norm of M elements."""
+    m = call.arg(0, "input").shape[-1]
+    return out_numel(call) * (m + norm_cost(call.arg(1, "p", 2.0), m, 1))
+
+
+def cdist(call: Call) -> int:
+    """cdist of [.., P, M] and [.., R, M]: per output, M subtractions + the p-norm of M elements."""
+    m = call.arg(0, "x1").shape[-1]
+    return out_numel(call) * (m + norm_cost(call.arg(2, "p", 2.0), m, 1))
+
+
+def dist(call: Call) -> int:
+    """torch.dist(a, b, p): n subtractions + the p-norm of n elements, n = numel of the broadcast inputs."""
+    n = _broadcast_numel(call.arg(0, "input"), call.arg(1, "other"))
+    return n + norm_cost(call.arg(2, "p", 2), n, 1)
+
+
+def register(registry: Registry) -> None:
+    claim = Claimer(registry)
+    claim([F.cosine_similarity], cosine_similarity)
+    claim([F.pairwise_distance], pairwise_distance)
+    claim([F.pdist], pdist)
+    claim(ops("torch.cdist"), cdist)
+    claim(ops("torch.dist", "Tensor.dist"), dist)

@@ -1,0 +1,253 @@
+"""Loss functions: the per-element (or per-row) loss, then the reduction.
+
+E is the number of per-element losses (what ``reduction='none'`` returns). Reducing them costs
+``'none'`` 0, ``'sum'`` E − 1, ``'mean'`` and ``'batchmean'`` E (E − 1 adds and a divide); a
+class-weighted ``'mean'`` (nll_loss, cross_entropy with ``weight``) also sums the weights: 2E − 1.
+The legacy ``size_average``/``reduce`` flags are honoured. Each function counts what the nn pack
+counts for its loss module, so ``F.mse_loss`` and ``nn.MSELoss`` agree.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import math
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+
+from torch_flops_core import NOT_RECOGNIZED, Call, Count, NotRecognizedType, Registry, RuleFn
+from torch_flops_core.shapes import numel
+
+from ._common import Claimer, named, ops
+from .activation import ACTIVATION_COSTS
+from .distance import cosine_cost, pairwise_cost
+
+__all__ = ["ELEMENTWISE_LOSS_COSTS", "reduction_cost"]
+
+ELEMENTWISE_LOSS_COSTS: Mapping[str, int] = {
+    "l1_loss": 2,  # |x − y|
+    "mse_loss": 2,  # (x − y)²
+    "huber_loss": 5,  # d = x − y, |d|, compare with δ, then 0.5·d·d or δ·(|d| − δ/2): 2 either way
+    "smooth_l1_loss": 5,  # as huber with β (2, as l1, when β = 0)
+    "soft_margin_loss": 4,  # log(1 + exp(−y·x)): multiply, exp, add, log
+    "hinge_embedding_loss": 3,  # y = 1 ? x : max(0, margin − x): compare, subtract, max
+    "margin_ranking_loss": 4,  # max(0, −y·(x1 − x2) + margin): subtract, multiply, add, max
+    "kl_div": 3,  # y·(log y − x), or exp(y)·(y − x) with log_target
+    "binary_cross_entropy": 7,  # −(y·log x + (1 − y)·log(1 − x)), + 1 with weight
+    "binary_cross_entropy_with_logits": 6,  # (1 − y)·x + log(1 + exp(−x)), + 1 with weight, + 3 with pos_weight
+    "poisson_nll_loss": 3,  # exp(x) − y·x; 4 without log_input: x − y·log(x + eps); + 9 with full
+    "gaussian_nll_loss": 5,  # 0.5·(log var + (x − y)²/var), + 1 with full; var: clamp, log
+}
+"""FLOPs per element of the element-wise losses, before the reduction."""
+
+_LOG_SOFTMAX = 3
+
+
+@functools.cache
+def _signature(func: Callable[..., Any]) -> inspect.Signature:
+    return inspect.signature(func)
+
+
+def _arguments(call: Call) -> dict[str, Any]:
+    bound = _signature(call.target).bind(*call.args, **call.kwargs)
+    bound.apply_defaults()
+    return dict(bound.arguments)
+
+
+def _mode(args: Mapping[str, Any]) -> str:
+    mode = args.get("reduction", "mean")
+    if args.get("reduce") is False:
+        return "none"
+    if args.get("size_average") is False:
+        return "sum"
+    return {0: "none", 1: "mean", 2: "sum"}.get(mode, mode)
+
+
+def reduction_cost(args: Mapping[str, Any], terms: int, weighted: bool = False) -> int:
+    """Reduce ``terms`` losses: 'none' 0, 'sum' terms − 1, 'mean'/'batchmean' terms (2·terms − 1 class-weighted)."""
+    mode = _mode(args)
+    if mode == "none" or terms == 0:
+        return 0
+    if mode == "sum":
+        return terms - 1
+    return 2 * terms - 1 if weighted else terms
+
+
+def _tensor(value: Any) -> bool:
+    return isinstance(value, torch.Tensor)
+
+
+def _elements(*tensors: torch.Tensor) -> int:
+    return math.prod(torch.broadcast_shapes(*(t.shape for t in tensors)))
+
+
+def _per_element(name: str, cost: int, args: Mapping[str, Any]) -> int:
+    """The per-element cost of ``name`` given its arguments (weights, flags)."""
+    if name in ("binary_cross_entropy", "binary_cross_entropy_with_logits"):
+        return cost + _tensor(args.get("weight")) + 3 * _tensor(args.get("pos_weight"))
+    if name == "smooth_l1_loss" and args.get("beta", 1.0) == 0:
+        return 2
+    if name == "poisson_nll_loss":
+        return cost + (not args.get("log_input", True)) + 9 * bool(args.get("full"))
+    if name == "gaussian_nll_loss":
+        return cost + bool(args.get("full"))
+    return cost
+
+
+def elementwise_loss(cost: int, name: str) -> RuleFn:
+    """A loss of ``cost`` per element of the broadcast inputs (E of them), then the reduction of E."""
+
+    def rule(call: Call) -> int:
+        args = _arguments(call)
+        names = ("input1", "input2", "target") if name == "margin_ranking_loss" else ("input", "target")
+        e = _elements(*(args[n] for n in names))
+        flops = _per_element(name, cost, args) * e + reduction_cost(args, e)
+        if name == "binary_cross_entropy_with_logits":
+            flops += numel(args.get("pos_weight"))  # p − 1, once per pos_weight element
+        elif name == "gaussian_nll_loss":
+            var = args.get("var")
+            flops += 2 * (numel(var) if _tensor(var) else 1)  # clamp and log of the variance
+        return flops
+
+    doc = f"{name}: {cost}·E (see ELEMENTWISE_LOSS_COSTS for extras), E = numel of the broadcast inputs, + reduction."
+    return named(rule, __name__, name, doc)
+
+
+def _classes(x: torch.Tensor) -> int:
+    return x.shape[1] if x.dim() >= 2 else x.shape[0]
+
+
+def nll_loss(call: Call) -> int:
+    """nll_loss: [weight]·E + reduction (picking −log p of the target is free); E = numel(target)."""
+    args = _arguments(call)
+    e = numel(args["target"])
+    weighted = _tensor(args.get("weight"))
+    return weighted * e + reduction_cost(args, e, weighted)
+
+
+def _cross_entropy(args: Mapping[str, Any], m: int, classes: int, target: torch.Tensor) -> int:
+    """Cross entropy of M class scores in rows of C against indices or probabilities (as the nn pack)."""
+    e = m // classes if classes else 0
+    weighted = _tensor(args.get("weight"))
+    smoothing = args.get("label_smoothing", 0.0) > 0
+    flops = _LOG_SOFTMAX * m
+    if target.is_floating_point():  # class probabilities: −Σ_c w_c·y_c·log p_c per row
+        flops += 2 * m * smoothing + m + weighted * m + (m - e)
+        return flops + reduction_cost(args, e)
+    flops += weighted * e
+    if smoothing:  # −Σ_c w_c·log p_c per row, mixed as (1 − ε)·nll + ε/C·smooth
+        flops += (m - e) + weighted * m + 3 * e
+    return flops + reduction_cost(args, e, weighted)
+
+
+def cross_entropy(call: Call) -> int:
+    """cross_entropy: 3·M (log_softmax) + the nll part + label smoothing + reduction; M = numel(input)."""
+    args = _arguments(call)
+    x = args["input"]
+    return _cross_entropy(args, x.numel(), _classes(x), args["target"])
+
+
+def linear_cross_entropy(call: Call) -> Count:
+    """linear_cross_entropy: the linear to C classes (M = rows·C scores, K = in features) + cross entropy."""
+    args = _arguments(call)
+    x, weight = args["input"], args["linear_weight"]
+    k, classes = weight.shape[-1], weight.shape[0]
+    m = (x.numel() // k if k else 0) * classes
+    flops = max(2 * k - 1, 0) * m + (m if _tensor(args.get("linear_bias")) else 0)
+    return Count(flops=flops + _cross_entropy(args, m, classes, args["target"]), macs=k * m)
+
+
+def multi_margin_loss(call: Call) -> int:
+    """multi_margin_loss: (4 + [p = 2] + [weight])·M + reduction over rows (margin − x_y + x_i, max, mean over C)."""
+    args = _arguments(call)
+    x = args["input"]
+    m = x.numel()
+    per = 4 + (args.get("p", 1) == 2) + _tensor(args.get("weight"))
+    return per * m + reduction_cost(args, m // _classes(x) if m else 0)
+
+
+def multilabel_soft_margin_loss(call: Call) -> int:
+    """multilabel_soft_margin_loss: (11 + [weight])·M + reduction over rows: 2 log-sigmoids, 4, the mean over C."""
+    args = _arguments(call)
+    x = args["input"]
+    m = x.numel()
+    rows = m // x.shape[-1] if m else 0
+    per = 2 * ACTIVATION_COSTS["logsigmoid"] + 4 + 1 + _tensor(args.get("weight"))
+    return per * m + reduction_cost(args, rows)
+
+
+def multilabel_margin_loss(call: Call) -> int:
+    """multilabel_margin_loss: 4·⌊C²/4⌋ per row + reduction: an upper bound (the number of targets is a value)."""
+    args = _arguments(call)
+    x = args["input"]
+    c = x.shape[-1]
+    rows = x.numel() // c if c else 0
+    return rows * 4 * (c * c // 4) + reduction_cost(args, rows)
+
+
+def cosine_embedding_loss(call: Call) -> int:
+    """cosine_embedding_loss: (6D + 6)·R + reduction: the cosine (6D + 2), then 1 − cos or max(0, cos − margin) (4)."""
+    args = _arguments(call)
+    x1 = args["input1"]
+    d = x1.shape[-1]
+    rows = x1.numel() // d if d else 0
+    return (cosine_cost(d) + 4) * rows + reduction_cost(args, rows)
+
+
+def _distance_cost(args: Mapping[str, Any], d: int) -> int | None:
+    if "distance_function" not in args:
+        return pairwise_cost(args.get("p", 2), d)
+    fn = args["distance_function"]
+    if fn is None or fn is F.pairwise_distance:
+        return pairwise_cost(2, d)
+    if isinstance(fn, torch.nn.PairwiseDistance):
+        return pairwise_cost(fn.norm, d)
+    return None  # a user's callable: its cost is unknown here
+
+
+def triplet_margin_loss(call: Call) -> int | NotRecognizedType:
+    """triplet losses: R·((2 + [swap])·distance + [swap] + 3) + reduction; distance = 2D + the p-norm of D."""
+    args = _arguments(call)
+    anchor = args["anchor"]
+    d = anchor.shape[-1]
+    distance = _distance_cost(args, d)
+    if distance is None:
+        return NOT_RECOGNIZED
+    rows = anchor.numel() // d if d else 0
+    swap = bool(args.get("swap"))
+    return rows * ((3 if swap else 2) * distance + swap + 3) + reduction_cost(args, rows)
+
+
+CTC_STATE = 13
+"""FLOPs of one (time step, label state) of CTC's forward recursion: log-sum-exp of 3 predecessors
+(2 compares, 3 subtracts, 3 exps, 2 adds, 1 log, 1 add back) plus the emission (1)."""
+
+
+def ctc_loss(call: Call) -> int:
+    """ctc_loss: 13·T·(2·numel(targets) + N) + [zero_infinity]·N + reduction ('mean': 2N, 'sum': N − 1)."""
+    args = _arguments(call)
+    log_probs, targets = args["log_probs"], args["targets"]
+    steps = log_probs.shape[0]
+    batch = log_probs.shape[1] if log_probs.dim() == 3 else 1
+    flops = CTC_STATE * steps * (2 * targets.numel() + batch) + bool(args.get("zero_infinity")) * batch
+    if _mode(args) == "mean":  # each loss divided by its target length, then the mean
+        return flops + 2 * batch
+    return flops + reduction_cost(args, batch)
+
+
+def register(registry: Registry) -> None:
+    claim = Claimer(registry)
+    for name, cost in ELEMENTWISE_LOSS_COSTS.items():
+        claim(ops(f"F.{name}"), elementwise_loss(cost, name))
+    claim([F.nll_loss], nll_loss)
+    claim([F.cross_entropy], cross_entropy)
+    claim(ops("F.linear_cross_entropy"), linear_cross_entropy)
+    claim([F.multi_margin_loss], multi_margin_loss)
+    claim([F.multilabel_soft_margin_loss], multilabel_soft_margin_loss)
+    claim([F.multilabel_margin_loss], multilabel_margin_loss)
+    claim([F.cosine_embedding_loss], cosine_embedding_loss)
+    claim([F.triplet_margin_loss, *ops("F.triplet_margin_with_distance_loss")], triplet_margin_loss)
+    claim([F.ctc_loss], ctc_loss)

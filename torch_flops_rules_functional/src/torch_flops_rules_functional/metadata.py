@@ -1,0 +1,46 @@
+"""Metadata queries and conversions (dtype, device, autograd flags): 0 FLOPs.
+
+The eager engine sees these as calls (``x.dim()``, ``len(x)``, ``x.item()``, ``f"{x}"``, ``x.to(...)``)
+where the fx engine sees attribute reads or nothing; registered as 0 so both engines recognize them.
+"""
+
+from __future__ import annotations
+
+import builtins
+
+import torch
+
+from torch_flops_core import Call, Registry
+
+from ._common import Claimer, variants
+
+__all__ = ["METADATA", "query"]
+
+METADATA: tuple[str, ...] = (
+    # queries
+    "dim", "ndimension", "size", "numel", "nelement", "element_size", "stride", "storage_offset",
+    "is_contiguous", "is_floating_point", "is_complex", "is_signed", "is_inference", "is_set_to", "is_same_size",
+    "is_shared", "is_pinned", "is_nonzero", "is_conj", "is_neg", "is_coalesced", "is_tensor", "get_device",
+    "data_ptr", "const_data_ptr", "untyped_storage", "storage", "storage_type", "dim_order", "result_type",
+    "item", "tolist", "numpy",
+    "__bool__", "__nonzero__", "__int__", "__long__", "__float__", "__complex__", "__index__", "__format__",
+    "__repr__", "__str__", "__hash__", "__contains__", "__array__", "__array_wrap__", "__reduce_ex__",
+    "__deepcopy__", "__getstate__", "__setstate__", "__sizeof__", "__dlpack__", "__dlpack_device__",
+    # conversions: dtype, device, layout
+    "to", "type", "float", "double", "half", "bfloat16", "int", "long", "short", "bool", "byte", "char",
+    "cfloat", "cdouble", "chalf", "cpu", "cuda", "xpu", "mtia", "ipu", "to_dense", "as_subclass", "pin_memory",
+    # autograd and memory bookkeeping
+    "requires_grad_", "retain_grad", "register_hook", "register_post_accumulate_grad_hook", "share_memory_",
+    "record_stream",
+)  # fmt: skip
+"""Queries and conversions (each in its torch and Tensor spellings)."""
+
+
+def query(call: Call) -> int:
+    """Metadata query or conversion (size, dim, item, to, float, cpu ...): 0."""
+    return 0
+
+
+def register(registry: Registry) -> None:
+    claim = Claimer(registry)
+    claim([builtins.len, torch.Tensor.__len__, *variants(*METADATA, inplace=False)], query)

@@ -1,0 +1,104 @@
+"""Pooling functions, counted as the ``torch.nn`` pooling modules are.
+
+Fixed windows: average = k·N (k − 1 additions and a division per output), max = (k − 1)·N
+comparisons. k is the product of a tuple ``kernel_size``, but an **int kernel_size counts as k, not
+k^dims**, exactly as the nn pack counts ``nn.MaxPool2d(3)`` (the seed's reading, on which its
+ResNet-50 figure depends): a model counts the same whether it pools with a module or a function.
+Adaptive windows come from the input and output sizes, as for the modules. LP and fractional pools
+have no seed figure: an int kernel_size is their full k^dims window, as the nn pack counts them.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from torch_flops_core import Call, Registry
+from torch_flops_core.shapes import numel, out_numel
+
+from ._common import Claimer, named, ops
+
+__all__ = ["adaptive_window", "kernel_elements"]
+
+
+def kernel_elements(size: int | tuple[int, ...] | list[int]) -> int:
+    """k of a fixed window, the nn pack's way: numel of a tuple kernel_size, an int counts once."""
+    return size if isinstance(size, int) else math.prod(size)
+
+
+def adaptive_window(call: Call, dims: int) -> int:
+    """Window of an adaptive pool, per dim: in/out when divisible, else in − out·⌊in/out⌋ + 1."""
+    out = call.output[0] if isinstance(call.output, tuple) else call.output
+    window = 1
+    for size_in, size_out in zip(call.arg(0, "input").shape[-dims:], out.shape[-dims:], strict=True):
+        window *= size_in // size_out if size_in % size_out == 0 else size_in - size_out * (size_in // size_out) + 1
+    return window
+
+
+def fixed(offset: int, kernel_index: int, name: str) -> Any:
+    """A fixed-window pool: (k + offset)·N, k read from ``kernel_size`` at ``kernel_index``."""
+
+    def rule(call: Call) -> int:
+        return max(kernel_elements(call.arg(kernel_index, "kernel_size")) + offset, 0) * out_numel(call)
+
+    formula = "k·N" if offset == 0 else f"(k {'+' if offset > 0 else '−'} {abs(offset)})·N"
+    doc = f"{name}: {formula}; k = numel(kernel_size) (an int counts once), N = numel(out)."
+    return named(rule, __name__, name, doc)
+
+
+def adaptive(offset: int, dims: int, name: str) -> Any:
+    """An adaptive pool over ``dims`` dims: (k' + offset)·N with the adaptive window k'."""
+
+    def rule(call: Call) -> int:
+        return max(adaptive_window(call, dims) + offset, 0) * out_numel(call)
+
+    formula = "k'·N" if offset == 0 else "(k' − 1)·N"
+    return named(rule, __name__, name, f"{name}: {formula}; k' = adaptive window, N = numel(out).")
+
+
+def full_window(size: int | tuple[int, ...] | list[int], dims: int) -> int:
+    """k of a window torch pools in full: an int kernel_size is k^dims (LP and fractional pools, as the nn pack)."""
+    return size**dims if isinstance(size, int) else math.prod(size)
+
+
+def lp_pool(dims: int) -> Any:
+    """F.lp_poolNd: numel(in) + k·N: x^p of every input, k − 1 additions and a root per output; k = full window."""
+
+    def rule(call: Call) -> int:
+        k = full_window(call.arg(2, "kernel_size"), dims)
+        return numel(call.arg(0, "input")) + k * out_numel(call)
+
+    return named(rule, __name__, f"lp_pool{dims}d", lp_pool.__doc__ or "")
+
+
+def fractional_max_pool(dims: int) -> Any:
+    """F.fractional_max_poolNd: (k − 1)·N, k = the full window (the positions are random, the size is not)."""
+
+    def rule(call: Call) -> int:
+        return (full_window(call.arg(1, "kernel_size"), dims) - 1) * out_numel(call)
+
+    return named(rule, __name__, f"fractional_max_pool{dims}d", fractional_max_pool.__doc__ or "")
+
+
+def unpool(call: Call) -> int:
+    """F.max_unpoolNd: 0 (places values at their indices)."""
+    return 0
+
+
+def register(registry: Registry) -> None:
+    claim = Claimer(registry)
+    for d in (1, 2, 3):
+        claim(ops(f"F.avg_pool{d}d"), fixed(0, 1, f"avg_pool{d}d"))
+        claim(ops(f"F.max_pool{d}d", f"F.max_pool{d}d_with_indices"), fixed(-1, 1, f"max_pool{d}d"))
+        claim(ops(f"F.adaptive_avg_pool{d}d"), adaptive(0, d, f"adaptive_avg_pool{d}d"))
+        claim(
+            ops(f"F.adaptive_max_pool{d}d", f"F.adaptive_max_pool{d}d_with_indices"),
+            adaptive(-1, d, f"adaptive_max_pool{d}d"),
+        )
+        claim(ops(f"F.lp_pool{d}d"), lp_pool(d))
+        claim(ops(f"F.max_unpool{d}d"), unpool)
+    for d in (2, 3):
+        claim(ops(f"F.fractional_max_pool{d}d", f"F.fractional_max_pool{d}d_with_indices"), fractional_max_pool(d))
+    # torch-namespace twins that F does not alias
+    claim(ops("torch.max_pool1d_with_indices"), fixed(-1, 1, "max_pool1d"))
+    claim(ops("torch.adaptive_max_pool1d"), adaptive(-1, 1, "adaptive_max_pool1d"))

@@ -1,0 +1,102 @@
+"""Recurrent layers as functions: ``torch.lstm``, ``torch.gru``, ``torch.rnn_tanh``/``rnn_relu`` and their cells.
+
+``nn.LSTM`` and the other recurrent modules call these; the counts are the nn pack's for the modules.
+Per input row (one time step of one sequence), layer and direction, with G gates of hidden size H,
+layer input size I and recurrent input size Hr: the gate products ``W_ih·x`` (K = I) and ``W_hh·h``
+(K = Hr), G·H outputs each; G·H adds of the two and G·H more per bias; the gate arithmetic, E·H; and,
+for an LSTM with a projection of size P, ``W_hr·h`` (K = H, P outputs). Everything is read from the
+flat weight list, so ``proj_size``, layers and directions need no flags.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import torch
+
+from torch_flops_core import Call, Count, Registry, RuleFn
+
+from ._common import Claimer, named, ops
+from .activation import ACTIVATION_COSTS
+
+__all__ = ["GATES", "GATE_ARITHMETIC", "recurrent", "recurrent_cell"]
+
+_SIGMOID, _TANH = ACTIVATION_COSTS["sigmoid"], ACTIVATION_COSTS["tanh"]
+
+GATES: Mapping[str, int] = {"rnn_tanh": 1, "rnn_relu": 1, "lstm": 4, "gru": 3}
+GATE_ARITHMETIC: Mapping[str, int] = {
+    "rnn_tanh": _TANH,  # h' = tanh(gates)
+    "rnn_relu": ACTIVATION_COSTS["relu"],  # h' = relu(gates)
+    # i, f, o = sigmoid; g = tanh; c' = f·c + i·g (3); h' = o·tanh(c') (2)
+    "lstm": 3 * _SIGMOID + _TANH + 3 + _TANH + 1,
+    # r, z = sigmoid; r·(W_hn·h + b_hn) (1); n = tanh; h' = (1 − z)·n + z·h (4)
+    "gru": 2 * _SIGMOID + 1 + _TANH + 4,
+}
+"""FLOPs per hidden unit of one step's gate arithmetic, after the gate pre-activations are summed."""
+
+
+def _dot(n: int, k: int) -> tuple[int, int]:
+    return max(2 * k - 1, 0) * n, k * n
+
+
+def _step(mode: str, w_ih: torch.Tensor, w_hh: torch.Tensor, bias: bool, w_hr: torch.Tensor | None) -> tuple[int, int]:
+    """(flops, macs) of one row through one layer and direction."""
+    gates = w_ih.shape[0]
+    hidden = gates // GATES[mode]
+    parts = [_dot(gates, w_ih.shape[1]), _dot(gates, w_hh.shape[1])]
+    if w_hr is not None:
+        parts.append(_dot(w_hr.shape[0], w_hr.shape[1]))
+    flops = sum(f for f, _ in parts) + gates * (1 + 2 * bias) + GATE_ARITHMETIC[mode] * hidden
+    return flops, sum(m for _, m in parts)
+
+
+def _params(args: Sequence[Any]) -> int:
+    """Position of the flat weight list: the first list whose first tensor is a 2-d weight."""
+    for i, arg in enumerate(args):
+        if isinstance(arg, list | tuple) and arg and isinstance(arg[0], torch.Tensor) and arg[0].dim() == 2:
+            return i
+    raise ValueError("no weight list among the arguments")
+
+
+def recurrent(mode: str) -> RuleFn:
+    """torch.lstm/gru/rnn_*: rows × Σ over layers and directions of one step; rows = numel(input)/I or packed rows."""
+
+    def rule(call: Call) -> Count:
+        at = _params(call.args)
+        params = list(call.args[at])
+        has_biases, layers = call.args[at + 1], call.args[at + 2]
+        bidirectional = call.args[at + 5]
+        packed = at == 3  # (data, batch_sizes, hx, params, ...) rather than (input, hx, params, ...)
+        x = call.args[0]
+        rows = x.shape[0] if packed else x.numel() // params[0].shape[1]
+        groups = layers * (2 if bidirectional else 1)
+        stride = len(params) // groups
+        flops = macs = 0
+        for g in range(groups):
+            w = params[g * stride : (g + 1) * stride]
+            w_hr = w[-1] if stride in (3, 5) else None  # an LSTM projection follows the weights and biases
+            f, m = _step(mode, w[0], w[1], bool(has_biases), w_hr)
+            flops, macs = flops + f, macs + m
+        return Count(flops=rows * flops, macs=rows * macs)
+
+    return named(rule, __name__, mode, f"torch.{mode}: {recurrent.__doc__}")
+
+
+def recurrent_cell(mode: str) -> RuleFn:
+    """torch.*_cell(input, hx, w_ih, w_hh, b_ih, b_hh): rows × one step; rows = numel(input)/I."""
+
+    def rule(call: Call) -> Count:
+        x, w_ih, w_hh = call.arg(0, "input"), call.arg(2, "w_ih"), call.arg(3, "w_hh")
+        rows = x.numel() // w_ih.shape[1]
+        f, m = _step(mode, w_ih, w_hh, call.arg(4, "b_ih") is not None, None)
+        return Count(flops=rows * f, macs=rows * m)
+
+    return named(rule, __name__, f"{mode}_cell", f"torch.{mode}_cell: {recurrent_cell.__doc__}")
+
+
+def register(registry: Registry) -> None:
+    claim = Claimer(registry)
+    for mode in GATES:
+        claim(ops(f"torch.{mode}"), recurrent(mode))
+        claim(ops(f"torch.{mode}_cell"), recurrent_cell(mode))
