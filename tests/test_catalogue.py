@@ -24,6 +24,7 @@ from torch_flops_core import (
     Call,
     EngineFallbackWarning,
     InputError,
+    ModelChangedWarning,
     PluginLoadWarning,
     Registry,
     RuleConflictWarning,
@@ -588,6 +589,41 @@ def a_disabled_plugin_is_never_imported() -> tuple[nn.Module, Check]:
             assert count_flops(m, torch.randn(2, 4)).total == linear(4, 3, 2)
 
     return Lin(), check
+
+
+@case
+def embedding_with_max_norm_renormalises_nothing_for_good() -> tuple[nn.Module, Check]:
+    def check(m: nn.Module, ctx: Ctx) -> None:
+        assert count_flops(m, torch.tensor([[1, 2, 3]])).unrecognized == []
+
+    model = nn.Embedding(5, 4, max_norm=0.1)  # every row is longer than 0.1: forward shrinks them
+    return model, check
+
+
+@case
+def a_forward_that_writes_its_parameters_is_reported() -> tuple[nn.Module, Check]:
+    class Drift(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.w = nn.Parameter(torch.ones(3))
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return x * self.w
+
+    def check(m: nn.Module, ctx: Ctx) -> None:
+        class Writes(nn.Module):
+            def __init__(self, inner: nn.Module) -> None:
+                super().__init__()
+                self.inner = inner
+
+            def forward(self, x: torch.Tensor) -> torch.Tensor:
+                self.inner.w.add_(0)  # an in-place write (of zero: the values stay as they were)
+                return self.inner(x)
+
+        with pytest.warns(ModelChangedWarning, match=r"modified parameters in place \(inner\.w\)"):
+            assert count_flops(Writes(m), torch.randn(3), engine="eager").total == 3 + 3
+
+    return Drift(), check
 
 
 # --- the harness -------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from .compat import TorchFLOPsByFX
 from .errors import (
     EngineFallbackWarning,
     InputError,
+    ModelChangedWarning,
     PluginLoadWarning,
     RuleConflictWarning,
     RuleError,
@@ -38,6 +39,7 @@ __all__ = [
     "EngineFallbackWarning",
     "FlopsResult",
     "InputError",
+    "ModelChangedWarning",
     "NotRecognizedType",
     "OpRecord",
     "PluginInfo",

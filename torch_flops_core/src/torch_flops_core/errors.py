@@ -5,6 +5,7 @@ from __future__ import annotations
 __all__ = [
     "EngineFallbackWarning",
     "InputError",
+    "ModelChangedWarning",
     "PluginLoadWarning",
     "RuleConflictWarning",
     "RuleError",
@@ -51,6 +52,10 @@ class InputError(TorchFlopsError, TypeError):
 
 class EngineFallbackWarning(UserWarning):
     """``engine="auto"``: fx could not trace the model, so the eager engine counted it."""
+
+
+class ModelChangedWarning(UserWarning):
+    """The model's forward modified its parameters in place, which counting cannot undo."""
 
 
 class PluginLoadWarning(UserWarning):

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import torch
+from torch.nn.parameter import is_lazy
+
+from .errors import ModelChangedWarning
 
 __all__ = ["preserve_model"]
 
@@ -30,8 +34,18 @@ def preserve_model(model: object) -> Iterator[None]:
         (buf, buf.detach().clone())
         for saved in buffers
         for buf in saved.values()
-        if buf is not None and buf.device.type != "meta"
+        if buf is not None and buf.device.type != "meta" and not is_lazy(buf)
     ]
+    # Parameters are not copied (they can be most of the machine's memory), except where torch.nn
+    # itself writes them during forward: an embedding with max_norm renormalises the rows it reads.
+    values += [
+        (m.weight, m.weight.detach().clone())
+        for m in modules
+        if isinstance(m, torch.nn.Embedding | torch.nn.EmbeddingBag)
+        and m.max_norm is not None
+        and m.weight.device.type != "meta"
+    ]
+    versions = [(name, p, p._version) for name, p in model.named_parameters() if not is_lazy(p)]
     root = (set(model.__dict__), set(model._parameters), set(model._modules))
     try:
         yield
@@ -45,6 +59,15 @@ def preserve_model(model: object) -> Iterator[None]:
         with torch.no_grad():
             for buf, copy in values:
                 buf.copy_(copy)
+        copied = {id(t) for t, _ in values}
+        changed = [name for name, p, version in versions if p._version != version and id(p) not in copied]
+        if changed:
+            warnings.warn(
+                f"torch-flops: the model's forward modified parameters in place ({', '.join(changed)}); "
+                "counting cannot undo that. Count a copy of the model, or on the meta device.",
+                ModelChangedWarning,
+                stacklevel=3,
+            )
         attrs, params, subs = root
         for name in set(model.__dict__) - attrs:
             del model.__dict__[name]
