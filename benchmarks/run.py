@@ -95,8 +95,10 @@ def method_fn(method: str, model: torch.nn.Module, args: tuple[Any, ...], kwargs
 
         return flop_counter
     from torch_flops_core import count_flops
+    from torch_flops_core.testing import only_plugins
 
-    return lambda: count_flops(model, *args, engine=method, **kwargs)  # type: ignore[arg-type]
+    disable = only_plugins(["nn", "functional"])  # the built-in packs alone, whatever else is installed
+    return lambda: count_flops(model, *args, engine=method, disable=disable, **kwargs)  # type: ignore[arg-type]
 
 
 def child(case: str, method: str, repeats: int) -> None:
