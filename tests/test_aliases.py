@@ -197,3 +197,9 @@ def test_builtin_function_rules_answer_for_every_spelling() -> None:
     assert table.method_rule("softmax") is table.function_rule(F.softmax)
     pow_rule = table.method_rule("pow")
     assert pow_rule is not None and pow_rule.name.endswith("elementwise")  # the seed counted pow as 0
+
+
+def test_a_custom_op_object_is_spelled_as_its_op() -> None:
+    from opaque_ops import opaque
+
+    assert op_name(opaque) == "torch.ops.torch_flops_tests.opaque"

@@ -364,6 +364,8 @@ _MODULE_DISPLAY = {
 
 @functools.lru_cache(maxsize=4096)
 def _op_name_cached(target: Any) -> str:
+    if not isinstance(target, torch._ops.OpOverload):
+        target = _dispatcher_op(target)  # a custom_op object is spelled as its op
     if isinstance(target, torch._ops.OpOverload | torch._ops.OpOverloadPacket):
         return f"torch.ops.{target}"
     qualname = getattr(target, "__qualname__", None) or getattr(target, "__name__", None)
