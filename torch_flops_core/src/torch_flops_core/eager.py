@@ -22,12 +22,10 @@ import torch
 from torch.overrides import TorchFunctionMode
 
 from .aliases import operator_spellings
-from .errors import RuleError
 from .ignore import IgnoreSpec
-from .plugins import DISABLE_ENV
 from .registry import RuleEntry, RuleTable
 from .results import OpRecord
-from .rules import NOT_RECOGNIZED, Call, NotRecognizedType, check_rule_result
+from .rules import NOT_RECOGNIZED, Call, NotRecognizedType
 
 __all__ = ["EagerCounter", "run_eager"]
 
@@ -125,36 +123,13 @@ class EagerCounter:
 
     # -- recording ------------------------------------------------------------------------------
     def _count(
-        self, kind: str, target: Any, entry: RuleEntry | None, ignored: bool, name: str, call: Call
+        self, entry: RuleEntry | None, ignored: bool, call: Call, module_path: str
     ) -> tuple[int | NotRecognizedType, int]:
         if ignored:
             return 0, 0
         if entry is None:
             return NOT_RECOGNIZED, 0
-        try:
-            value = entry.rule(call)
-        except Exception as exc:
-            raise self._rule_error(entry, call, name, f"raised {type(exc).__name__}: {exc}") from exc
-        try:
-            return check_rule_result(value)
-        except TypeError as exc:
-            what = f"{exc}; a rule returns a non-negative int, Count(flops, macs) or NOT_RECOGNIZED"
-            raise self._rule_error(entry, call, name, what) from None
-
-    def _rule_error(self, entry: RuleEntry, call: Call, name: str, what: str) -> RuleError:
-        from .aliases import op_name
-
-        path = self._stack[-1][0]
-        op = type(call.module).__name__ if call.module is not None else op_name(call.target)
-        if call.module is not None:
-            path = str(call.target)
-        message = (
-            f"rule {entry.name} of plugin {entry.plugin!r} {what} while counting {op} "
-            f"(op {name!r}, {call.kind}, module {path or '(root module)'!r}). Fix or override the rule (a plugin "
-            f"with @hookimpl(tryfirst=True) or count_flops(..., plugins=[...])), disable the plugin with "
-            f"{DISABLE_ENV}={entry.plugin}, or count this op as 0 with ignore_ops=[...]."
-        )
-        return RuleError(message, op=op, node=name, module_path=path, plugin=entry.plugin, rule=entry.name)
+        return entry.apply(call, module_path)
 
     def _append(
         self, name: str, kind: str, target: Any, path: str, mtype: str, flops: Any, macs: int,
@@ -194,8 +169,8 @@ class EagerCounter:
             call_args = args
         name = self._name(r.base)
         call = Call(r.kind, r.target, call_args, kwargs, output, None, name)
-        flops, macs = self._count(r.kind, r.target, r.entry, r.ignored, name, call)
         path, mtype = self._stack[-1]
+        flops, macs = self._count(r.entry, r.ignored, call, path)
         self._append(name, r.kind, r.target, path, mtype, flops, macs, r.entry, r.ignored, time_ms)
         return output
 
@@ -232,7 +207,7 @@ class EagerCounter:
         name = self._name(frame.path.replace(".", "_") or frame.type_name.lower())
         call = Call("call_module", frame.path, frame.args, frame.kwargs, output, module, name)
         try:  # still suppressed: the rule's own tensor calls (x.numel()) are not ops of the model
-            flops, macs = self._count("call_module", frame.path, frame.entry, frame.ignored, name, call)
+            flops, macs = self._count(frame.entry, frame.ignored, call, frame.path)
         finally:
             self._suppress -= 1
         self._append(name, "call_module", frame.path, frame.path, frame.type_name, flops, macs, frame.entry,

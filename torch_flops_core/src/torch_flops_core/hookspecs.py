@@ -23,10 +23,13 @@ if TYPE_CHECKING:
 NAME = "torch_flops"
 """The one name used for the pluggy project, the hook markers and the entry-point group."""
 
+DISABLE_ENV = "TORCH_FLOPS_DISABLE_PLUGINS"
+"""Environment variable naming plugins not to load, comma-separated."""
+
 hookspec = pluggy.HookspecMarker(NAME)
 hookimpl = pluggy.HookimplMarker(NAME)
 
-__all__ = ["NAME", "hookimpl", "hookspec", "torch_flops_register_rules"]
+__all__ = ["DISABLE_ENV", "NAME", "hookimpl", "hookspec", "torch_flops_register_rules"]
 
 
 @hookspec

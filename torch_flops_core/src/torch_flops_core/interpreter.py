@@ -10,14 +10,11 @@ from typing import Any, NamedTuple
 import torch
 import torch.fx as fx
 
-from .aliases import op_name
 from .eager import EagerCounter, run_eager
-from .errors import RuleError
 from .ignore import IgnoreSpec
-from .plugins import DISABLE_ENV
 from .registry import RuleEntry, RuleTable
 from .results import OpRecord
-from .rules import NOT_RECOGNIZED, Call, NotRecognizedType, check_rule_result
+from .rules import NOT_RECOGNIZED, Call, NotRecognizedType
 from .tracer import ROOT_META
 
 __all__ = ["FlopsInterpreter"]
@@ -187,18 +184,7 @@ class FlopsInterpreter:
         if plan.counted:
             entry: RuleEntry = plan.entry  # type: ignore[assignment]
             call = Call(op, n.target, args, kwargs, output, plan.module, n.name)
-            try:
-                value = entry.rule(call)
-            except Exception as exc:
-                raise self._rule_error(n, plan, entry, f"raised {type(exc).__name__}: {exc}") from exc
-            if type(value) is int and value >= 0:
-                flops = value
-            else:
-                try:
-                    flops, macs = check_rule_result(value)
-                except TypeError as exc:
-                    what = f"{exc}; a rule returns a non-negative int, Count(flops, macs) or NOT_RECOGNIZED"
-                    raise self._rule_error(n, plan, entry, what) from None
+            flops, macs = entry.apply(call, plan.module_path)
         elif plan.unknown:
             flops = NOT_RECOGNIZED
         self.records.append(
@@ -229,16 +215,3 @@ class FlopsInterpreter:
                 OpRecord(n.name, n.op, n.target, plan.module_path, plan.module_type, 0, 0, "core", _NO_TORCH_OPS)
             )
         return output
-
-    def _rule_error(self, n: fx.Node, plan: _Plan, entry: RuleEntry, what: str) -> RuleError:
-        op = plan.module_type if n.op == "call_module" else op_name(n.target)
-        where = plan.module_path or "(root module)"
-        message = (
-            f"rule {entry.name} of plugin {entry.plugin!r} {what} while counting {op} "
-            f"(node {n.name!r}, {n.op}, module {where!r}). Fix or override the rule (a plugin with "
-            f"@hookimpl(tryfirst=True) or count_flops(..., plugins=[...])), disable the plugin with "
-            f"{DISABLE_ENV}={entry.plugin}, or count this op as 0 with ignore_ops=[...]."
-        )
-        return RuleError(
-            message, op=op, node=n.name, module_path=plan.module_path, plugin=entry.plugin, rule=entry.name
-        )

@@ -21,7 +21,7 @@ import pluggy
 
 from . import hookspecs
 from .errors import PluginLoadWarning
-from .hookspecs import NAME
+from .hookspecs import DISABLE_ENV, NAME
 from .registry import Priority, Registry, RuleEntry, RuleTable
 
 __all__ = [
@@ -33,8 +33,6 @@ __all__ = [
     "get_plugins",
     "load_plugins",
 ]
-
-DISABLE_ENV = "TORCH_FLOPS_DISABLE_PLUGINS"
 
 Status = Literal["loaded", "disabled", "failed"]
 

@@ -16,8 +16,9 @@ from typing import Any, Literal, TypeVar
 import torch
 
 from .aliases import AliasTable, default_alias_table, op_name
-from .errors import RuleConflictWarning
-from .rules import RuleFn
+from .errors import RuleConflictWarning, RuleError
+from .hookspecs import DISABLE_ENV
+from .rules import Call, NotRecognizedType, RuleFn, check_rule_result
 
 __all__ = ["Priority", "Registry", "RuleEntry", "RuleTable"]
 
@@ -44,6 +45,31 @@ class RuleEntry:
     priority: Priority
     name: str = field(default="", compare=False)
     """The rule function's qualified name (``package.module.function``)."""
+
+    def apply(self, call: Call, module_path: str) -> tuple[int | NotRecognizedType, int]:
+        """Run the rule on ``call``; return (flops, macs), or raise :class:`RuleError` naming the op,
+        the call (``call.node``), the module path, this plugin and this rule, and what to do."""
+        try:
+            value = self.rule(call)
+        except Exception as exc:
+            raise self._error(call, module_path, f"raised {type(exc).__name__}: {exc}") from exc
+        if type(value) is int and value >= 0:  # the common case, without the general check
+            return value, 0
+        try:
+            return check_rule_result(value)
+        except TypeError as exc:
+            what = f"{exc}; a rule returns a non-negative int, Count(flops, macs) or NOT_RECOGNIZED"
+            raise self._error(call, module_path, what) from None
+
+    def _error(self, call: Call, module_path: str, what: str) -> RuleError:
+        op = type(call.module).__name__ if call.module is not None else op_name(call.target)
+        message = (
+            f"rule {self.name} of plugin {self.plugin!r} {what} while counting {op} "
+            f"(node {call.node!r}, {call.kind}, module {module_path or '(root module)'!r}). Fix or override the "
+            f"rule (a plugin with @hookimpl(tryfirst=True) or count_flops(..., plugins=[...])), disable the "
+            f"plugin with {DISABLE_ENV}={self.plugin}, or count this op as 0 with ignore_ops=[...]."
+        )
+        return RuleError(message, op=op, node=call.node, module_path=module_path, plugin=self.plugin, rule=self.name)
 
     @property
     def target_name(self) -> str:
