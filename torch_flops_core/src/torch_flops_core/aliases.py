@@ -12,6 +12,7 @@ set, whichever packs it holds, resolves spellings the same way. Plugins add grou
 
 from __future__ import annotations
 
+import builtins
 import functools
 import operator
 from collections.abc import Hashable, Iterable, Iterator
@@ -20,7 +21,7 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
-__all__ = ["AliasTable", "MethodKey", "default_alias_table", "op_name", "operator_spellings"]
+__all__ = ["AliasTable", "MethodKey", "default_alias_table", "op_name", "operator_spellings", "resolve"]
 
 _T = torch.Tensor
 
@@ -190,10 +191,21 @@ _TORCH_ALIASES: tuple[tuple[str, ...], ...] = (
 # Tensor methods whose parameters are not in the order of the torch function of the same name.
 _NOT_TORCH_TWINS = frozenset({"where"})
 
-_ROOTS: dict[str, Any] = {"operator": operator, "torch": torch, "T": _T, "F": F}
+_ROOTS: dict[str, Any] = {
+    "operator": operator,
+    "builtins": builtins,
+    "torch": torch,
+    "T": _T,
+    "Tensor": _T,
+    "F": F,
+    "special": torch.special,
+    "linalg": torch.linalg,
+}
 
 
-def _resolve(spelling: str) -> Any:
+def resolve(spelling: str) -> Any:
+    """The object a dotted spelling names (``"torch.exp"``, ``"Tensor.exp_"``, ``"F.silu"``,
+    ``"special.expit"``, ``"operator.add"``), or ``None`` where this torch lacks it."""
     root, _, path = spelling.partition(".")
     obj: Any = _ROOTS[root]
     for part in path.split("."):
@@ -293,14 +305,14 @@ class AliasTable:
 def _torch_groups() -> Iterator[tuple[list[Any], list[Any]]]:
     """Yield (spellings, reflected spellings) for every alias group torch itself defines."""
     for plain, reflected, inplace in _OPERATOR_OPS:
-        fwd = [_resolve(s) for s in plain]
-        refl = [_resolve(s) for s in reflected]
+        fwd = [resolve(s) for s in plain]
+        refl = [resolve(s) for s in reflected]
         # A reflected dunder that is the very object of a forward spelling is not reflected.
         refl = [r for r in refl if r is not None and all(r is not f for f in fwd)]
         yield fwd + refl, refl
-        yield [_resolve(s) for s in inplace], []
+        yield [resolve(s) for s in inplace], []
     for names in _TORCH_ALIASES:
-        yield [_resolve(s) for s in names], []
+        yield [resolve(s) for s in names], []
     for name in dir(_T):
         if name.startswith("_") or name in _NOT_TORCH_TWINS:
             continue
@@ -330,20 +342,20 @@ def operator_spellings() -> dict[Any, tuple[Any, bool]]:
     found: dict[Any, tuple[Any, bool]] = {}
 
     def add(spelling: str, op: Any, reflected: bool) -> None:
-        obj = _resolve(spelling)
+        obj = resolve(spelling)
         if obj is not None and op is not None and str(getattr(obj, "__name__", "")).startswith("__"):
             found.setdefault(obj, (op, reflected))
 
     for plain, reflected, inplace in _OPERATOR_OPS:
-        op = _resolve(plain[0]) if plain[0].startswith("operator.") else None
-        iop = _resolve(inplace[0]) if inplace and inplace[0].startswith("operator.") else None
+        op = resolve(plain[0]) if plain[0].startswith("operator.") else None
+        iop = resolve(inplace[0]) if inplace and inplace[0].startswith("operator.") else None
         for s in plain:
             add(s, op, False)
         for s in reflected:
             add(s, op, True)
         for s in inplace:
             add(s, iop, False)
-    rsub = _resolve("torch.rsub")
+    rsub = resolve("torch.rsub")
     if rsub is not None:
         found[rsub] = (operator.sub, True)
     found[_T.__len__] = (len, False)

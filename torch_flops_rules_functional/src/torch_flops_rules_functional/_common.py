@@ -2,37 +2,19 @@
 
 from __future__ import annotations
 
-import builtins
-import operator
 from collections.abc import Callable, Iterable
 from typing import Any
 
 import torch
-import torch.nn.functional as F
 
 from torch_flops_core import Call, Registry, RuleFn
-from torch_flops_core.aliases import default_alias_table
+from torch_flops_core.aliases import default_alias_table, resolve
 
 __all__ = ["Claimer", "arg_numel", "inplace_variants", "named", "ops", "variants"]
 
-_ROOTS: dict[str, Any] = {
-    "torch": torch,
-    "Tensor": torch.Tensor,
-    "F": F,
-    "special": torch.special,
-    "linalg": torch.linalg,
-    "operator": operator,
-    "builtins": builtins,
-}
-
 
 def _resolve(spelling: str) -> Any:
-    root, _, path = spelling.partition(".")
-    obj: Any = _ROOTS[root]
-    for part in path.split("."):
-        obj = getattr(obj, part, None)
-        if obj is None:
-            return None
+    obj = resolve(spelling)
     return obj if callable(obj) else None
 
 
