@@ -264,7 +264,7 @@ def test_timm_json_has_the_seed_figure_and_the_documented_keys(cli: tuple[Callab
     data = json.loads(ok(cli[0]("timm-json")).stdout)
     assert set(data) == CLI_JSON_KEYS
     assert (data["total"], data["total_macs"]) == (RESNET50_FLOPS, RESNET50_MACS)
-    assert data["schema"] == "torch-flops/1" and data["engine"] == "fx" and data["unrecognized"] == {}
+    assert data["schema"] == "torch-flops/1" and data["engine"] == "eager" and data["unrecognized"] == {}
     assert data["model"] == "timm:resnet50" and data["device"] == "meta" and data["by_module"] is None
     assert data["inputs"] == [{"keyword": None, "shape": [1, 3, 224, 224], "dtype": "float32"}]  # from pretrained_cfg
     assert all(set(op) == OP_KEYS for op in data["ops"])
@@ -291,14 +291,13 @@ def test_hf_config_sweeps_sequence_lengths_as_json_rows(cli: tuple[Callable[[str
     assert [set(row) for row in rows] == [SWEEP_ROW_KEYS] * 3
     assert [row["size"] for row in rows] == [8, 16, 32]
     assert rows[1]["inputs"] == [{"keyword": "input_ids", "shape": [1, 16], "dtype": "int64"}]
-    assert {row["engine"] for row in rows} == {"eager"}  # transformers models defeat fx; auto falls back
+    assert {row["engine"] for row in rows} == {"eager"}  # the default counts what runs
     totals = [row["total"] for row in rows]
     assert totals == sorted(totals) and len(set(totals)) == 3
     with torch.device("meta"):
         model = GPT2LMHeadModel(GPT2Config(**GPT2_CONFIG)).eval()
         input_ids = torch.zeros(1, 16, dtype=torch.long)
-    with pytest.warns(UserWarning, match="counted eagerly"):
-        expected = count_flops(model, input_ids=input_ids)
+    expected = count_flops(model, input_ids=input_ids)
     assert rows[1]["total"] == expected.total and rows[1]["total_macs"] == expected.total_macs
 
 
@@ -308,7 +307,7 @@ def test_package_module_factory_as_markdown(cli: tuple[Callable[[str], Done], Pa
     assert lines[2].startswith("| node ") and lines[3].startswith("|--")
     expected = count_flops(Tiny(), torch.randn(1, 3, 16, 16))
     assert lines[-2] == "" and lines[-1] == f"total: {expected.total:,} FLOPs ({format_flops(expected.total)}), " + (
-        f"{expected.total_macs:,} MACs ({format_flops(expected.total_macs, 'MACs')}), fx engine"
+        f"{expected.total_macs:,} MACs ({format_flops(expected.total_macs, 'MACs')}), eager engine"
     )
 
 

@@ -73,7 +73,7 @@ def softmax_exact(n: int, size: int) -> int:
 
 
 def test_records_carry_module_path_type_plugin_and_rule() -> None:
-    result = count_flops(Net(), torch.randn(2, 8))
+    result = count_flops(Net(), torch.randn(2, 8), engine="fx")
     ops = {r.name: r for r in result.ops}
     fc = ops["blocks_0_fc"]
     assert (fc.kind, fc.target, fc.module_path) == ("call_module", "blocks.0.fc", "blocks.0.fc")
@@ -97,7 +97,7 @@ def test_records_carry_module_path_type_plugin_and_rule() -> None:
 
 
 def test_placeholders_and_output_are_listed_with_zero() -> None:
-    result = count_flops(Net(), torch.randn(2, 8))
+    result = count_flops(Net(), torch.randn(2, 8), engine="fx")
     kinds = [r.kind for r in result.ops]
     assert kinds[0] == "placeholder" and kinds[-1] == "output"
     assert result.ops[0].flops == 0 and result.ops[-1].flops == 0
@@ -157,16 +157,17 @@ class Flagged(nn.Module):
         return y
 
 
-def test_keyword_inputs_pass_through_and_python_flags_choose_the_branch() -> None:
+@pytest.mark.parametrize("engine", ["fx", "eager"])
+def test_keyword_inputs_pass_through_and_python_flags_choose_the_branch(engine: Any) -> None:
     x = torch.randn(3, 4)
     base = (2 * 4 - 1) * 12 + 12
-    assert count_flops(Flagged(), x).total == base
-    assert count_flops(Flagged(), x, double=True).total == base + 12
-    assert count_flops(Flagged(), x, mask=torch.ones(3, 4)).total == base + 12
-    result = count_flops(Flagged(), x, mask=torch.ones(3, 4), double=True)
+    assert count_flops(Flagged(), x, engine=engine).total == base
+    assert count_flops(Flagged(), x, engine=engine, double=True).total == base + 12
+    assert count_flops(Flagged(), x, engine=engine, mask=torch.ones(3, 4)).total == base + 12
+    result = count_flops(Flagged(), x, engine=engine, mask=torch.ones(3, 4), double=True)
     assert result.total == base + 24
-    # constants are traced as such: FX's guards on them are not ops of the model
-    assert [r.target_name for r in result.ops if r.kind == "call_function"] == ["operator.mul", "operator.add"]
+    if engine == "fx":  # constants are traced as such: FX's guards on them are not ops of the model
+        assert [r.target_name for r in result.ops if r.kind == "call_function"] == ["operator.mul", "operator.add"]
 
 
 def test_forward_with_var_keyword_arguments_is_refused_clearly() -> None:
@@ -235,9 +236,10 @@ def test_ignore_ops_by_function_covers_every_spelling(spec: Any) -> None:
     def f(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
         return (a @ b) + torch.matmul(a, b)
 
-    result = count_flops(f, torch.randn(3, 3), torch.randn(3, 3), ignore_ops=[spec])
-    assert [r.status for r in result.ops if r.kind == "call_function"] == ["ignored", "ignored", "counted"]
-    assert result.total == 9
+    for engine in ("fx", "eager"):
+        result = count_flops(f, torch.randn(3, 3), torch.randn(3, 3), ignore_ops=[spec], engine=engine)
+        assert [r.status for r in result.ops if r.kind.startswith("call_")] == ["ignored", "ignored", "counted"]
+        assert result.total == 9
 
 
 def test_ignore_ops_by_method_name() -> None:
@@ -329,10 +331,16 @@ def test_unknown_engine_is_refused() -> None:
         count_flops(Net(), torch.randn(2, 8), engine="jit")  # type: ignore[arg-type]
 
 
-def test_a_container_of_an_untraceable_module_fails_the_trace_instead_of_hiding_it() -> None:
+def test_a_submodule_fx_cannot_trace_into_is_run_eagerly_as_one_node() -> None:
     class DataDependent(nn.Module):
         def forward(self, x: torch.Tensor) -> torch.Tensor:
             return x * 2 if x.sum() > 0 else x
 
-    with pytest.raises(TracingError, match="could not trace Sequential"):
-        count_flops(nn.Sequential(nn.ReLU(), DataDependent()), torch.randn(3), engine="fx")
+    model = nn.Sequential(nn.ReLU(), DataDependent())
+    x = torch.ones(3)
+    fx = count_flops(model, x, engine="fx")
+    assert fx.total == count_flops(model, x).total == 3 + 2 + 1 + 3  # relu, sum, > 0, × 2: the branch taken
+    inner = [r for r in fx.ops if r.module_path == "1"]
+    assert [r.name for r in inner] == ["_1.sum", "_1.gt", "_1.__bool__", "_1.mul"] and fx.unrecognized == []
+    with pytest.raises(TracingError, match="could not trace DataDependent"):
+        count_flops(DataDependent(), x, engine="fx")  # the root's own forward must trace

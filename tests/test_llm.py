@@ -10,8 +10,6 @@ from transformers import GPT2Config, GPT2LMHeadModel, LlamaConfig, LlamaForCausa
 
 from torch_flops_core import FlopsResult, count_flops
 
-pytestmark = pytest.mark.filterwarnings("ignore::torch_flops_core.EngineFallbackWarning")
-
 VOCAB, SEQ = 128, 24
 
 

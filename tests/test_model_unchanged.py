@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 import torch
 from torch import nn
@@ -104,7 +106,104 @@ def test_tracing_leaves_no_tensor_constant_attributes() -> None:
 
     model = WithConstant()
     names = set(model.__dict__)
-    result = count_flops(model, torch.randn(2, 3))
+    result = count_flops(model, torch.randn(2, 3), engine="fx")
     assert set(model.__dict__) == names
     assert any(r.kind == "get_attr" for r in result.ops)
     assert result.total == (2 * 3 - 1) * 6 + 6 + 6
+
+
+class LazyMask(nn.Module):
+    """Sets an attribute the first time it runs: under fx, to a Proxy."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.mask: torch.Tensor | None = None
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.mask is None:
+            self.mask = torch.ones_like(x)
+        return x * self.mask
+
+
+@pytest.mark.parametrize("engine", ["auto", "fx", "eager"])
+def test_an_attribute_set_lazily_in_forward_is_put_back(engine: str) -> None:
+    model, x = LazyMask(), torch.randn(4)
+    for _ in range(2):  # a second count sees the model as it was before the first
+        assert count_flops(model, x, engine=engine).total == 4  # ones_like 0, × 4
+        assert model.mask is None
+    assert isinstance(model(x), torch.Tensor)
+
+
+class Tinkers(nn.Module):
+    """A forward that changes attributes of its submodules and registers hooks on them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.inner = nn.Linear(3, 3)
+        self.inner.calls = 0  # type: ignore[assignment]
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        self.inner.calls += 1  # type: ignore[operator]
+        self.inner.seen = True
+        self.inner.register_forward_hook(lambda m, a, out: out * 2)
+        self.register_forward_pre_hook(lambda m, a: None)
+        return self.inner(x)
+
+
+@pytest.mark.parametrize("engine", ["auto", "fx"])
+def test_attributes_and_hooks_changed_in_forward_are_put_back(engine: str) -> None:
+    model = Tinkers()
+    state = {name: dict(m.__dict__) for name, m in model.named_modules()}
+    hooks = [(len(m._forward_hooks), len(m._forward_pre_hooks)) for m in model.modules()]
+    count_flops(model, torch.randn(2, 3), engine=engine)
+    assert model.inner.calls == 0 and not hasattr(model.inner, "seen")
+    assert [(len(m._forward_hooks), len(m._forward_pre_hooks)) for m in model.modules()] == hooks
+    assert {name: dict(m.__dict__) for name, m in model.named_modules()}.keys() == state.keys()
+    for name, m in model.named_modules():
+        assert m.__dict__.keys() == state[name].keys()
+        assert all(m.__dict__[k] is v for k, v in state[name].items() if k != "_forward_hooks"), name
+
+
+class Raises(nn.Module):
+    def __init__(self, error: type[BaseException]) -> None:
+        super().__init__()
+        self.error = error
+        self.step = 0
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        self.step += 1
+        self.extra = x
+        raise self.error("stop")
+
+
+@pytest.mark.parametrize("error", [RuntimeError, KeyboardInterrupt])
+def test_the_model_is_put_back_when_forward_raises_or_is_interrupted(error: type[BaseException]) -> None:
+    model = Raises(error)
+    with pytest.raises(error):
+        count_flops(model, torch.randn(2))
+    assert model.step == 0 and "extra" not in model.__dict__
+    assert not torch.nn.modules.module._global_forward_hooks  # the engine's hooks are gone too
+    assert not torch.nn.modules.module._global_forward_pre_hooks
+
+
+@pytest.mark.parametrize(
+    "wrap",
+    [
+        pytest.param(lambda m: m.forward, id="bound forward"),
+        pytest.param(lambda m: lambda x: m(x), id="lambda closure"),
+        pytest.param(lambda m: __import__("functools").partial(m), id="partial"),
+    ],
+)
+def test_a_callable_reaching_the_model_protects_it_too(wrap: Any) -> None:
+    model = BNNet().train()
+    before = snapshot(model)
+    result = count_flops(wrap(model), torch.randn(2, 3, 8, 8))
+    assert result.total > 0
+    assert_unchanged(model, before)
+    assert model.bn.num_batches_tracked.item() == 0
+
+
+def test_module_paths_of_a_bound_forward_are_its_modules_paths() -> None:
+    model = BNNet().eval()
+    result = count_flops(model.forward, torch.randn(2, 3, 8, 8))
+    assert {r.module_path for r in result.ops} == {"conv", "bn", "", "head.0", "head.1"}

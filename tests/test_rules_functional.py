@@ -52,9 +52,13 @@ def calls(result: FlopsResult) -> list[OpRecord]:
 
 
 def count(model: nn.Module, *inputs: torch.Tensor) -> FlopsResult:
-    """Count ``model``, which uses only supported ops: nothing may be left unrecognized."""
-    result = count_flops(model, *inputs)
-    assert result.unrecognized == []
+    """Count ``model``, which uses only supported ops: nothing may be left unrecognized, and the eager
+    engine (what runs) agrees with fx. The fx result is returned, whose records keep the source's
+    spelling (``operator.add`` for ``x + 1``; torch runs that as ``Tensor.add``, which eager records)."""
+    result = count_flops(model, *inputs, engine="fx")
+    eager = count_flops(model, *inputs, engine="eager")
+    assert result.unrecognized == [] and eager.unrecognized == []
+    assert (eager.total, eager.total_macs) == (result.total, result.total_macs)
     return result
 
 

@@ -15,8 +15,8 @@ from __future__ import annotations
 from .api import count_flops
 from .compat import TorchFLOPsByFX
 from .errors import (
-    EngineFallbackWarning,
     InputError,
+    LazyOutputError,
     ModelChangedWarning,
     PluginLoadWarning,
     RuleConflictWarning,
@@ -36,9 +36,9 @@ __all__ = [
     "NOT_RECOGNIZED",
     "Call",
     "Count",
-    "EngineFallbackWarning",
     "FlopsResult",
     "InputError",
+    "LazyOutputError",
     "ModelChangedWarning",
     "NotRecognizedType",
     "OpRecord",

@@ -2,28 +2,39 @@
 
 from __future__ import annotations
 
-import warnings
-from collections.abc import Callable, Iterable, Sequence
+import inspect
+import types
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, Literal
 
 import torch
+import torch.fx as fx
 from torch.utils._pytree import tree_flatten
 
 from .eager import EagerCounter, run_eager
-from .errors import EngineFallbackWarning, TracingError, UnrecognizedOpsError
+from .errors import InputError, LazyOutputError, UnrecognizedOpsError
 from .guard import preserve_model
 from .ignore import IgnoreSpec
 from .interpreter import FlopsInterpreter
 from .plugins import get_plugins
+from .recorder import Recorder
 from .results import FlopsResult
-from .tracer import trace
+from .tracer import Traced, trace
 
-__all__ = ["count_flops"]
+__all__ = ["ENGINES", "count_flops"]
 
 Engine = Literal["auto", "fx", "eager"]
+ENGINES: tuple[str, ...] = ("auto", "fx", "eager")
+
+FX_NOTE = (
+    "counted from the torch.fx graph: work fx ran while tracing (on buffers, parameters and constant tensors, "
+    "or on anything that does not depend on the inputs) is not counted, and branches on an input's Python type "
+    "took the tracing path; engine='eager' counts what runs (see docs/engines.md)"
+)
 
 
-def _on_cuda(model: Any, args: Any, kwargs: Any) -> bool:
+def on_cuda(model: Any, args: Any, kwargs: Any) -> bool:
+    """Whether the model's parameters or buffers, or any input tensor, are on CUDA."""
     leaves = tree_flatten((args, kwargs))[0]
     if isinstance(model, torch.nn.Module):
         leaves += list(model.parameters()) + list(model.buffers())
@@ -43,10 +54,12 @@ def count_flops(
 ) -> FlopsResult:
     """Count the exact FLOPs of ``model(*args, **model_kwargs)``, op by op.
 
-    :param engine: ``"fx"`` traces the model with ``torch.fx`` and interprets the graph, one op
-        per node; ``"eager"`` runs the model as it is and records each torch call (any Python
-        control flow works); ``"auto"`` (default) tries fx and, when tracing fails, counts with
-        eager, saying why in an :class:`EngineFallbackWarning`. ``result.engine`` tells which ran.
+    :param engine: ``"auto"`` (default) and ``"eager"`` run the model as it is and record each torch
+        call and each module a rule counts whole: what is counted is what runs (the branch taken, work
+        on buffers and constants). ``"fx"`` traces the model with ``torch.fx`` and counts one op per
+        graph node, the seed's view; fx cannot see work done at trace time (``result.notes`` says
+        so). Passing a ``torch.fx.GraphModule`` with ``engine="fx"`` counts its graph without tracing
+        again. ``result.engine`` tells which ran.
     :param ignore_ops: ops to count as 0 and show as ``ignored``: module classes, functions/ops
         (any alias spelling), or names (``"Linear"``, ``"matmul"``, ``"softmax"``) as in the seed.
     :param plugins: objects with ``torch_flops_register_rules`` hookimpls, registered after the
@@ -56,42 +69,83 @@ def count_flops(
     :param measure_time: record each op's wall time (synchronising on CUDA).
 
     The model is run once, under ``torch.no_grad()``, on whatever device its tensors are on (``meta``
-    included); its training flags and buffers are left as they were.
+    included), and left exactly as it was (see :func:`~torch_flops_core.guard.preserve_model`).
+    Nothing is cached between calls: each count sees the model as it is now. Counts in several
+    threads at once are independent, and never change what another thread's forward computes.
     """
-    if engine not in ("auto", "fx", "eager"):
-        raise ValueError(f"engine must be 'auto', 'fx' or 'eager', got {engine!r}")
+    if engine not in ENGINES:
+        raise ValueError(f"engine must be one of {', '.join(map(repr, ENGINES))}, got {engine!r}")
+    if not callable(model):
+        raise TypeError(f"count_flops() counts an nn.Module or a callable, got {type(model).__name__}")
     table = get_plugins(disable=disable, plugins=plugins).table
     ignore = IgnoreSpec(ignore_ops, table)
-    cuda = _on_cuda(model, args, model_kwargs)
-    notes: list[str] = []
-    with preserve_model(model), torch.no_grad():
-        traced = None
-        if engine != "eager":
-            try:
-                traced, values = trace(model, args, model_kwargs, table)
-            except TracingError as exc:
-                if engine == "fx":
-                    raise
-                cause = exc.__cause__ or exc
-                notes.append(f"fx could not trace the model ({type(cause).__name__}: {cause}); counted eagerly")
-                warnings.warn(f"torch-flops: {notes[-1]}.", EngineFallbackWarning, stacklevel=2)
-        if traced is not None:
-            interpreter = FlopsInterpreter(
-                traced.root, traced.graph, table, ignore, measure_time=measure_time, cuda=cuda
-            )
-            interpreter.run(*values)
-            result = FlopsResult(interpreter.records, "fx", traced.graph, notes)
+    recorder = Recorder(measure_time=measure_time, cuda=on_cuda(model, args, model_kwargs))
+    with preserve_model(model) as guarded, torch.no_grad():
+        if engine == "fx":
+            traced, values = trace(model, args, model_kwargs, table)
+            output = FlopsInterpreter(traced.root, traced.graph, table, ignore, recorder).run(*values)
+            result = FlopsResult(recorder.records, "fx", traced.graph, fx_notes(traced))
         else:
-            counter = EagerCounter(table, ignore, measure_time=measure_time, cuda=cuda)
-            root = model if isinstance(model, torch.nn.Module) else None
-            run_eager(model, args, model_kwargs, counter, root)
-            result = FlopsResult(counter.records, "eager", None, notes)
+            _bind(model, args, model_kwargs)
+            counter = EagerCounter(table, ignore, recorder, paths=guarded.paths)
+            output = run_eager(model, args, model_kwargs, counter)
+            result = FlopsResult(recorder.records, "eager")
+        _check_output(model, output)
     if strict and result.unrecognized:
-        raise _unrecognized_error(result)
+        raise unrecognized_error(result)
     return result
 
 
-def _unrecognized_error(result: FlopsResult) -> UnrecognizedOpsError:
+def fx_notes(traced: Traced) -> list[str]:
+    """What an fx count cannot see, in general and, where the graph shows it, for this model."""
+    constants = [
+        str(n.target) for n in traced.graph.nodes if n.op == "get_attr" and str(n.target).startswith("_tensor_constant")
+    ]
+    notes = [FX_NOTE]
+    if constants:
+        notes.append(
+            f"{len(constants)} tensors were computed while tracing and are constants of the graph "
+            f"({', '.join(constants[:3])}{' ...' if len(constants) > 3 else ''}): "
+            "the work that built them is not counted"
+        )
+    return notes
+
+
+def _name(model: Any) -> str:
+    if isinstance(model, torch.nn.Module):
+        return f"{type(model).__name__}.forward"
+    return getattr(model, "__qualname__", None) or getattr(model, "__name__", None) or type(model).__name__
+
+
+def _bind(model: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+    """Raise :class:`InputError` before anything runs when the inputs cannot fit the callable."""
+    forward = model.forward if isinstance(model, torch.nn.Module) else model
+    try:
+        signature = inspect.signature(forward)
+    except (TypeError, ValueError):  # a builtin without a signature: let the call say
+        return
+    try:
+        signature.bind(*args, **kwargs)
+    except TypeError as exc:
+        raise InputError(f"the inputs do not fit {_name(model)}: {exc}") from exc
+
+
+_LAZY = (types.GeneratorType, types.CoroutineType, types.AsyncGeneratorType, Iterator)
+
+
+def _check_output(model: Any, output: Any) -> None:
+    if isinstance(output, _LAZY) and not isinstance(output, torch.Tensor | fx.Proxy):
+        if isinstance(output, types.CoroutineType):
+            output.close()  # never awaited: close it so Python does not warn
+        raise LazyOutputError(
+            f"{_name(model)} returned a {type(output).__name__}: its work runs only when it is consumed, so "
+            "nothing of it was counted. Count a function that consumes it, e.g. "
+            "count_flops(lambda *a: list(model(*a)), *inputs)."
+        )
+
+
+def unrecognized_error(result: FlopsResult) -> UnrecognizedOpsError:
+    """The error ``strict=True`` raises: every unrecognized target and the records that ran it."""
     targets: dict[str, list[str]] = {}
     for r in result.unrecognized:
         name = r.module_type if r.kind == "call_module" else r.target_name

@@ -40,7 +40,6 @@ from tabulate import tabulate
 
 from .api import count_flops
 from .errors import (
-    EngineFallbackWarning,
     InputError,
     PluginLoadWarning,
     RuleConflictWarning,
@@ -453,7 +452,7 @@ def _note(message: str) -> None:
     print(f"{PROG}: note: {message}", file=sys.stderr)
 
 
-_OWN_WARNINGS = (EngineFallbackWarning, PluginLoadWarning, RuleConflictWarning)
+_OWN_WARNINGS = (PluginLoadWarning, RuleConflictWarning)
 
 
 @contextlib.contextmanager
@@ -966,7 +965,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     counting = count.add_argument_group("counting")
     counting.add_argument(
-        "--engine", choices=["auto", "fx", "eager"], default="auto", help="default auto: fx, else eager"
+        "--engine",
+        choices=["auto", "fx", "eager"],
+        default="auto",
+        help="auto (default) and eager count the model as it runs; fx counts its torch.fx graph (the seed's view)",
     )
     counting.add_argument(
         "--disable-plugin",

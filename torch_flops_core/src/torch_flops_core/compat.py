@@ -11,11 +11,12 @@ import torch
 import torch.fx as fx
 from tabulate import tabulate
 
-from .api import _on_cuda
+from .api import on_cuda
 from .guard import preserve_model
 from .ignore import IgnoreSpec
 from .interpreter import FlopsInterpreter
 from .plugins import get_plugins
+from .recorder import Recorder
 from .results import FlopsResult
 from .rules import NOT_RECOGNIZED
 from .tracer import trace_graph
@@ -56,17 +57,13 @@ class TorchFLOPsByFX:
 
     def propagate(self, *args: Any) -> Any:
         """Run the model on ``args`` and record every node; returns the model's output."""
+        recorder = Recorder(cuda=on_cuda(self.model, args, {}), memory=getattr(torch.cuda, self.mem_func_name))
         interpreter = FlopsInterpreter(
-            self.graph_model,
-            self.graph_model.graph,
-            self._table,
-            IgnoreSpec(self.ignore_ops, self._table),
-            cuda=_on_cuda(self.model, args, {}),
-            memory=getattr(torch.cuda, self.mem_func_name),
+            self.graph_model, self.graph_model.graph, self._table, IgnoreSpec(self.ignore_ops, self._table), recorder
         )
         with preserve_model(self.model), torch.no_grad():
             output = interpreter.run(*self._inputs(args))
-        self.result = FlopsResult(interpreter.records, "fx", self.graph_model.graph)
+        self.result = FlopsResult(recorder.records, "fx", self.graph_model.graph)
         self.result_table = [
             [
                 r.name, r.kind, str(r.target), r.module_type,

@@ -1,33 +1,44 @@
 """The eager engine: run the model as it is and count every call through the same rule table.
 
 A :class:`torch.overrides.TorchFunctionMode` sees each top-level torch call (``torch.add``,
-``Tensor.softmax``, ``F.layer_norm``, a property read such as ``x.shape``); forward pre/post hooks
-on every submodule keep the module path and count modules that have a module rule, whose inner
-calls are then not counted again. Python control flow, data-dependent shapes and untraceable code
-all work, because nothing is traced. Hooks and the mode are removed even when the forward raises.
+``Tensor.softmax``, ``F.layer_norm``, a property read such as ``x.shape``); module forward hooks keep
+the module path and count modules that have a module rule, whose inner calls are then not counted
+again. Python control flow, data-dependent shapes and untraceable code all work, because nothing is
+traced: what is counted is what runs.
+
+Threads. The mode is thread-local (torch keeps mode stacks per thread). Module events come from one
+pair of *global* module hooks (``torch.nn.modules.module.register_module_forward_pre_hook`` and
+``register_module_forward_hook``), installed while at least one count runs in the process and removed
+when the last one ends. They dispatch to the counter on top of the calling thread's own stack, and do
+nothing in a thread that is not counting: a count never sees, nor changes, another thread's forward,
+and no hook is ever left on the user's modules.
 """
 
 from __future__ import annotations
 
 import builtins
-import time
-from collections import Counter
-from collections.abc import Callable
-from contextlib import ExitStack, suppress
+import re
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from types import GetSetDescriptorType
 from typing import Any
 
 import torch
+from torch.nn.modules.module import register_module_forward_hook, register_module_forward_pre_hook
 from torch.overrides import TorchFunctionMode
 
 from .aliases import operator_spellings
 from .ignore import IgnoreSpec
+from .recorder import Probe, Recorder
 from .registry import RuleEntry, RuleTable
-from .results import OpRecord
-from .rules import NOT_RECOGNIZED, Call, NotRecognizedType
+from .rules import Call
 
 __all__ = ["EagerCounter", "run_eager"]
+
+
+_NOT_NAME = re.compile(r"\W")
 
 
 @dataclass(slots=True)
@@ -45,62 +56,55 @@ class _Resolved:
 
 @dataclass(slots=True)
 class _Frame:
+    module: torch.nn.Module
     path: str
     type_name: str
-    module: torch.nn.Module
     entry: RuleEntry | None
     ignored: bool
-    args: tuple[Any, ...]
-    kwargs: dict[str, Any]
-    start: float
+    probe: Probe | None
 
 
 class EagerCounter:
-    """Records ops as they run: one :class:`OpRecord` per top-level torch call or counted module."""
+    """Records ops as they run: one record per top-level torch call or module counted whole."""
 
     def __init__(
         self,
         table: RuleTable,
-        ignore: IgnoreSpec | None = None,
+        ignore: IgnoreSpec | None,
+        recorder: Recorder,
         *,
-        measure_time: bool = True,
-        cuda: bool = False,
-        prefix: str = "",
+        paths: dict[int, str] | None = None,
         base_path: str = "",
         base_type: str = "",
     ) -> None:
+        """``paths`` maps ``id(module)`` to its path for the modules of the model being counted (a
+        module not in it is named after its class, under the module that called it)."""
         self.table = table
-        self.ignore = ignore
-        self.measure_time = measure_time
-        self.cuda = cuda
-        self.prefix = prefix
-        self.records: list[OpRecord] = []
-        self._names: Counter[str] = Counter()
-        self._stack: list[tuple[str, str]] = [(base_path, base_type)]
+        self.ignore = ignore if ignore else None
+        self.recorder = recorder
+        self._paths = paths or {}
+        self._base = (base_path, base_type)
         self._frames: list[_Frame] = []
         self._suppress = 0
         self._resolved: dict[Any, _Resolved] = {}
-        self._paths: dict[int, str] = {}
         self._module_entries: dict[type, RuleEntry | None] = {}
 
-    # -- naming and resolution ---------------------------------------------------------------
-    def _name(self, base: str) -> str:
-        n = self._names[base]
-        self._names[base] = n + 1
-        return f"{self.prefix}{base}" if n == 0 else f"{self.prefix}{base}_{n}"
+    @property
+    def records(self) -> list[Any]:
+        return self.recorder.records
 
+    # -- resolution -----------------------------------------------------------------------------
     def _resolve(self, func: Any) -> _Resolved:
         try:
             return self._resolved[func]
-        except (KeyError, TypeError):
-            pass
-        resolved = self._resolve_uncached(func)
-        with suppress(TypeError):  # an unhashable callable is resolved at each call
-            self._resolved[func] = resolved
-        return resolved
+        except KeyError:
+            resolved = self._resolved[func] = self._resolve_uncached(func)
+            return resolved
+        except TypeError:  # an unhashable callable is resolved at each call
+            return self._resolve_uncached(func)
 
     def _ignored(self, kind: str, target: Any, module: torch.nn.Module | None) -> bool:
-        return self.ignore is not None and bool(self.ignore) and self.ignore.matches(kind, target, module, self.table)
+        return self.ignore is not None and self.ignore.matches(kind, target, module, self.table)
 
     def _resolve_uncached(self, func: Any) -> _Resolved:
         table = self.table
@@ -119,106 +123,132 @@ class EagerCounter:
             ignored = self._ignored("call_method", name, None)
             return _Resolved("call_method", name, table.method_rule(name), ignored, name)
         ignored = self._ignored("call_function", func, None)
-        return _Resolved("call_function", func, table.function_rule(func), ignored, name or "call")
+        base = _NOT_NAME.sub("_", name) if name else "call"  # named like FX's nodes: opaque.default -> opaque_default
+        return _Resolved("call_function", func, table.function_rule(func), ignored, base)
 
-    # -- recording ------------------------------------------------------------------------------
-    def _count(
-        self, entry: RuleEntry | None, ignored: bool, call: Call, module_path: str
-    ) -> tuple[int | NotRecognizedType, int]:
-        if ignored:
-            return 0, 0
-        if entry is None:
-            return NOT_RECOGNIZED, 0
-        return entry.apply(call, module_path)
-
-    def _append(
-        self, name: str, kind: str, target: Any, path: str, mtype: str, flops: Any, macs: int,
-        entry: RuleEntry | None, ignored: bool, time_ms: float | None,
-    ) -> None:  # fmt: skip
-        counted = entry is not None and not ignored
-        self.records.append(
-            OpRecord(
-                name, kind, target, path, mtype, flops, macs,
-                entry.plugin if counted else None,  # type: ignore[union-attr]
-                entry.name if counted else None,  # type: ignore[union-attr]
-                ignored, time_ms,
-            )
-        )  # fmt: skip
-
+    # -- torch calls ----------------------------------------------------------------------------
     def call(self, func: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         """Run one torch call and record it (unless inside a module counted as a whole)."""
         if self._suppress:
             return func(*args, **kwargs)
         r = self._resolve(func)
-        if self.measure_time:
-            if self.cuda:
-                torch.cuda.synchronize()
-            start = time.perf_counter()
-            output = func(*args, **kwargs)
-            if self.cuda:
-                torch.cuda.synchronize()
-            time_ms: float | None = (time.perf_counter() - start) * 1e3
-        else:
-            output = func(*args, **kwargs)
-            time_ms = None
+        recorder = self.recorder
+        probe = recorder.start()
+        output = func(*args, **kwargs)
+        measured = recorder.stop(probe)
         if r.attribute is not None:
             call_args: tuple[Any, ...] = (args[0], r.attribute)
         elif r.reflected and len(args) >= 2:
             call_args = (args[1], args[0], *args[2:])
         else:
             call_args = args
-        name = self._name(r.base)
-        call = Call(r.kind, r.target, call_args, kwargs, output, None, name)
-        path, mtype = self._stack[-1]
-        flops, macs = self._count(r.entry, r.ignored, call, path)
-        self._append(name, r.kind, r.target, path, mtype, flops, macs, r.entry, r.ignored, time_ms)
+        name = recorder.name(r.base)
+        path, mtype = (self._frames[-1].path, self._frames[-1].type_name) if self._frames else self._base
+        flops, macs = Recorder.count(
+            r.entry, r.ignored, Call(r.kind, r.target, call_args, kwargs, output, None, name), path
+        )
+        recorder.record(name, r.kind, r.target, path, mtype, flops, macs, r.entry, r.ignored, measured)
         return output
 
-    # -- module hooks ---------------------------------------------------------------------------
-    def _module_entry(self, cls: type) -> RuleEntry | None:
+    # -- module events --------------------------------------------------------------------------
+    def _module_entry(self, module: torch.nn.Module) -> RuleEntry | None:
+        cls = type(module)
         try:
-            return self._module_entries[cls]
+            entry = self._module_entries[cls]
         except KeyError:
             entry = self._module_entries[cls] = self.table.module_rule(cls)
-            return entry
+        if entry is not None and "forward" in module.__dict__:  # a forward set on the instance runs as is
+            return None
+        return entry
 
-    def _pre_hook(self, module: torch.nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
-        path = self._paths.get(id(module), type(module).__name__)
+    def module_started(self, module: torch.nn.Module) -> None:
         type_name = type(module).__name__
-        entry = None if self._suppress else self._module_entry(type(module))
-        ignored = (
-            not self._suppress and bool(self.ignore) and self.ignore.matches("call_module", path, module, self.table)  # type: ignore[union-attr]
-        )
-        if self.cuda and (entry is not None or ignored) and self.measure_time:
-            torch.cuda.synchronize()
-        self._frames.append(_Frame(path, type_name, module, entry, ignored, args, kwargs, time.perf_counter()))
-        self._stack.append((path, type_name))
-        if entry is not None or ignored:
+        path = self._paths.get(id(module))
+        if path is None:  # a module outside the model (built in forward, or held by a closure)
+            parent = self._frames[-1].path if self._frames else self._base[0]
+            path = f"{parent}.{type_name}" if parent else type_name
+        if self._suppress:
+            self._frames.append(_Frame(module, path, type_name, None, False, None))
+            return
+        entry = self._module_entry(module)
+        ignored = self.ignore is not None and self.ignore.matches("call_module", path, module, self.table)
+        whole = entry is not None or ignored
+        self._frames.append(_Frame(module, path, type_name, entry, ignored, self.recorder.start() if whole else None))
+        if whole:
             self._suppress += 1
 
-    def _post_hook(self, module: torch.nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any], output: Any) -> None:
-        frame = self._frames.pop()
-        self._stack.pop()
-        if frame.entry is None and not frame.ignored:
+    def module_finished(
+        self, module: torch.nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any], output: Any
+    ) -> None:
+        frames = self._frames
+        if not frames or frames[-1].module is not module:
+            return  # a module that started before this count did
+        frame = frames.pop()
+        if frame.probe is None:
             return
-        if self.cuda and self.measure_time:
-            torch.cuda.synchronize()
-        time_ms = (time.perf_counter() - frame.start) * 1e3 if self.measure_time else None
-        name = self._name(frame.path.replace(".", "_") or frame.type_name.lower())
-        call = Call("call_module", frame.path, frame.args, frame.kwargs, output, module, name)
+        measured = self.recorder.stop(frame.probe)
+        name = self.recorder.name(frame.path.replace(".", "_") or frame.type_name.lower())
+        call = Call("call_module", frame.path, args, kwargs, output, module, name)
         try:  # still suppressed: the rule's own tensor calls (x.numel()) are not ops of the model
-            flops, macs = self._count(frame.entry, frame.ignored, call, frame.path)
+            flops, macs = Recorder.count(frame.entry, frame.ignored, call, frame.path)
         finally:
             self._suppress -= 1
-        self._append(name, "call_module", frame.path, frame.path, frame.type_name, flops, macs, frame.entry,
-                     frame.ignored, time_ms)  # fmt: skip
+        self.recorder.record(
+            name, "call_module", frame.path, frame.path, frame.type_name, flops, macs, frame.entry, frame.ignored,
+            measured,
+        )  # fmt: skip
 
-    def hooks(self, model: torch.nn.Module, stack: ExitStack) -> None:
-        """Hook every submodule of ``model`` (removed when ``stack`` closes)."""
-        for path, module in model.named_modules(remove_duplicate=True):
-            self._paths[id(module)] = path
-            stack.callback(module.register_forward_pre_hook(self._pre_hook, with_kwargs=True).remove)
-            stack.callback(module.register_forward_hook(self._post_hook, with_kwargs=True, always_call=True).remove)
+
+# -- process-wide module hooks, dispatched per thread ---------------------------------------------
+_local = threading.local()
+_lock = threading.Lock()
+_users = 0
+_handles: list[Any] = []
+
+
+def _active() -> EagerCounter | None:
+    stack: list[EagerCounter] | None = getattr(_local, "stack", None)
+    return stack[-1] if stack else None
+
+
+def _on_module_start(module: torch.nn.Module, *_: Any) -> None:
+    counter = _active()
+    if counter is not None:
+        counter.module_started(module)
+
+
+def _on_module_end(module: torch.nn.Module, args: tuple[Any, ...], *rest: Any) -> None:
+    # (module, args, kwargs, output) normally; (module, args, output) when forward raised, or when the
+    # hook was being removed as torch called it: the hook takes either.
+    counter = _active()
+    if counter is not None:
+        kwargs, output = rest if len(rest) == 2 else ({}, rest[-1] if rest else None)
+        counter.module_finished(module, args, kwargs, output)
+
+
+@contextmanager
+def _module_events(counter: EagerCounter) -> Iterator[None]:
+    """Deliver this thread's module calls to ``counter`` while the block runs."""
+    global _users
+    with _lock:
+        if _users == 0:
+            _handles[:] = [
+                register_module_forward_pre_hook(_on_module_start),
+                register_module_forward_hook(_on_module_end, with_kwargs=True, always_call=True),
+            ]
+        _users += 1
+    stack: list[EagerCounter] = _local.__dict__.setdefault("stack", [])
+    stack.append(counter)
+    try:
+        yield
+    finally:
+        stack.pop()
+        with _lock:
+            _users -= 1
+            if _users == 0:
+                for handle in _handles:
+                    handle.remove()
+                _handles.clear()
 
 
 class _CountingMode(TorchFunctionMode):
@@ -232,13 +262,7 @@ class _CountingMode(TorchFunctionMode):
         return self.counter.call(func, args, kwargs or {})
 
 
-def run_eager(
-    fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any], counter: EagerCounter,
-    model: torch.nn.Module | None = None,
-) -> Any:  # fmt: skip
-    """Call ``fn(*args, **kwargs)`` with ``counter`` recording; ``model``'s submodules are hooked."""
-    with ExitStack() as stack:
-        if model is not None:
-            counter.hooks(model, stack)
-        stack.enter_context(_CountingMode(counter))
+def run_eager(fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any], counter: EagerCounter) -> Any:
+    """Call ``fn(*args, **kwargs)`` with ``counter`` recording every torch call and module it runs."""
+    with _module_events(counter), _CountingMode(counter):
         return fn(*args, **kwargs)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 __all__ = [
-    "EngineFallbackWarning",
     "InputError",
+    "LazyOutputError",
     "ModelChangedWarning",
     "PluginLoadWarning",
     "RuleConflictWarning",
@@ -50,8 +50,8 @@ class InputError(TorchFlopsError, TypeError):
     """The inputs given to ``count_flops`` do not fit the model's ``forward``."""
 
 
-class EngineFallbackWarning(UserWarning):
-    """``engine="auto"``: fx could not trace the model, so the eager engine counted it."""
+class LazyOutputError(TorchFlopsError, TypeError):
+    """The model returned a generator, coroutine or iterator: its work had not run when counting ended."""
 
 
 class ModelChangedWarning(UserWarning):

@@ -9,6 +9,7 @@ claims are kept as *shadowed*. Looking up a rule is a dict hit.
 from __future__ import annotations
 
 import warnings
+import weakref
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
@@ -163,7 +164,8 @@ class RuleTable:
         """Every claim, in call order."""
         for entry in claims:
             self._add(entry)
-        self._mro_cache: dict[type, RuleEntry | None] = {}
+        self._mro_cache: weakref.WeakKeyDictionary[type, RuleEntry | None] = weakref.WeakKeyDictionary()
+        """Per class, so a class defined in a loop (an architecture search) is not kept alive."""
         self._method_cache: dict[str, Any] = {}
 
     def key_of(self, entry: RuleEntry) -> Any:
@@ -200,7 +202,14 @@ class RuleTable:
             )
 
     def module_rule(self, cls: type) -> RuleEntry | None:
-        """The rule of a module class, found along its MRO (a subclass uses its base's rule)."""
+        """The rule of a module class: its own claim, else its nearest base's, found along the MRO,
+        but never past a class that defines its own ``forward``.
+
+        A subclass that overrides ``forward`` (timm's ``BatchNormAct2d``, a ``BatchNorm2d`` that also
+        applies an activation) does more than its base, so a base's rule does not cover it: it has no
+        module rule, and engines count what its ``forward`` runs (its ``super().forward()`` included)
+        with the function rules. A plugin can still claim the subclass itself.
+        """
         try:
             return self._mro_cache[cls]
         except KeyError:
@@ -208,9 +217,35 @@ class RuleTable:
         found = None
         for base in cls.__mro__:
             found = self.modules.get(base)
-            if found is not None:
+            if found is not None or "forward" in base.__dict__:
                 break
         self._mro_cache[cls] = found
+        return found
+
+    def module_entry(self, module: torch.nn.Module) -> RuleEntry | None:
+        """The rule counting this module instance: :meth:`module_rule` of its class, unless the
+        instance has a ``forward`` of its own (assigned on the object), which is then run, not ruled."""
+        entry = self.module_rule(type(module))
+        if entry is not None and "forward" in module.__dict__:
+            return None
+        return entry
+
+    def covered_classes(self, entry: RuleEntry) -> list[type]:
+        """The module classes, among those defined so far, that ``entry`` counts: its class and every
+        subclass that inherits its ``forward`` (and is not claimed by another rule)."""
+        if entry.kind != "module" or self.modules.get(entry.target) is not entry:
+            return []
+        found: list[type] = []
+        seen: set[type] = set()
+        todo = [entry.target]
+        while todo:
+            cls = todo.pop()
+            if cls in seen:
+                continue
+            seen.add(cls)
+            if self.module_rule(cls) is entry:
+                found.append(cls)
+            todo.extend(type.__subclasses__(cls))
         return found
 
     def function_rule(self, target: Any) -> RuleEntry | None:

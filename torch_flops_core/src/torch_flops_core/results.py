@@ -102,12 +102,14 @@ class FlopsResult:
         return max(values) if values else None
 
     def by_module(self, depth: int = 1) -> dict[str, int]:
-        """Recognized FLOPs summed per module path cut to ``depth`` components (``""``: the root)."""
+        """Recognized FLOPs summed per module path cut to ``depth`` components (``""``: the root).
+
+        Only paths holding at least one op appear, so the keys are the same whichever engine counted."""
         if depth < 0:
             raise ValueError(f"depth must be >= 0, got {depth}")
         totals: dict[str, int] = {}
-        for r in self.ops:
-            if type(r.flops) is not int:
+        for r in self.ops:  # ops only: placeholders and outputs belong to no module, on any engine
+            if r.kind not in CALL_KINDS or type(r.flops) is not int:
                 continue
             key = ".".join(r.module_path.split(".")[:depth]) if r.module_path else ""
             totals[key] = totals.get(key, 0) + r.flops

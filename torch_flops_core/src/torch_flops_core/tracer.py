@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import inspect
-import weakref
-from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 import torch
@@ -16,7 +13,7 @@ from torch.utils._pytree import tree_flatten
 from .errors import InputError, TracingError
 from .registry import RuleTable
 
-__all__ = ["ROOT_META", "FlopsTracer", "Traced", "trace", "trace_graph"]
+__all__ = ["EXPAND_META", "ROOT_META", "FlopsTracer", "Traced", "trace", "trace_graph"]
 
 
 class FlopsTracer(fx.Tracer):
@@ -34,20 +31,21 @@ class FlopsTracer(fx.Tracer):
         self._opaque: set[int] = set()
 
     def is_leaf_module(self, m: torch.nn.Module, module_qualified_name: str) -> bool:
-        return id(m) in self._opaque or self._table.module_rule(type(m)) is not None
+        return id(m) in self._opaque or self._table.module_entry(m) is not None
 
     def call_module(
         self, m: torch.nn.Module, forward: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]
     ) -> Any:
-        """Trace into ``m``; a ``torch.nn`` module that cannot be traced into becomes an opaque leaf.
+        """Trace into ``m``; a module that cannot be traced into becomes a leaf run eagerly.
 
-        torch's own modules validate their inputs with Python control flow (``if input.dim() != 4``),
-        which symbolic tracing cannot follow. Without a rule for them (the nn pack disabled), such a
-        module is kept whole: one ``call_module`` op, shown as not recognized, instead of a failed
-        trace. Only childless torch modules get this: a container (``nn.Sequential``) holding a
-        user's module that cannot be traced must fail, with the reason, so ``auto`` counts eagerly.
+        Symbolic tracing cannot follow Python control flow on tensors, and many modules have some:
+        torch's own validate their inputs (``if input.dim() != 4``), and a subclass that overrides
+        ``forward`` (timm's ``BatchNormAct2d``) inherits those checks through ``super().forward()``.
+        Such a module without a rule is kept whole, as one ``call_module`` node marked
+        :data:`EXPAND_META`; the interpreter counts it by running it under the eager engine, one
+        record per torch call it makes. Only the root's own forward must trace.
         """
-        if m._modules or not type(m).__module__.startswith("torch.") or self.is_leaf_module(m, ""):
+        if self.is_leaf_module(m, ""):
             return super().call_module(m, forward, args, kwargs)
         last = self.graph._root.prev  # the graph's last node before the attempt
         stack, calls = self.module_stack.copy(), dict(self.num_calls)
@@ -61,7 +59,7 @@ class FlopsTracer(fx.Tracer):
             self.num_calls = calls
             self._opaque.add(id(m))
             proxy = super().call_module(m, forward, args, kwargs)
-            proxy.node.meta["torch_flops_opaque"] = f"{type(exc).__name__}: {exc}"
+            proxy.node.meta[EXPAND_META] = f"{type(exc).__name__}: {exc}"
             return proxy
 
     def create_args_for_root(self, root_fn: Callable[..., Any], is_module: bool, concrete_args: Any = None) -> Any:
@@ -80,6 +78,10 @@ class FlopsTracer(fx.Tracer):
 
 ROOT_META = "torch_flops_root"
 """Meta key marking the one ``call_module`` node of a model that is itself a leaf."""
+
+EXPAND_META = "torch_flops_expand"
+"""Meta key marking a ``call_module`` node fx could not trace into (the value says why): it is
+counted by running the module under the eager engine."""
 
 
 class Traced(NamedTuple):
@@ -119,7 +121,12 @@ def trace(
     kwargs: dict[str, Any],
     table: RuleTable,
 ) -> tuple[Traced, list[Any]]:
-    """Trace ``model`` for this call; return the traced graph and the values of its placeholders."""
+    """Trace ``model`` for this call; return the traced graph and the values of its placeholders.
+
+    A ``torch.fx.GraphModule`` is not traced again: its own graph is counted (this is how a trace is
+    reused, explicitly). Nothing is cached between calls: a trace depends on Python state (flags,
+    configs, globals, hooks) that no key can capture, so every count traces what the model is now.
+    """
     forward = model.forward if isinstance(model, torch.nn.Module) else model
     try:
         signature = inspect.signature(forward)
@@ -151,31 +158,10 @@ def trace(
             concrete[param.name] = value
         named[param.name] = value
 
-    if not isinstance(model, torch.nn.Module):
+    if isinstance(model, fx.GraphModule):
+        traced = Traced(model, model.graph)
+    else:
         traced = trace_graph(model, table, concrete or None)
-        return traced, _placeholder_values(traced.graph, named)
-    key = (
-        tuple((name, _freeze(value)) for name, value in concrete.items()),
-        tuple(_structure(value) for name, value in bound.arguments.items() if name not in concrete),
-        _fingerprint(model),
-    )
-    entries = _CACHE.setdefault(model, OrderedDict())
-    entry = entries.get(key)
-    if entry is not None and entry.table is table:
-        entries.move_to_end(key)
-        if entry.error is not None:
-            raise entry.error
-        model.__dict__.update(entry.constants)  # tracing's tensor constants; the guard removes them
-        assert entry.traced is not None
-        return entry.traced, _placeholder_values(entry.traced.graph, named)
-    before = set(model.__dict__)
-    try:
-        traced = trace_graph(model, table, concrete or None)
-    except TracingError as exc:
-        _remember(entries, key, _Entry(table, None, exc, {}))
-        raise
-    constants = {name: model.__dict__[name] for name in set(model.__dict__) - before}
-    _remember(entries, key, _Entry(table, traced, None, constants))
     return traced, _placeholder_values(traced.graph, named)
 
 
@@ -191,59 +177,6 @@ def _placeholder_values(graph: fx.Graph, named: dict[str, Any]) -> list[Any]:
     return values
 
 
-@dataclass(slots=True)
-class _Entry:
-    table: RuleTable  # held, so its id cannot be reused while the entry lives
-    traced: Traced | None
-    error: TracingError | None
-    constants: dict[str, Any]
-
-
-_CACHE: weakref.WeakKeyDictionary[torch.nn.Module, OrderedDict[Any, _Entry]] = weakref.WeakKeyDictionary()
-"""Traces of earlier counts, per model: a graph does not depend on input shapes, so counting the
-same model again (a sweep over sizes, a benchmark's repeats) reuses it. The key holds the constant
-inputs, the structure of the tensor inputs and a fingerprint of the model's modules."""
-
-_CACHE_SIZE = 8
-_SIMPLE = (bool, int, float, str, type(None))
-
-
-def _remember(entries: OrderedDict[Any, _Entry], key: Any, entry: _Entry) -> None:
-    entries[key] = entry
-    while len(entries) > _CACHE_SIZE:
-        entries.popitem(last=False)
-
-
-def _freeze(value: Any) -> Any:
-    try:
-        hash(value)
-    except TypeError:
-        return ("unhashable", type(value), repr(value))
-    return value
-
-
-def _structure(value: Any) -> Any:
-    leaves, spec = tree_flatten(value)
-    return str(spec), tuple("T" if isinstance(leaf, torch.Tensor) else _freeze(leaf) for leaf in leaves)
-
-
-def _fingerprint(model: torch.nn.Module) -> int:
-    """What tracing depends on besides the inputs: each module's identity, class, children and the
-    plain attributes its forward may branch on (flags, sizes, modes), and the identity of any
-    other attribute (a replaced ``forward``, a swapped helper). Cheap next to tracing."""
-    parts: list[Any] = []
-    for module in model.modules():
-        parts.append((id(module), type(module), tuple(module._modules)))
-        for name, value in module.__dict__.items():
-            if name.startswith("_"):
-                continue
-            if isinstance(value, _SIMPLE) or (type(value) is tuple and all(isinstance(v, _SIMPLE) for v in value)):
-                parts.append((name, value))
-            else:
-                parts.append((name, id(value)))
-    return hash(tuple(parts))
-
-
 def trace_graph(
     model: torch.nn.Module | Callable[..., Any], table: RuleTable, concrete_args: dict[str, Any] | None = None
 ) -> Traced:
@@ -253,8 +186,13 @@ def trace_graph(
     inside :func:`~torch_flops_core.guard.preserve_model`, which removes them afterwards. No
     ``GraphModule`` is built (its code generation costs more than interpreting the graph).
     """
-    if isinstance(model, torch.nn.Module) and table.module_rule(type(model)) is not None:
+    if isinstance(model, torch.nn.Module) and table.module_entry(model) is not None:
         return _root_leaf(model, inspect.signature(model.forward))
+    if isinstance(model, torch.nn.Module) and "forward" in model.__dict__:
+        raise TracingError(
+            f"{type(model).__name__} has a forward assigned on the instance, and torch.fx traces a root module by "
+            "its class's forward. Count it with the eager engine (the default), or wrap it in a module."
+        )
     tracer = FlopsTracer(table)
     try:
         graph = tracer.trace(model, concrete_args=concrete_args)

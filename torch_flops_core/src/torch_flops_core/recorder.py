@@ -1,0 +1,116 @@
+"""The recorder every engine shares: record names, time and memory probes, and ``OpRecord`` building.
+
+An engine decides *what* ran (a graph node, a torch call, a module counted whole) and which rule
+counts it; the recorder measures it and writes it down, the same way for every engine: a
+``perf_counter`` pair around the op (with ``torch.cuda.synchronize()`` on both sides when the model or
+its inputs are on CUDA, so the time is the kernel's and not the launch's), the CUDA memory function
+read before and after it (CUDA only), and one :class:`~torch_flops_core.results.OpRecord`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Callable
+from typing import Any
+
+import torch
+
+from .registry import RuleEntry
+from .results import OpRecord
+from .rules import NOT_RECOGNIZED, Call, NotRecognizedType
+
+__all__ = ["Probe", "Recorder"]
+
+Probe = tuple[float, "int | None"]
+"""What :meth:`Recorder.start` returns: the start time and the memory before the op (CUDA only)."""
+
+_perf_counter = time.perf_counter
+
+
+class Recorder:
+    """Names, measures and records ops, one :class:`OpRecord` each, in the order they ran.
+
+    ``measure_time``: take each op's wall time. ``cuda``: synchronise around each op and read
+    ``memory`` (default ``torch.cuda.memory_allocated``) before and after it. ``prefix`` is put
+    before every record name (records of an op expanded into its torch calls: ``node.op``).
+    """
+
+    __slots__ = ("_names", "cuda", "measure_time", "memory", "prefix", "records")
+
+    def __init__(
+        self,
+        *,
+        measure_time: bool = True,
+        cuda: bool = False,
+        memory: Callable[[], int] | None = None,
+        prefix: str = "",
+    ) -> None:
+        self.measure_time = measure_time
+        self.cuda = cuda
+        self.memory = memory or torch.cuda.memory_allocated
+        self.prefix = prefix
+        self.records: list[OpRecord] = []
+        self._names: Counter[str] = Counter()
+
+    def child(self, prefix: str) -> Recorder:
+        """A recorder with the same probes whose names start with ``prefix`` (records go to its own list)."""
+        return Recorder(measure_time=self.measure_time, cuda=self.cuda, memory=self.memory, prefix=prefix)
+
+    def name(self, base: str) -> str:
+        """A unique record name: ``base``, then ``base_1``, ``base_2`` ... (FX's naming)."""
+        n = self._names[base]
+        self._names[base] = n + 1
+        return f"{self.prefix}{base}" if n == 0 else f"{self.prefix}{base}_{n}"
+
+    def start(self) -> Probe:
+        """Probe before an op: synchronise and read memory on CUDA, then take the time."""
+        if self.cuda:
+            torch.cuda.synchronize()
+            return _perf_counter(), self.memory()
+        return (_perf_counter() if self.measure_time else 0.0), None
+
+    def stop(self, probe: Probe) -> tuple[float | None, int | None, int | None]:
+        """Probe after an op: its time in ms (``None`` unless measured), memory before and after (CUDA only)."""
+        if self.cuda:
+            torch.cuda.synchronize()
+            time_ms = (_perf_counter() - probe[0]) * 1e3 if self.measure_time else None
+            return time_ms, probe[1], self.memory()
+        return ((_perf_counter() - probe[0]) * 1e3 if self.measure_time else None), None, None
+
+    def record(
+        self,
+        name: str,
+        kind: str,
+        target: Any,
+        module_path: str,
+        module_type: str,
+        flops: int | NotRecognizedType,
+        macs: int,
+        entry: RuleEntry | None,
+        ignored: bool,
+        measured: tuple[float | None, int | None, int | None] = (None, None, None),
+    ) -> OpRecord:
+        """Append one op's record; ``entry`` is the rule that counted it (``None``: none, or ignored)."""
+        time_ms, before, after = measured
+        counted = entry is not None and not ignored
+        record = OpRecord(
+            name, kind, target, module_path, module_type, flops, macs,
+            entry.plugin if counted else None,  # type: ignore[union-attr]
+            entry.name if counted else None,  # type: ignore[union-attr]
+            ignored, time_ms, before, after,
+            None if before is None or after is None else after - before,
+        )  # fmt: skip
+        self.records.append(record)
+        return record
+
+    @staticmethod
+    def count(
+        entry: RuleEntry | None, ignored: bool, call: Call, module_path: str
+    ) -> tuple[int | NotRecognizedType, int]:
+        """(flops, macs) of ``call``: 0 when ignored, the sentinel without a rule, else the rule's."""
+        if ignored:
+            return 0, 0
+        if entry is None:
+            return NOT_RECOGNIZED, 0
+        return entry.apply(call, module_path)
