@@ -79,8 +79,8 @@ def count_flops(
         raise TypeError(f"count_flops() counts an nn.Module or a callable, got {type(model).__name__}")
     table = get_plugins(disable=disable, plugins=plugins).table
     ignore = IgnoreSpec(ignore_ops, table)
-    recorder = Recorder(measure_time=measure_time, cuda=on_cuda(model, args, model_kwargs))
     with preserve_model(model) as guarded, torch.no_grad():
+        recorder = Recorder(measure_time=measure_time, cuda=guarded.cuda or on_cuda(None, args, model_kwargs))
         if engine == "fx":
             traced, values = trace(model, args, model_kwargs, table)
             output = FlopsInterpreter(traced.root, traced.graph, table, ignore, recorder).run(*values)

@@ -19,11 +19,12 @@ from __future__ import annotations
 import builtins
 import re
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from types import GetSetDescriptorType
-from typing import Any
+from typing import Any, NamedTuple
 
 import torch
 from torch.nn.modules.module import register_module_forward_hook, register_module_forward_pre_hook
@@ -33,12 +34,15 @@ from .aliases import operator_spellings
 from .ignore import IgnoreSpec
 from .recorder import Probe, Recorder
 from .registry import RuleEntry, RuleTable
-from .rules import Call
+from .results import OpRecord
+from .rules import NOT_RECOGNIZED, Call, NotRecognizedType
 
 __all__ = ["EagerCounter", "run_eager"]
 
 
 _NOT_NAME = re.compile(r"\W")
+_perf_counter = time.perf_counter
+_no_torch_function = torch._C.DisableTorchFunction  # what a mode's own __torch_function__ runs under
 
 
 @dataclass(slots=True)
@@ -52,20 +56,32 @@ class _Resolved:
     base: str
     reflected: bool = False
     attribute: str | None = None
+    counted: bool = False
+
+    def __post_init__(self) -> None:
+        self.counted = self.entry is not None and not self.ignored
 
 
-@dataclass(slots=True)
-class _Frame:
+class _ModulePlan(NamedTuple):
     module: torch.nn.Module
     path: str
     type_name: str
     entry: RuleEntry | None
     ignored: bool
-    probe: Probe | None
+    base: str  # of its record names
 
 
-class EagerCounter:
-    """Records ops as they run: one record per top-level torch call or module counted whole."""
+class _Frame(NamedTuple):
+    plan: _ModulePlan
+    probe: Probe | None  # set for a module counted whole (or ignored): its time runs from here
+
+
+class EagerCounter(TorchFunctionMode):
+    """Records ops as they run: one record per top-level torch call or module counted whole.
+
+    It is the :class:`TorchFunctionMode` itself (torch calls ``__torch_function__`` for each call
+    made while it is entered), so a call costs one Python frame of ours.
+    """
 
     def __init__(
         self,
@@ -79,6 +95,7 @@ class EagerCounter:
     ) -> None:
         """``paths`` maps ``id(module)`` to its path for the modules of the model being counted (a
         module not in it is named after its class, under the module that called it)."""
+        super().__init__()
         self.table = table
         self.ignore = ignore if ignore else None
         self.recorder = recorder
@@ -87,22 +104,14 @@ class EagerCounter:
         self._frames: list[_Frame] = []
         self._suppress = 0
         self._resolved: dict[Any, _Resolved] = {}
-        self._module_entries: dict[type, RuleEntry | None] = {}
+        self._module_plans: dict[int, _ModulePlan] = {}
+        self._quiet: Any = None
 
     @property
     def records(self) -> list[Any]:
         return self.recorder.records
 
     # -- resolution -----------------------------------------------------------------------------
-    def _resolve(self, func: Any) -> _Resolved:
-        try:
-            return self._resolved[func]
-        except KeyError:
-            resolved = self._resolved[func] = self._resolve_uncached(func)
-            return resolved
-        except TypeError:  # an unhashable callable is resolved at each call
-            return self._resolve_uncached(func)
-
     def _ignored(self, kind: str, target: Any, module: torch.nn.Module | None) -> bool:
         return self.ignore is not None and self.ignore.matches(kind, target, module, self.table)
 
@@ -127,15 +136,29 @@ class EagerCounter:
         return _Resolved("call_function", func, table.function_rule(func), ignored, base)
 
     # -- torch calls ----------------------------------------------------------------------------
-    def call(self, func: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    def __torch_function__(
+        self, func: Callable[..., Any], types: Any, args: tuple[Any, ...] = (), kwargs: dict[str, Any] | None = None
+    ) -> Any:
         """Run one torch call and record it (unless inside a module counted as a whole)."""
+        if kwargs is None:
+            kwargs = {}
         if self._suppress:
             return func(*args, **kwargs)
-        r = self._resolve(func)
+        try:
+            r = self._resolved[func]
+        except KeyError:
+            r = self._resolved[func] = self._resolve_uncached(func)
+        except TypeError:  # an unhashable callable is resolved at each call
+            r = self._resolve_uncached(func)
         recorder = self.recorder
-        probe = recorder.start()
-        output = func(*args, **kwargs)
-        measured = recorder.stop(probe)
+        if recorder.cuda or not recorder.measure_time:
+            probe = recorder.start()
+            output = func(*args, **kwargs)
+            time_ms, before, after = recorder.stop(probe)
+        else:  # the common case, inlined: a perf_counter pair
+            start = _perf_counter()
+            output = func(*args, **kwargs)
+            time_ms, before, after = (_perf_counter() - start) * 1e3, None, None
         if r.attribute is not None:
             call_args: tuple[Any, ...] = (args[0], r.attribute)
         elif r.reflected and len(args) >= 2:
@@ -143,59 +166,84 @@ class EagerCounter:
         else:
             call_args = args
         name = recorder.name(r.base)
-        path, mtype = (self._frames[-1].path, self._frames[-1].type_name) if self._frames else self._base
-        flops, macs = Recorder.count(
-            r.entry, r.ignored, Call(r.kind, r.target, call_args, kwargs, output, None, name), path
-        )
-        recorder.record(name, r.kind, r.target, path, mtype, flops, macs, r.entry, r.ignored, measured)
+        frames = self._frames
+        path, mtype = (frames[-1].plan.path, frames[-1].plan.type_name) if frames else self._base
+        entry = r.entry
+        if r.counted:
+            flops, macs = entry.apply(Call(r.kind, r.target, call_args, kwargs, output, None, name), path)  # type: ignore[union-attr]
+            plugin, rule = entry.plugin, entry.name  # type: ignore[union-attr]
+        else:
+            flops, macs, plugin, rule = (0 if r.ignored else NOT_RECOGNIZED), 0, None, None
+        recorder.records.append(
+            OpRecord(
+                name, r.kind, r.target, path, mtype, flops, macs, plugin, rule, r.ignored, time_ms, before, after,
+                None if after is None or before is None else after - before,
+            )
+        )  # fmt: skip
         return output
 
     # -- module events --------------------------------------------------------------------------
-    def _module_entry(self, module: torch.nn.Module) -> RuleEntry | None:
-        cls = type(module)
-        try:
-            entry = self._module_entries[cls]
-        except KeyError:
-            entry = self._module_entries[cls] = self.table.module_rule(cls)
-        if entry is not None and "forward" in module.__dict__:  # a forward set on the instance runs as is
-            return None
-        return entry
-
-    def module_started(self, module: torch.nn.Module) -> None:
+    def _module_plan(self, module: torch.nn.Module) -> _ModulePlan:
+        """Path, type, rule and record name of a module: worked out at its first call in this count."""
+        plan = self._module_plans.get(id(module))
+        if plan is not None and plan.module is module:
+            return plan
         type_name = type(module).__name__
         path = self._paths.get(id(module))
         if path is None:  # a module outside the model (built in forward, or held by a closure)
-            parent = self._frames[-1].path if self._frames else self._base[0]
+            parent = self._frames[-1].plan.path if self._frames else self._base[0]
             path = f"{parent}.{type_name}" if parent else type_name
-        if self._suppress:
-            self._frames.append(_Frame(module, path, type_name, None, False, None))
-            return
-        entry = self._module_entry(module)
+        entry = self.table.module_entry(module)
         ignored = self.ignore is not None and self.ignore.matches("call_module", path, module, self.table)
-        whole = entry is not None or ignored
-        self._frames.append(_Frame(module, path, type_name, entry, ignored, self.recorder.start() if whole else None))
-        if whole:
-            self._suppress += 1
+        base = path.replace(".", "_") or type_name.lower()
+        plan = self._module_plans[id(module)] = _ModulePlan(module, path, type_name, entry, ignored, base)
+        return plan
+
+    def module_started(self, module: torch.nn.Module) -> None:
+        plan = self._module_plan(module)
+        if self._suppress or (plan.entry is None and not plan.ignored):
+            self._frames.append(_Frame(plan, None))
+            return
+        recorder = self.recorder
+        if not self._suppress:
+            # Counted whole: its inner torch calls are not ops of the model, so no mode sees them until
+            # it returns (module_finished, which torch calls even when forward raises, turns it back on).
+            self._quiet = _no_torch_function()
+            self._quiet.__enter__()
+        self._suppress += 1
+        self._frames.append(_Frame(plan, recorder.start() if recorder.cuda else (_perf_counter(), None)))
 
     def module_finished(
         self, module: torch.nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any], output: Any
     ) -> None:
         frames = self._frames
-        if not frames or frames[-1].module is not module:
+        if not frames or frames[-1].plan.module is not module:
             return  # a module that started before this count did
-        frame = frames.pop()
-        if frame.probe is None:
+        plan, probe = frames.pop()
+        if probe is None:
             return
-        measured = self.recorder.stop(frame.probe)
-        name = self.recorder.name(frame.path.replace(".", "_") or frame.type_name.lower())
-        call = Call("call_module", frame.path, args, kwargs, output, module, name)
-        try:  # still suppressed: the rule's own tensor calls (x.numel()) are not ops of the model
-            flops, macs = Recorder.count(frame.entry, frame.ignored, call, frame.path)
+        recorder = self.recorder
+        time_ms, before, after = recorder.stop(probe)
+        name = recorder.name(plan.base)
+        entry = plan.entry
+        flops: int | NotRecognizedType
+        try:  # still quiet: the rule's own tensor calls (x.numel()) are not ops of the model
+            if plan.ignored:
+                flops, macs = 0, 0
+            else:
+                call = Call("call_module", plan.path, args, kwargs, output, module, name)
+                flops, macs = entry.apply(call, plan.path)  # type: ignore[union-attr]
         finally:
             self._suppress -= 1
-        self.recorder.record(
-            name, "call_module", frame.path, frame.path, frame.type_name, flops, macs, frame.entry, frame.ignored,
-            measured,
+            if not self._suppress:
+                self._quiet.__exit__(None, None, None)
+        counted = not plan.ignored
+        recorder.records.append(
+            OpRecord(
+                name, "call_module", plan.path, plan.path, plan.type_name, flops, macs,
+                entry.plugin if counted else None, entry.name if counted else None,  # type: ignore[union-attr]
+                plan.ignored, time_ms, before, after, None if after is None or before is None else after - before,
+            )
         )  # fmt: skip
 
 
@@ -206,24 +254,19 @@ _users = 0
 _handles: list[Any] = []
 
 
-def _active() -> EagerCounter | None:
-    stack: list[EagerCounter] | None = getattr(_local, "stack", None)
-    return stack[-1] if stack else None
-
-
 def _on_module_start(module: torch.nn.Module, *_: Any) -> None:
-    counter = _active()
-    if counter is not None:
-        counter.module_started(module)
+    stack: list[EagerCounter] | None = getattr(_local, "stack", None)
+    if stack:
+        stack[-1].module_started(module)
 
 
 def _on_module_end(module: torch.nn.Module, args: tuple[Any, ...], *rest: Any) -> None:
     # (module, args, kwargs, output) normally; (module, args, output) when forward raised, or when the
     # hook was being removed as torch called it: the hook takes either.
-    counter = _active()
-    if counter is not None:
+    stack: list[EagerCounter] | None = getattr(_local, "stack", None)
+    if stack:
         kwargs, output = rest if len(rest) == 2 else ({}, rest[-1] if rest else None)
-        counter.module_finished(module, args, kwargs, output)
+        stack[-1].module_finished(module, args, kwargs, output)
 
 
 @contextmanager
@@ -251,18 +294,7 @@ def _module_events(counter: EagerCounter) -> Iterator[None]:
                 _handles.clear()
 
 
-class _CountingMode(TorchFunctionMode):
-    def __init__(self, counter: EagerCounter) -> None:
-        super().__init__()
-        self.counter = counter
-
-    def __torch_function__(
-        self, func: Callable[..., Any], types: Any, args: tuple[Any, ...] = (), kwargs: dict[str, Any] | None = None
-    ) -> Any:
-        return self.counter.call(func, args, kwargs or {})
-
-
 def run_eager(fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any], counter: EagerCounter) -> Any:
     """Call ``fn(*args, **kwargs)`` with ``counter`` recording every torch call and module it runs."""
-    with _module_events(counter), _CountingMode(counter):
+    with _module_events(counter), counter:
         return fn(*args, **kwargs)

@@ -23,14 +23,16 @@ flag is restored. Objects that forward mutates in place (a list an attribute hol
 from __future__ import annotations
 
 import functools
+import operator
 import warnings
-from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
+from itertools import compress
 from typing import Any
 
 import torch
 from torch.nn.modules.lazy import LazyModuleMixin
+from torch.nn.parameter import is_lazy
 
 from .errors import ModelChangedWarning
 
@@ -83,10 +85,26 @@ def _filled(cell: Any) -> bool:
     return True
 
 
-class _ModuleState:
-    """One module's ``__dict__`` as it was, and the contents of the dicts torch keeps in it."""
+_CONTAINERS = (
+    "_parameters", "_buffers", "_non_persistent_buffers_set", "_modules",
+    "_forward_hooks", "_forward_hooks_with_kwargs", "_forward_hooks_always_called",
+    "_forward_pre_hooks", "_forward_pre_hooks_with_kwargs", "_backward_hooks", "_backward_pre_hooks",
+    "_state_dict_hooks", "_state_dict_pre_hooks", "_load_state_dict_pre_hooks", "_load_state_dict_post_hooks",
+)  # fmt: skip
+"""The dicts (and one set) ``torch.nn.Module.__init__`` puts in every module's ``__dict__``."""
 
-    __slots__ = ("entries", "ids", "inner", "keys", "lazy", "module", "sets", "training")
+_get_containers = operator.itemgetter(*_CONTAINERS)
+_copy = operator.methodcaller("copy")
+
+
+class _ModuleState:
+    """One module's ``__dict__`` as it was, and the contents of the containers torch keeps in it.
+
+    Snapshots are taken of every module at every count, so they are built with C-level calls only
+    (``dict.copy``, ``map``, ``itemgetter``): a few microseconds per module.
+    """
+
+    __slots__ = ("containers", "copies", "entries", "lazy", "lengths", "module", "training")
 
     def __init__(self, module: torch.nn.Module) -> None:
         self.module = module
@@ -95,13 +113,14 @@ class _ModuleState:
         if self.lazy:  # its first forward materialises it, for good
             return
         d = module.__dict__
-        self.entries = dict(d)
-        self.keys = list(d)
-        self.ids = list(map(id, d.values()))
-        self.inner = [
-            (v, list(v), list(map(id, v.values())), tuple(v.items())) for v in d.values() if type(v) in _DICTS
-        ]
-        self.sets = [(v, set(v)) for v in d.values() if type(v) is set]  # _non_persistent_buffers_set
+        self.entries = d.copy()
+        try:
+            containers = _get_containers(d)
+        except KeyError:  # a module whose __init__ skipped nn.Module's: its __dict__ is all there is
+            containers = ()
+        self.containers: tuple[Any, ...] = containers
+        self.lengths = tuple(map(len, containers))
+        self.copies = tuple(map(_copy, compress(containers, self.lengths)))  # most are empty: not copied
 
     def restore(self) -> None:
         module = self.module
@@ -109,31 +128,46 @@ class _ModuleState:
             module.training = self.training
             return
         d = module.__dict__
-        if list(d) != self.keys or list(map(id, d.values())) != self.ids:
+        entries = self.entries
+        if len(d) != len(entries) or not all(map(operator.is_, d.values(), entries.values())):
             d.clear()
             d.update(self.entries)
-        for inner, keys, ids, items in self.inner:
-            if list(inner) != keys or list(map(id, inner.values())) != ids:
-                inner.clear()
-                inner.update(items)
-        for names, saved in self.sets:
-            if names != saved:
-                names.clear()
-                names.update(saved)
+        containers, lengths = self.containers, self.lengths
+        if tuple(map(len, containers)) == lengths:  # the usual case: only the non-empty can differ
+            for container, copy in zip(compress(containers, lengths), self.copies, strict=True):
+                if _changed(container, copy):
+                    container.clear()
+                    container.update(copy)
+            return
+        copies = iter(self.copies)
+        for container, before in zip(containers, lengths, strict=True):
+            if not before:
+                if container:  # filled during forward (a hook registered, a buffer added)
+                    container.clear()
+                continue
+            copy = next(copies)
+            if len(container) != before or _changed(container, copy):
+                container.clear()
+                container.update(copy)
 
 
-_DICTS = (dict, OrderedDict)
+def _changed(container: Any, copy: Any) -> bool:
+    if type(container) is set:
+        return bool(container != copy)
+    return container.keys() != copy.keys() or not all(map(operator.is_, container.values(), copy.values()))
 
 
 class Guarded:
     """What :func:`preserve_model` saw: the guarded modules, with their paths from the first root."""
 
-    __slots__ = ("paths", "roots")
+    __slots__ = ("cuda", "paths", "roots")
 
-    def __init__(self, roots: list[torch.nn.Module], paths: dict[int, str]) -> None:
+    def __init__(self, roots: list[torch.nn.Module], paths: dict[int, str], cuda: bool) -> None:
         self.roots = roots
         self.paths = paths
         """``id(module) -> path`` for every module under the first root (``""`` is the root)."""
+        self.cuda = cuda
+        """Whether any parameter or buffer of the guarded modules is on CUDA."""
 
 
 @contextmanager
@@ -141,48 +175,50 @@ def preserve_model(model: Any) -> Iterator[Guarded]:
     """Run the block, then put every module reachable from ``model`` back as it was (see the module doc)."""
     roots = modules_of(model)
     paths: dict[int, str] = {}
-    modules: list[torch.nn.Module] = []
+    states: list[_ModuleState] = []
+    values: list[tuple[torch.Tensor, torch.Tensor]] = []  # (tensor, copy of its values)
+    versions: list[tuple[str, str, torch.Tensor, int]] = []  # (module path, name, parameter, version)
+    cuda = False
     seen: set[int] = set()
     for i, root in enumerate(roots):
-        for path, module in root.named_modules():
+        for path, module in root.named_modules():  # one walk: it is paid at every count
             if id(module) in seen:
                 continue
             seen.add(id(module))
-            modules.append(module)
             if i == 0:
                 paths[id(module)] = path
-    states = [_ModuleState(m) for m in modules]
-    values = [
-        (buf, buf.detach().clone())
-        for m in modules
-        for buf in m._buffers.values()
-        if buf is not None and buf.device.type != "meta" and not torch.nn.parameter.is_lazy(buf)
-    ]
-    # An embedding with max_norm renormalises, in place, the rows of its weight that it reads.
-    values += [
-        (m.weight, m.weight.detach().clone())
-        for m in modules
-        if isinstance(m, torch.nn.Embedding | torch.nn.EmbeddingBag)
-        and m.max_norm is not None
-        and m.weight.device.type != "meta"
-    ]
-    versions = [
-        (name, p, p._version)
-        for root in roots
-        for name, p in root.named_parameters()
-        if not torch.nn.parameter.is_lazy(p)
-    ]
+            states.append(_ModuleState(module))
+            for name, p in module._parameters.items():
+                if p is not None and not is_lazy(p):
+                    versions.append((path, name, p, p._version))
+                    cuda = cuda or p.is_cuda
+            for buf in module._buffers.values():
+                if buf is not None and not is_lazy(buf):
+                    cuda = cuda or buf.is_cuda
+                    if not buf.is_meta:
+                        values.append((buf, buf.detach().clone()))
+            # An embedding with max_norm renormalises, in place, the rows of its weight that it reads.
+            if (
+                isinstance(module, torch.nn.Embedding | torch.nn.EmbeddingBag)
+                and module.max_norm is not None
+                and module.weight.device.type != "meta"
+            ):
+                values.append((module.weight, module.weight.detach().clone()))
     try:
-        yield Guarded(roots, paths)
+        yield Guarded(roots, paths, cuda)
     finally:
         for state in states:
             state.restore()
         if values:
             with torch.no_grad():
-                for buf, copy in values:
-                    buf.copy_(copy)
+                for tensor, copy in values:
+                    tensor.copy_(copy)
         copied = {id(t) for t, _ in values}
-        changed = [name for name, p, version in versions if p._version != version and id(p) not in copied]
+        changed = [
+            f"{path}.{name}" if path else name
+            for path, name, p, version in versions
+            if p._version != version and id(p) not in copied
+        ]
         if changed:
             warnings.warn(
                 f"torch-flops: the model's forward modified parameters in place ({', '.join(changed)}); "

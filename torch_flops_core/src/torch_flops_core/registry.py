@@ -19,7 +19,7 @@ import torch
 from .aliases import AliasTable, default_alias_table, op_name
 from .errors import RuleConflictWarning, RuleError
 from .hookspecs import DISABLE_ENV
-from .rules import Call, NotRecognizedType, RuleFn, check_rule_result
+from .rules import Call, Count, NotRecognizedType, RuleFn, check_rule_result
 
 __all__ = ["Priority", "Registry", "RuleEntry", "RuleTable"]
 
@@ -54,8 +54,10 @@ class RuleEntry:
             value = self.rule(call)
         except Exception as exc:
             raise self._error(call, module_path, f"raised {type(exc).__name__}: {exc}") from exc
-        if type(value) is int and value >= 0:  # the common case, without the general check
+        if type(value) is int and value >= 0:  # the common cases, without the general check
             return value, 0
+        if type(value) is Count:  # checked when it was built
+            return value.flops, value.macs
         try:
             return check_rule_result(value)
         except TypeError as exc:
