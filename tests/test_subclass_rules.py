@@ -100,3 +100,16 @@ def test_the_table_lists_the_classes_a_module_rule_covers() -> None:
     assert nn.BatchNorm2d in covered and PlainBN in covered
     assert MyBN not in covered and BatchNormAct2d not in covered
     assert table.module_rule(MyBN) is None and table.module_rule(BatchNormAct2d) is None
+
+
+def test_torch_flops_rules_shows_the_subclasses_a_module_rule_covers() -> None:
+    from torch_flops_core.cli import rule_rows
+
+    rows = {(r["plugin"], r["target"]): r for r in rule_rows(get_plugins().table)}
+    batch_norm = rows[("nn", "torch.nn.modules.batchnorm.BatchNorm2d")]
+    assert f"{__name__}.PlainBN" in batch_norm["subclasses"]
+    assert f"{__name__}.MyBN" not in batch_norm["subclasses"]
+    assert "timm.layers.norm_act.BatchNormAct2d" not in batch_norm["subclasses"]
+    linear = rows[("nn", "torch.nn.modules.linear.Linear")]
+    assert linear["also_covers"] == "LazyLinear, NonDynamicallyQuantizableLinear"
+    assert rows[("functional", "operator.matmul")]["subclasses"] == []

@@ -59,6 +59,7 @@ from .report import (
     result_to_dict,
 )
 from .results import FlopsResult
+from .tracer import graph_module
 
 __all__ = [
     "EXIT_OK",
@@ -548,13 +549,20 @@ def _points(args: argparse.Namespace) -> list[InputPoint] | None:
     return None
 
 
-def _count(
-    model: Any, point: InputPoint, device: torch.device, dtype: torch.dtype, args: argparse.Namespace
-) -> FlopsResult:
-    xs, kwargs = make_inputs(point, device, dtype)
-    return count_flops(
-        model, *xs, engine=args.engine, ignore_ops=list(args.ignore_op), disable=list(args.disable_plugin), **kwargs
-    )
+def _count_points(
+    model: Any, points: Sequence[InputPoint], device: torch.device, dtype: torch.dtype, args: argparse.Namespace
+) -> list[FlopsResult]:
+    """One count per input point. A sweep with ``--engine fx`` traces once (this command owns the model,
+    and an fx graph does not depend on input sizes) and counts every size from that graph."""
+    options: dict[str, Any] = {"ignore_ops": list(args.ignore_op), "disable": list(args.disable_plugin)}
+    results = []
+    counted: Any = model
+    for i, point in enumerate(points):
+        xs, kwargs = make_inputs(point, device, dtype)
+        if i == 0 and args.engine == "fx" and len(points) > 1 and isinstance(model, torch.nn.Module):
+            counted = graph_module(model, xs, kwargs, get_plugins(disable=options["disable"]).table)
+        results.append(count_flops(counted, *xs, engine=args.engine, **options, **kwargs))
+    return results
 
 
 def run_count(args: argparse.Namespace) -> CountRun:
@@ -592,7 +600,7 @@ def run_count(args: argparse.Namespace) -> CountRun:
         on = _device_of(model, device)
         in_dtype = dtype or _float_dtype(model)
         try:
-            results = [_count(model, point, on, in_dtype, args) for point in chosen]
+            results = _count_points(model, chosen, on, in_dtype, args)
         except InputError as exc:
             raise UsageError(f"the inputs ({chosen[0].describe()}) do not fit {args.spec}: {exc}") from None
         except TracingError as exc:
@@ -822,6 +830,7 @@ def rule_rows(table: RuleTable) -> list[dict[str, Any]]:
         else:
             shadowed_by = _rule_ref(winner) if winner is not None else None
             status = f"shadowed by {shadowed_by}"
+        subclasses = [c for c in table.covered_classes(entry) if c is not entry.target]
         rows.append(
             {
                 "kind": entry.kind,
@@ -832,12 +841,21 @@ def rule_rows(table: RuleTable) -> list[dict[str, Any]]:
                 "status": status,
                 "overrides": overrides,
                 "shadowed_by": shadowed_by,
+                "subclasses": [f"{c.__module__}.{c.__qualname__}" for c in subclasses],
+                "also_covers": _short_list([c.__name__ for c in subclasses]),
             }
         )
     return rows
 
 
-RULE_COLUMNS = ("kind", "target", "plugin", "rule", "priority", "status")
+def _short_list(names: Sequence[str], keep: int = 3) -> str | None:
+    if not names:
+        return None
+    shown = ", ".join(sorted(names)[:keep])
+    return shown if len(names) <= keep else f"{shown} (+{len(names) - keep})"
+
+
+RULE_COLUMNS = ("kind", "target", "plugin", "rule", "priority", "status", "also_covers")
 
 
 def cmd_rules(args: argparse.Namespace) -> int:

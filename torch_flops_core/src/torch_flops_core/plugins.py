@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import importlib.metadata
 import os
+import threading
 import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -197,16 +198,28 @@ def load_plugins(
 
 @functools.lru_cache(maxsize=32)
 def _cached_plugins(blocked: frozenset[str]) -> PluginSet:
-    return load_plugins(disable=blocked)
+    plugin_set = load_plugins(disable=blocked)
+    plugin_set.table  # noqa: B018 - built here, under the lock, not by two threads at once
+    return plugin_set
+
+
+_lock = threading.Lock()
 
 
 def get_plugins(*, disable: Iterable[str] = (), plugins: Sequence[Any] = ()) -> PluginSet:
-    """The plugin set for a count: cached per set of disabled names when no run-time plugin is given."""
+    """The plugin set for a count: cached per set of disabled names when no run-time plugin is given.
+
+    Thread-safe: threads asking for the same set at once share one load (imports and rule tables
+    are built once, and a broken plugin is reported once).
+    """
     if plugins:
         return load_plugins(disable=disable, plugins=plugins)
-    return _cached_plugins(disabled_from_env() | frozenset(disable))
+    blocked = disabled_from_env() | frozenset(disable)
+    with _lock:
+        return _cached_plugins(blocked)
 
 
 def clear_plugin_cache() -> None:
     """Forget cached plugin sets (after installing or removing a plugin in a running process)."""
-    _cached_plugins.cache_clear()
+    with _lock:
+        _cached_plugins.cache_clear()

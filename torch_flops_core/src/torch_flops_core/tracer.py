@@ -11,9 +11,10 @@ import torch.fx as fx
 from torch.utils._pytree import tree_flatten
 
 from .errors import InputError, TracingError
+from .guard import preserve_model
 from .registry import RuleTable
 
-__all__ = ["EXPAND_META", "ROOT_META", "FlopsTracer", "Traced", "trace", "trace_graph"]
+__all__ = ["EXPAND_META", "ROOT_META", "FlopsTracer", "Traced", "graph_module", "trace", "trace_graph"]
 
 
 class FlopsTracer(fx.Tracer):
@@ -205,3 +206,17 @@ def trace_graph(
             "failing module a rule (it then becomes a leaf) or count with the eager engine."
         ) from exc
     return Traced(tracer.root, graph)
+
+
+def graph_module(
+    model: torch.nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any], table: RuleTable
+) -> fx.GraphModule:
+    """Trace ``model`` once, for these inputs, into a ``GraphModule`` that counts with ``engine="fx"``
+    at other input sizes without tracing again: the explicit way to reuse a trace (a sweep over sizes).
+
+    Non-tensor inputs are baked into the graph; the model is left as it was (tracing's tensor
+    constants live in the ``GraphModule``, not the model).
+    """
+    with preserve_model(model):
+        traced, _ = trace(model, args, kwargs, table)
+        return traced.graph_module(type(model).__name__)
