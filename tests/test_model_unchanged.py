@@ -207,3 +207,19 @@ def test_module_paths_of_a_bound_forward_are_its_modules_paths() -> None:
     model = BNNet().eval()
     result = count_flops(model.forward, torch.randn(2, 3, 8, 8))
     assert {r.module_path for r in result.ops} == {"conv", "bn", "", "head.0", "head.1"}
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_the_garbage_collector_ends_as_it_was(enabled: bool) -> None:
+    import gc
+
+    was = gc.isenabled()
+    try:
+        gc.enable() if enabled else gc.disable()
+        count_flops(BNNet(), torch.randn(2, 3, 8, 8))
+        assert gc.isenabled() is enabled
+        with pytest.raises(RuntimeError):
+            count_flops(Raises(RuntimeError), torch.randn(2))
+        assert gc.isenabled() is enabled
+    finally:
+        gc.enable() if was else gc.disable()

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import gc
 import inspect
+import threading
 import types
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any, Literal
 
 import torch
@@ -31,6 +34,36 @@ FX_NOTE = (
     "or on anything that does not depend on the inputs) is not counted, and branches on an input's Python type "
     "took the tracing path; engine='eager' counts what runs (see docs/engines.md)"
 )
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while a count runs, as ``timeit`` does.
+
+    A count allocates a few small objects per op; on a model of thousands of ops that sets off
+    collections which walk every object of the process (all of torch's), and one of them landing in
+    a count can double its time. Reference counting still frees everything a count drops; the
+    collector is switched back on afterwards, unless it was off before (or another thread's count
+    still runs: then that one switches it back).
+    """
+    with _gc_lock:
+        global _gc_pausers
+        if _gc_pausers == 0:
+            _gc_state[0] = gc.isenabled()
+            gc.disable()
+        _gc_pausers += 1
+    try:
+        yield
+    finally:
+        with _gc_lock:
+            _gc_pausers -= 1
+            if _gc_pausers == 0 and _gc_state[0]:
+                gc.enable()
+
+
+_gc_lock = threading.Lock()
+_gc_pausers = 0
+_gc_state = [True]
 
 
 def on_cuda(model: Any, args: Any, kwargs: Any) -> bool:
@@ -79,7 +112,7 @@ def count_flops(
         raise TypeError(f"count_flops() counts an nn.Module or a callable, got {type(model).__name__}")
     table = get_plugins(disable=disable, plugins=plugins).table
     ignore = IgnoreSpec(ignore_ops, table)
-    with preserve_model(model) as guarded, torch.no_grad():
+    with _gc_paused(), preserve_model(model) as guarded, torch.no_grad():
         recorder = Recorder(measure_time=measure_time, cuda=guarded.cuda or on_cuda(None, args, model_kwargs))
         if engine == "fx":
             traced, values = trace(model, args, model_kwargs, table)

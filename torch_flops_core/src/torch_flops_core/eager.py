@@ -57,6 +57,7 @@ class _Resolved:
     reflected: bool = False
     attribute: str | None = None
     counted: bool = False
+    name: str = ""  # the first record's name: the recorder's prefix and the base
 
     def __post_init__(self) -> None:
         self.counted = self.entry is not None and not self.ignored
@@ -71,9 +72,9 @@ class _ModulePlan(NamedTuple):
     base: str  # of its record names
 
 
-class _Frame(NamedTuple):
-    plan: _ModulePlan
-    probe: Probe | None  # set for a module counted whole (or ignored): its time runs from here
+_Frame = tuple[_ModulePlan, "Probe | None"]
+"""A running module: its plan, and for a module counted whole (or ignored) the probe its time runs from.
+A plain tuple: one is made per module call."""
 
 
 class EagerCounter(TorchFunctionMode):
@@ -105,6 +106,7 @@ class EagerCounter(TorchFunctionMode):
         self._suppress = 0
         self._resolved: dict[Any, _Resolved] = {}
         self._module_plans: dict[int, _ModulePlan] = {}
+        self._class_entries: dict[type, RuleEntry | None] = {}
         self._quiet: Any = None
 
     @property
@@ -116,6 +118,11 @@ class EagerCounter(TorchFunctionMode):
         return self.ignore is not None and self.ignore.matches(kind, target, module, self.table)
 
     def _resolve_uncached(self, func: Any) -> _Resolved:
+        resolved = self._resolution(func)
+        resolved.name = self.recorder.prefix + resolved.base
+        return resolved
+
+    def _resolution(self, func: Any) -> _Resolved:
         table = self.table
         owner = getattr(func, "__self__", None)
         if isinstance(owner, GetSetDescriptorType):  # x.shape, x.T: FX records getattr(x, "shape")
@@ -165,9 +172,12 @@ class EagerCounter(TorchFunctionMode):
             call_args = (args[1], args[0], *args[2:])
         else:
             call_args = args
-        name = recorder.name(r.base)
+        names = recorder.names  # recorder.name(), inlined: this runs once per op
+        n = names.get(r.base, 0)
+        names[r.base] = n + 1
+        name = r.name if n == 0 else f"{r.name}_{n}"
         frames = self._frames
-        path, mtype = (frames[-1].plan.path, frames[-1].plan.type_name) if frames else self._base
+        path, mtype = (frames[-1][0].path, frames[-1][0].type_name) if frames else self._base
         entry = r.entry
         if r.counted:
             flops, macs = entry.apply(Call(r.kind, r.target, call_args, kwargs, output, None, name), path)  # type: ignore[union-attr]
@@ -191,9 +201,15 @@ class EagerCounter(TorchFunctionMode):
         type_name = type(module).__name__
         path = self._paths.get(id(module))
         if path is None:  # a module outside the model (built in forward, or held by a closure)
-            parent = self._frames[-1].plan.path if self._frames else self._base[0]
+            parent = self._frames[-1][0].path if self._frames else self._base[0]
             path = f"{parent}.{type_name}" if parent else type_name
-        entry = self.table.module_entry(module)
+        cls = type(module)
+        try:
+            entry = self._class_entries[cls]
+        except KeyError:
+            entry = self._class_entries[cls] = self.table.module_rule(cls)
+        if entry is not None and "forward" in module.__dict__:  # a forward set on the instance runs as is
+            entry = None
         ignored = self.ignore is not None and self.ignore.matches("call_module", path, module, self.table)
         base = path.replace(".", "_") or type_name.lower()
         plan = self._module_plans[id(module)] = _ModulePlan(module, path, type_name, entry, ignored, base)
@@ -202,7 +218,7 @@ class EagerCounter(TorchFunctionMode):
     def module_started(self, module: torch.nn.Module) -> None:
         plan = self._module_plan(module)
         if self._suppress or (plan.entry is None and not plan.ignored):
-            self._frames.append(_Frame(plan, None))
+            self._frames.append((plan, None))
             return
         recorder = self.recorder
         if not self._suppress:
@@ -211,13 +227,13 @@ class EagerCounter(TorchFunctionMode):
             self._quiet = _no_torch_function()
             self._quiet.__enter__()
         self._suppress += 1
-        self._frames.append(_Frame(plan, recorder.start() if recorder.cuda else (_perf_counter(), None)))
+        self._frames.append((plan, recorder.start() if recorder.cuda else (_perf_counter(), None)))
 
     def module_finished(
         self, module: torch.nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any], output: Any
     ) -> None:
         frames = self._frames
-        if not frames or frames[-1].plan.module is not module:
+        if not frames or frames[-1][0].module is not module:
             return  # a module that started before this count did
         plan, probe = frames.pop()
         if probe is None:
@@ -254,7 +270,7 @@ _users = 0
 _handles: list[Any] = []
 
 
-def _on_module_start(module: torch.nn.Module, *_: Any) -> None:
+def _on_module_start(module: torch.nn.Module, args: Any) -> None:
     stack: list[EagerCounter] | None = getattr(_local, "stack", None)
     if stack:
         stack[-1].module_started(module)

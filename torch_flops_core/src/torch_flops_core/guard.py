@@ -97,58 +97,62 @@ _get_containers = operator.itemgetter(*_CONTAINERS)
 _copy = operator.methodcaller("copy")
 
 
-class _ModuleState:
-    """One module's ``__dict__`` as it was, and the contents of the containers torch keeps in it.
+def _containers(d: dict[str, Any]) -> tuple[Any, ...]:
+    try:
+        return _get_containers(d)
+    except KeyError:  # a module whose __init__ skipped nn.Module's: its __dict__ is all there is
+        return ()
 
-    Snapshots are taken of every module at every count, so they are built with C-level calls only
-    (``dict.copy``, ``map``, ``itemgetter``): a few microseconds per module.
-    """
 
-    __slots__ = ("containers", "copies", "entries", "lazy", "lengths", "module", "training")
+class _Snapshot:
+    """Every guarded module's ``__dict__`` as it was, and the contents of the containers torch keeps
+    in it. Taken for every module at every count, so it is built in bulk with C-level calls
+    (``dict.copy``, ``map``, ``itemgetter``, ``compress``): a few microseconds per module."""
 
-    def __init__(self, module: torch.nn.Module) -> None:
-        self.module = module
-        self.training = module.training
-        self.lazy = isinstance(module, LazyModuleMixin) and module.has_uninitialized_params()
-        if self.lazy:  # its first forward materialises it, for good
-            return
-        d = module.__dict__
-        self.entries = d.copy()
-        try:
-            containers = _get_containers(d)
-        except KeyError:  # a module whose __init__ skipped nn.Module's: its __dict__ is all there is
-            containers = ()
-        self.containers: tuple[Any, ...] = containers
-        self.lengths = tuple(map(len, containers))
-        self.copies = tuple(map(_copy, compress(containers, self.lengths)))  # most are empty: not copied
+    __slots__ = ("containers", "copies", "dicts", "entries", "lazy", "lengths")
+
+    def __init__(self, modules: list[torch.nn.Module]) -> None:
+        # A lazy module still holding uninitialised parameters is materialised by its first forward,
+        # for good (its parameters change class in place): only its training flag is put back.
+        self.lazy = [
+            (m, m.training) for m in modules if isinstance(m, LazyModuleMixin) and m.has_uninitialized_params()
+        ]
+        if self.lazy:
+            skip = {id(m) for m, _ in self.lazy}
+            modules = [m for m in modules if id(m) not in skip]
+        self.dicts = [m.__dict__ for m in modules]
+        self.entries = list(map(dict.copy, self.dicts))
+        self.containers = list(map(_containers, self.dicts))
+        self.lengths = [tuple(map(len, c)) for c in self.containers]
+        # most containers are empty (no hooks): only the others are copied
+        self.copies = [tuple(map(_copy, compress(c, n))) for c, n in zip(self.containers, self.lengths, strict=True)]
 
     def restore(self) -> None:
-        module = self.module
-        if self.lazy:
-            module.training = self.training
-            return
-        d = module.__dict__
-        entries = self.entries
-        if len(d) != len(entries) or not all(map(operator.is_, d.values(), entries.values())):
-            d.clear()
-            d.update(self.entries)
-        containers, lengths = self.containers, self.lengths
-        if tuple(map(len, containers)) == lengths:  # the usual case: only the non-empty can differ
-            for container, copy in zip(compress(containers, lengths), self.copies, strict=True):
-                if _changed(container, copy):
+        for module, training in self.lazy:
+            module.training = training
+        is_ = operator.is_
+        for d, entries, containers, lengths, copies in zip(
+            self.dicts, self.entries, self.containers, self.lengths, self.copies, strict=True
+        ):
+            if len(d) != len(entries) or not all(map(is_, d.values(), entries.values())):
+                d.clear()
+                d.update(entries)
+            if tuple(map(len, containers)) == lengths:  # the usual case: only the non-empty can differ
+                for container, copy in zip(compress(containers, lengths), copies, strict=True):
+                    if _changed(container, copy):
+                        container.clear()
+                        container.update(copy)
+                continue
+            remaining = iter(copies)
+            for container, before in zip(containers, lengths, strict=True):
+                if not before:
+                    if container:  # filled during forward (a hook registered, a buffer added)
+                        container.clear()
+                    continue
+                copy = next(remaining)
+                if len(container) != before or _changed(container, copy):
                     container.clear()
                     container.update(copy)
-            return
-        copies = iter(self.copies)
-        for container, before in zip(containers, lengths, strict=True):
-            if not before:
-                if container:  # filled during forward (a hook registered, a buffer added)
-                    container.clear()
-                continue
-            copy = next(copies)
-            if len(container) != before or _changed(container, copy):
-                container.clear()
-                container.update(copy)
 
 
 def _changed(container: Any, copy: Any) -> bool:
@@ -175,51 +179,40 @@ def preserve_model(model: Any) -> Iterator[Guarded]:
     """Run the block, then put every module reachable from ``model`` back as it was (see the module doc)."""
     roots = modules_of(model)
     paths: dict[int, str] = {}
-    states: list[_ModuleState] = []
-    values: list[tuple[torch.Tensor, torch.Tensor]] = []  # (tensor, copy of its values)
-    versions: list[tuple[str, str, torch.Tensor, int]] = []  # (module path, name, parameter, version)
-    cuda = False
+    modules: list[torch.nn.Module] = []
     seen: set[int] = set()
     for i, root in enumerate(roots):
         for path, module in root.named_modules():  # one walk: it is paid at every count
-            if id(module) in seen:
-                continue
-            seen.add(id(module))
-            if i == 0:
-                paths[id(module)] = path
-            states.append(_ModuleState(module))
-            for name, p in module._parameters.items():
-                if p is not None and not is_lazy(p):
-                    versions.append((path, name, p, p._version))
-                    cuda = cuda or p.is_cuda
-            for buf in module._buffers.values():
-                if buf is not None and not is_lazy(buf):
-                    cuda = cuda or buf.is_cuda
-                    if not buf.is_meta:
-                        values.append((buf, buf.detach().clone()))
-            # An embedding with max_norm renormalises, in place, the rows of its weight that it reads.
-            if (
-                isinstance(module, torch.nn.Embedding | torch.nn.EmbeddingBag)
-                and module.max_norm is not None
-                and module.weight.device.type != "meta"
-            ):
-                values.append((module.weight, module.weight.detach().clone()))
+            if id(module) not in seen:
+                seen.add(id(module))
+                modules.append(module)
+                if i == 0:
+                    paths[id(module)] = path
+    snapshot = _Snapshot(modules)
+    params = [p for m in modules for p in m._parameters.values() if p is not None and not is_lazy(p)]
+    versions = [p._version for p in params]
+    buffers = [b for m in modules for b in m._buffers.values() if b is not None and not is_lazy(b)]
+    cuda = any(t.is_cuda for t in params) or any(t.is_cuda for t in buffers)
+    values = [(b, b.detach().clone()) for b in buffers if not b.is_meta]  # (tensor, copy of its values)
+    # An embedding with max_norm renormalises, in place, the rows of its weight that it reads.
+    values += [
+        (m.weight, m.weight.detach().clone())
+        for m in modules
+        if isinstance(m, torch.nn.Embedding | torch.nn.EmbeddingBag) and m.max_norm is not None and not m.weight.is_meta
+    ]
     try:
         yield Guarded(roots, paths, cuda)
     finally:
-        for state in states:
-            state.restore()
+        snapshot.restore()
         if values:
             with torch.no_grad():
                 for tensor, copy in values:
                     tensor.copy_(copy)
-        copied = {id(t) for t, _ in values}
-        changed = [
-            f"{path}.{name}" if path else name
-            for path, name, p, version in versions
-            if p._version != version and id(p) not in copied
-        ]
-        if changed:
+        moved = [p for p, version in zip(params, versions, strict=True) if p._version != version]
+        if moved:
+            moved_ids = {id(p) for p in moved} - {id(t) for t, _ in values}
+        if moved and moved_ids:
+            changed = [name for root in roots for name, p in root.named_parameters() if id(p) in moved_ids]
             warnings.warn(
                 f"torch-flops: the model's forward modified parameters in place ({', '.join(changed)}); "
                 "counting cannot undo that. Count a copy of the model, or on the meta device.",

@@ -10,7 +10,6 @@ read before and after it (CUDA only), and one :class:`~torch_flops_core.results.
 from __future__ import annotations
 
 import time
-from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
@@ -36,7 +35,7 @@ class Recorder:
     before every record name (records of an op expanded into its torch calls: ``node.op``).
     """
 
-    __slots__ = ("_names", "cuda", "measure_time", "memory", "prefix", "records")
+    __slots__ = ("cuda", "measure_time", "memory", "names", "prefix", "records")
 
     def __init__(
         self,
@@ -51,7 +50,8 @@ class Recorder:
         self.memory = memory or torch.cuda.memory_allocated
         self.prefix = prefix
         self.records: list[OpRecord] = []
-        self._names: Counter[str] = Counter()
+        self.names: dict[str, int] = {}
+        """How many records each name base has had (FX's naming: ``add``, ``add_1`` ...)."""
 
     def child(self, prefix: str) -> Recorder:
         """A recorder with the same probes whose names start with ``prefix`` (records go to its own list)."""
@@ -59,8 +59,8 @@ class Recorder:
 
     def name(self, base: str) -> str:
         """A unique record name: ``base``, then ``base_1``, ``base_2`` ... (FX's naming)."""
-        n = self._names[base]
-        self._names[base] = n + 1
+        n = self.names.get(base, 0)
+        self.names[base] = n + 1
         return f"{self.prefix}{base}" if n == 0 else f"{self.prefix}{base}_{n}"
 
     def start(self) -> Probe:

@@ -47,8 +47,10 @@ class Count:
     macs: int = 0
 
     def __post_init__(self) -> None:
-        for name in ("flops", "macs"):
-            value = getattr(self, name)
+        flops, macs = self.flops, self.macs
+        if type(flops) is int and type(macs) is int and flops >= 0 and macs >= 0:  # one check per op: kept cheap
+            return
+        for name, value in (("flops", flops), ("macs", macs)):
             if type(value) is not int or value < 0:
                 raise TypeError(f"Count.{name} must be a non-negative int, got {value!r} ({type(value).__name__})")
 
