@@ -14,7 +14,7 @@ import torch
 import torch.fx as fx
 from torch.utils._pytree import tree_flatten
 
-from .eager import EagerCounter, run_eager
+from .eager import EagerCounter, outer_counts_paused, run_eager
 from .errors import InputError, LazyOutputError, UnrecognizedOpsError
 from .guard import preserve_model
 from .ignore import IgnoreSpec
@@ -110,23 +110,55 @@ def count_flops(
         raise ValueError(f"engine must be one of {', '.join(map(repr, ENGINES))}, got {engine!r}")
     if not callable(model):
         raise TypeError(f"count_flops() counts an nn.Module or a callable, got {type(model).__name__}")
+    if isinstance(model, torch.jit.ScriptFunction | torch._C.ScriptMethod):
+        raise InputError(
+            f"count_flops() got a TorchScript {type(model).__name__}: its ops run in TorchScript's interpreter, "
+            "where no engine can see them. Count the Python module or function it was scripted from."
+        )
+    notes: list[str] = []
+    model, compiled = _uncompiled(model)
+    if compiled:
+        notes.append(f"counted the {compiled} that torch.compile wraps, eagerly: compiling does not change its FLOPs")
     table = get_plugins(disable=disable, plugins=plugins).table
     ignore = IgnoreSpec(ignore_ops, table)
-    with _gc_paused(), preserve_model(model) as guarded, torch.no_grad():
+    with _gc_paused(), outer_counts_paused(), preserve_model(model) as guarded, _eager_stance(guarded), torch.no_grad():
         recorder = Recorder(measure_time=measure_time, cuda=guarded.cuda or on_cuda(None, args, model_kwargs))
         if engine == "fx":
             traced, values = trace(model, args, model_kwargs, table)
             output = FlopsInterpreter(traced.root, traced.graph, table, ignore, recorder).run(*values)
-            result = FlopsResult(recorder.records, "fx", traced.graph, fx_notes(traced))
+            result = FlopsResult(recorder.records, "fx", traced.graph, notes + fx_notes(traced))
         else:
             _bind(model, args, model_kwargs)
             counter = EagerCounter(table, ignore, recorder, paths=guarded.paths)
             output = run_eager(model, args, model_kwargs, counter)
-            result = FlopsResult(recorder.records, "eager")
+            result = FlopsResult(recorder.records, "eager", None, notes)
         _check_output(model, output)
     if strict and result.unrecognized:
         raise unrecognized_error(result)
     return result
+
+
+def _uncompiled(model: Any) -> tuple[Any, str | None]:
+    """The module or function a ``torch.compile`` wrapper holds (counted eagerly: the same math)."""
+    original = getattr(model, "_orig_mod", None)
+    if isinstance(model, torch.nn.Module) and isinstance(original, torch.nn.Module):
+        return original, f"module {type(original).__name__}"
+    original = getattr(model, "_torchdynamo_orig_callable", None)
+    if original is not None and callable(original):
+        return original, f"function {getattr(original, '__qualname__', 'function')}"
+    return model, None
+
+
+@contextmanager
+def _eager_stance(guarded: Any) -> Iterator[None]:
+    """Run compiled submodules eagerly during the count: dynamo cannot trace under a torch function
+    mode, and what is counted is the module's own math either way."""
+    compiled = any(hasattr(m, "_orig_mod") and hasattr(m, "dynamo_ctx") for m in guarded.modules)
+    if not compiled or not hasattr(torch.compiler, "set_stance"):
+        yield
+        return
+    with torch.compiler.set_stance("force_eager"):
+        yield
 
 
 def fx_notes(traced: Traced) -> list[str]:

@@ -37,7 +37,7 @@ from .registry import RuleEntry, RuleTable
 from .results import OpRecord
 from .rules import NOT_RECOGNIZED, Call, NotRecognizedType
 
-__all__ = ["EagerCounter", "run_eager"]
+__all__ = ["EagerCounter", "outer_counts_paused", "run_eager"]
 
 
 _NOT_NAME = re.compile(r"\W")
@@ -69,6 +69,7 @@ class _ModulePlan(NamedTuple):
     type_name: str
     entry: RuleEntry | None
     ignored: bool
+    opaque: bool  # no rule, and nothing inside it can be seen: one op, not recognized
     base: str  # of its record names
 
 
@@ -211,13 +212,16 @@ class EagerCounter(TorchFunctionMode):
         if entry is not None and "forward" in module.__dict__:  # a forward set on the instance runs as is
             entry = None
         ignored = self.ignore is not None and self.ignore.matches("call_module", path, module, self.table)
+        # TorchScript runs in C++, where no torch function mode sees its ops: without a rule it is one
+        # op that is not recognized, never a silent 0
+        opaque = entry is None and isinstance(module, torch.jit.ScriptModule)
         base = path.replace(".", "_") or type_name.lower()
-        plan = self._module_plans[id(module)] = _ModulePlan(module, path, type_name, entry, ignored, base)
+        plan = self._module_plans[id(module)] = _ModulePlan(module, path, type_name, entry, ignored, opaque, base)
         return plan
 
     def module_started(self, module: torch.nn.Module) -> None:
         plan = self._module_plan(module)
-        if self._suppress or (plan.entry is None and not plan.ignored):
+        if self._suppress or (plan.entry is None and not plan.ignored and not plan.opaque):
             self._frames.append((plan, None))
             return
         recorder = self.recorder
@@ -246,14 +250,16 @@ class EagerCounter(TorchFunctionMode):
         try:  # still quiet: the rule's own tensor calls (x.numel()) are not ops of the model
             if plan.ignored:
                 flops, macs = 0, 0
+            elif entry is None:  # opaque
+                flops, macs = NOT_RECOGNIZED, 0
             else:
                 call = Call("call_module", plan.path, args, kwargs, output, module, name)
-                flops, macs = entry.apply(call, plan.path)  # type: ignore[union-attr]
+                flops, macs = entry.apply(call, plan.path)
         finally:
             self._suppress -= 1
             if not self._suppress:
                 self._quiet.__exit__(None, None, None)
-        counted = not plan.ignored
+        counted = entry is not None and not plan.ignored
         recorder.records.append(
             OpRecord(
                 name, "call_module", plan.path, plan.path, plan.type_name, flops, macs,
@@ -283,6 +289,21 @@ def _on_module_end(module: torch.nn.Module, args: tuple[Any, ...], *rest: Any) -
     if stack:
         kwargs, output = rest if len(rest) == 2 else ({}, rest[-1] if rest else None)
         stack[-1].module_finished(module, args, kwargs, output)
+
+
+@contextmanager
+def outer_counts_paused() -> Iterator[None]:
+    """Hide a count from the counts already running in this thread (a count started inside a forward
+    being counted): neither its own work nor the model it runs is recorded by them."""
+    stack: list[EagerCounter] = _local.__dict__.get("stack", [])
+    running = list(stack)
+    for counter in running:
+        counter._suppress += 1
+    try:
+        yield
+    finally:
+        for counter in running:
+            counter._suppress -= 1
 
 
 @contextmanager

@@ -98,10 +98,11 @@ _copy = operator.methodcaller("copy")
 
 
 def _containers(d: dict[str, Any]) -> tuple[Any, ...]:
-    try:
-        return _get_containers(d)
-    except KeyError:  # a module whose __init__ skipped nn.Module's: its __dict__ is all there is
+    if type(d.get("_parameters")) is not dict:
+        # a module whose __init__ skipped nn.Module's, or a TorchScript module (its containers are
+        # views of C++ state): its __dict__ is all there is to keep
         return ()
+    return _get_containers(d)
 
 
 class _Snapshot:
@@ -164,10 +165,14 @@ def _changed(container: Any, copy: Any) -> bool:
 class Guarded:
     """What :func:`preserve_model` saw: the guarded modules, with their paths from the first root."""
 
-    __slots__ = ("cuda", "paths", "roots")
+    __slots__ = ("cuda", "modules", "paths", "roots")
 
-    def __init__(self, roots: list[torch.nn.Module], paths: dict[int, str], cuda: bool) -> None:
+    def __init__(
+        self, roots: list[torch.nn.Module], modules: list[torch.nn.Module], paths: dict[int, str], cuda: bool
+    ) -> None:
         self.roots = roots
+        self.modules = modules
+        """Every guarded module, once each."""
         self.paths = paths
         """``id(module) -> path`` for every module under the first root (``""`` is the root)."""
         self.cuda = cuda
@@ -201,7 +206,7 @@ def preserve_model(model: Any) -> Iterator[Guarded]:
         if isinstance(m, torch.nn.Embedding | torch.nn.EmbeddingBag) and m.max_norm is not None and not m.weight.is_meta
     ]
     try:
-        yield Guarded(roots, paths, cuda)
+        yield Guarded(roots, modules, paths, cuda)
     finally:
         snapshot.restore()
         if values:
