@@ -1,7 +1,10 @@
-"""Shared fixtures: plugin isolation and real on-disk distributions for discovery tests."""
+"""Shared fixtures: the README's environment, and real installed distributions for discovery tests."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import textwrap
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -11,16 +14,44 @@ import pytest
 from torch_flops_core import clear_plugin_cache
 from torch_flops_core.plugins import DISABLE_ENV
 
-# Two non-built-in plugins are installed by requirements-dev.txt: the test-only 'acme'
-# (tests/plugins/acme_flops, overrides nn.Linear) and the documentation's worked example 'example'
-# (docs/examples/flops_example, overrides nn.GELU). Tests run with both disabled, through the same
-# variable a user sets, unless they remove the variable themselves (monkeypatch.delenv).
-DEFAULT_DISABLED = "acme,example"
+ROOT = Path(__file__).resolve().parent.parent
+EXTRA_PLUGINS = {  # installed only where a test asks for them (the plugin_site fixture), never in the environment
+    "acme": ROOT / "tests" / "plugins" / "acme_flops",  # test-only: a custom layer, a tryfirst nn.Linear override
+    "example": ROOT / "docs" / "examples" / "flops_example",  # the worked example of docs/writing-plugins.md
+}
 
 
 @pytest.fixture(autouse=True)
-def _only_builtin_packs(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(DISABLE_ENV, DEFAULT_DISABLED)
+def _no_disabled_plugins_from_the_shell(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests see the environment the README's set-up makes: a developer's own variable does not leak in."""
+    monkeypatch.delenv(DISABLE_ENV, raising=False)
+
+
+@pytest.fixture(scope="session")
+def plugin_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder holding acme-flops and flops-example, installed from their sources as a user would
+    (``pip install --target``: real wheels, real ``dist-info`` and entry points). Put it on
+    ``PYTHONPATH`` of a subprocess (:func:`run_python`) to count with those plugins installed."""
+    site = tmp_path_factory.mktemp("plugin_site")
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--quiet", "--no-index", "--no-deps", "--no-build-isolation",
+         "--target", str(site), *map(str, EXTRA_PLUGINS.values())],
+        check=True, capture_output=True, text=True,
+    )  # fmt: skip
+    return site
+
+
+def run_python(code: str, site: Path | None = None, **env: str) -> subprocess.CompletedProcess[str]:
+    """Run ``code`` in a fresh Python; ``site`` (if given) goes first on its ``PYTHONPATH``."""
+    environ = {k: v for k, v in os.environ.items() if k != DISABLE_ENV}
+    if site is not None:
+        environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(site), environ.get("PYTHONPATH", "")]))
+    environ.update(env)
+    done = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True, env=environ, timeout=600
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return done
 
 
 MakeDist = Callable[..., Path]

@@ -21,13 +21,12 @@ import subprocess
 import sys
 import textwrap
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import torch
-from conftest import DEFAULT_DISABLED
 from torch import nn
 
 from torch_flops_core import count_flops
@@ -135,10 +134,11 @@ def case(*args: str, script: bool = False, **env: str) -> Case:
     return Case(args, tuple(env.items()), script)
 
 
-def cases(tmp: Path) -> dict[str, Case]:
-    """Every subprocess this module runs; ``{tmp}`` files are written by the ``cli`` fixture."""
+def cases(tmp: Path, plugin_site: Path) -> dict[str, Case]:
+    """Every subprocess this module runs; ``{tmp}`` files are written by the ``cli`` fixture.
+    ``acme_on`` runs with the test plugin acme installed (and the worked example disabled)."""
     models, opaque, config = f"{tmp}/cli_models.py", f"{tmp}/cli_opaque.py", f"{tmp}/gpt2/config.json"
-    acme_on = {DISABLE_ENV: ",".join(name for name in DEFAULT_DISABLED.split(",") if name != "acme")}
+    acme_on = {DISABLE_ENV: "example", "PYTHONPATH": str(plugin_site)}
     return {
         "timm-json": case("count", "timm:resnet50", "--format", "json"),
         "torchvision-csv": case("count", "torchvision:resnet18", "--format", "csv", "--output", f"{tmp}/tv.csv"),
@@ -151,7 +151,12 @@ def cases(tmp: Path) -> dict[str, Case]:
                                "--plot", f"{tmp}/sweep.png"),
         "strict": case("count", f"{opaque}:make", "--input-shape", "2,4", "--strict"),
         "rules-shadowed": case("rules", "--shadowed", **acme_on),
-        "plugins": case("plugins", "--disable-plugin", "functional", PYTHONPATH=f"{tmp}/site", **acme_on),
+        "plugins": case("plugins", "--disable-plugin", "functional",
+                        **{**acme_on, "PYTHONPATH": os.pathsep.join([f"{tmp}/site", str(plugin_site)])}),
+        "plugins-readme-env": case("plugins", "--format", "json"),
+        "rules-json-acme": case("rules", "--format", "json", **acme_on),
+        "rules-plugin-acme": case("rules", "--plugin", "acme", "--format", "json", **acme_on),
+        "vit-readme-env": case("count", "timm:vit_base_patch16_224", "--format", "json"),
         "err-scheme": case("count", "hub:org/model"),
         "err-not-found": case("count", "timm:no_such_model"),
         "err-shape": case("count", "timm:resnet18", "--input-shape", "1,3,x"),
@@ -180,7 +185,8 @@ def console_script() -> str:
 
 
 def run(c: Case, cwd: Path) -> Done:
-    env = {**os.environ, DISABLE_ENV: DEFAULT_DISABLED, **dict(c.env)}
+    env = {k: v for k, v in os.environ.items() if k != DISABLE_ENV}
+    env.update(c.env)
     command = [console_script()] if c.script else [sys.executable, "-m", "torch_flops_core"]
     done = subprocess.run([*command, *c.args], capture_output=True, text=True, env=env, cwd=cwd, timeout=300)
     return Done(done.returncode, done.stdout, done.stderr)
@@ -204,13 +210,13 @@ def write_files(tmp: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def cli(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Callable[[str], Done], Path]]:
+def cli(tmp_path_factory: pytest.TempPathFactory, plugin_site: Path) -> Iterator[tuple[Callable[[str], Done], Path]]:
     """Start every case at once; ``cli[0](name)`` waits for one and returns its result."""
     tmp = tmp_path_factory.mktemp("cli")
     write_files(tmp)
     workers = max(2, min(6, os.cpu_count() or 2))
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        futures: dict[str, Future[Done]] = {name: pool.submit(run, c, tmp) for name, c in cases(tmp).items()}
+        futures = {name: pool.submit(run, c, tmp) for name, c in cases(tmp, plugin_site).items()}
         yield (lambda name: futures[name].result()), tmp
 
 
@@ -537,27 +543,40 @@ def test_argparse_errors_and_help_exit_like_a_command_line(capsys: pytest.Captur
     assert done.returncode == 0 and "count" in done.stdout and "rules" in done.stdout and "plugins" in done.stdout
 
 
-def test_rules_filters_and_json(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv(DISABLE_ENV)
-    rows = json.loads(run_main(capsys, "rules", "--format", "json").stdout)
+def test_rules_filters_and_json(cli: tuple[Callable[[str], Done], Path], capsys: pytest.CaptureFixture[str]) -> None:
+    rows = json.loads(ok(cli[0]("rules-json-acme")).stdout)
     assert set(rows[0]) == {
         "kind", "target", "plugin", "rule", "priority", "status", "overrides", "shadowed_by",
         "subclasses", "also_covers",
     }  # fmt: skip
-    assert {r["plugin"] for r in rows} >= {"acme", "nn", "functional"}
-    acme = json.loads(run_main(capsys, "rules", "--plugin", "acme", "--format", "json").stdout)
+    assert {r["plugin"] for r in rows} == {"acme", "nn", "functional"}
+    acme = json.loads(ok(cli[0]("rules-plugin-acme")).stdout)
     assert [(r["target"], r["overrides"]) for r in acme] == [
         ("acme_flops.AcmeGate", []),
         ("torch.nn.modules.linear.Linear", ["nn:linear"]),
     ]
     methods = json.loads(run_main(capsys, "rules", "--kind", "function", "--format", "json").stdout)
     assert methods and {r["kind"] for r in methods} == {"function"}
-    shadowed = json.loads(
-        run_main(capsys, "rules", "--shadowed", "--disable-plugin", "acme", "--format", "json").stdout
-    )
-    assert all(r["plugin"] != "acme" for r in shadowed)
+    shadowed = json.loads(run_main(capsys, "rules", "--shadowed", "--format", "json").stdout)
+    assert shadowed == []  # the README's environment: the built-in packs, which claim no op twice
     done = run_main(capsys, "rules", "--plugin", "nope")
     assert done.returncode == 2 and "--plugin 'nope': no such loaded plugin" in done.stderr
+
+
+def test_the_readme_environment_counts_vit_b16_with_the_builtin_rules_only(
+    cli: tuple[Callable[[str], Done], Path],
+) -> None:
+    """The main job after the README's set-up: the documented figure, every rule shown a built-in one."""
+    plugins = json.loads(ok(cli[0]("plugins-readme-env")).stdout)
+    assert [(p["name"], p["status"]) for p in plugins] == [("functional", "loaded"), ("nn", "loaded")]
+    data = json.loads(ok(cli[0]("vit-readme-env")).stdout)
+    assert data["total"] == 35_168_752_224 and data["unrecognized"] == {}
+    assert {op["plugin"] for op in data["ops"] if op["plugin"]} == {"nn", "functional"}
+    assert all(
+        op["rule"].startswith(("torch_flops_rules_nn.", "torch_flops_rules_functional."))
+        for op in data["ops"]
+        if op["rule"]
+    )
 
 
 def test_the_readme_shows_the_real_output_of_its_command(capsys: pytest.CaptureFixture[str]) -> None:

@@ -44,20 +44,20 @@ def exported_module_classes() -> list[type[nn.Module]]:
 
 
 def test_every_exported_module_class_has_a_rule_or_a_documented_reason() -> None:
-    table = get_plugins(disable=["acme"]).table
+    table = get_plugins().table
     missing = [c.__name__ for c in exported_module_classes() if table.module_rule(c) is None and c not in WITHOUT_RULE]
     assert missing == [], f"torch.nn classes without a rule or a reason in WITHOUT_RULE: {missing}"
 
 
 def test_the_list_of_classes_without_a_rule_is_minimal() -> None:
-    table = get_plugins(disable=["acme"]).table
+    table = get_plugins().table
     ruled = [c.__name__ for c in WITHOUT_RULE if table.module_rule(c) is not None]
     assert ruled == [], f"these classes now have a rule; remove them from WITHOUT_RULE: {ruled}"
     assert all(c in exported_module_classes() for c in WITHOUT_RULE)
 
 
 def test_rules_of_the_nn_pack_belong_to_it() -> None:
-    table = get_plugins(disable=["acme"]).table
+    table = get_plugins().table
     for cls in exported_module_classes():
         entry = table.module_rule(cls)
         if entry is not None:
@@ -235,7 +235,7 @@ def example_params() -> list[Any]:
 
 
 def test_every_class_with_a_rule_has_an_example() -> None:
-    table = get_plugins(disable=["acme"]).table
+    table = get_plugins().table
     without = [c.__name__ for c in exported_module_classes() if table.module_rule(c) is not None and c not in EXAMPLES]
     assert without == []
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import warnings
@@ -10,9 +11,9 @@ from pathlib import Path
 
 import pytest
 import torch
+from conftest import run_python
 from torch import nn
 
-from acme_flops import AcmeGate
 from torch_flops_core import (
     NOT_RECOGNIZED,
     Call,
@@ -29,44 +30,67 @@ from torch_flops_core.plugins import DISABLE_ENV
 MakeDist = Callable[..., Path]
 BUILTIN = {"nn": "torch-flops-rules-nn", "functional": "torch-flops-rules-functional"}
 
+TWO_LAYERS = """
+import json, torch
+from torch import nn
+from acme_flops import AcmeGate
+from torch_flops_core import count_flops, get_plugins
 
 class TwoLayers(nn.Module):
-    def __init__(self) -> None:
+    def __init__(self):
         super().__init__()
         self.fc = nn.Linear(5, 4)
         self.gate = AcmeGate()
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def forward(self, x):
         return self.gate(self.fc(x))
+
+result = count_flops(TwoLayers(), torch.randn(3, 5), engine="fx")
+"""
 
 
 def linear_exact(k: int, n: int, bias: bool = True) -> int:
     return (2 * k - 1) * n + (n if bias else 0)
 
 
-def test_builtin_packs_are_found_through_their_entry_points(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv(DISABLE_ENV)
+def test_the_readme_environment_has_the_builtin_packs_only() -> None:
+    """After ``pip install -r requirements-dev.txt`` no plugin but the built-in packs is installed."""
     plugins = load_plugins()
-    found = {info.name: info for info in plugins.infos}
+    assert plugins.names == ["functional", "nn"]
     for name, dist in BUILTIN.items():
-        assert found[name].status == "loaded"
-        assert found[name].distribution == dist
-        assert found[name].version == "0.1.0"
-        assert found[name].source == f"torch_flops_rules_{name}.plugin"
-    assert found["acme"].distribution == "acme-flops"
-    # loaded in sorted entry-point order, never in filesystem order
-    assert plugins.names == sorted(plugins.names)
+        info = next(i for i in plugins.infos if i.name == name)
+        assert (info.status, info.distribution, info.version) == ("loaded", dist, "0.1.0")
+        assert info.source == f"torch_flops_rules_{name}.plugin"
+
+
+def test_an_installed_third_party_distribution_is_found_and_loaded_in_sorted_order(plugin_site: Path) -> None:
+    out = run_python(
+        """
+        import json
+        from torch_flops_core import load_plugins
+        plugins = load_plugins()
+        print(json.dumps([[i.name, i.distribution, i.version, i.status] for i in plugins.infos]))
+        """,
+        plugin_site,
+    )
+    infos = json.loads(out.stdout)
+    assert infos == [
+        ["acme", "acme-flops", "0.1.0", "loaded"],
+        ["example", "flops-example", "0.1.0", "loaded"],
+        ["functional", "torch-flops-rules-functional", "0.1.0", "loaded"],
+        ["nn", "torch-flops-rules-nn", "0.1.0", "loaded"],
+    ]  # sorted by entry-point name, never in filesystem order
 
 
 def test_environment_variable_and_argument_disable_plugins(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(DISABLE_ENV, " nn , functional")
     plugins = load_plugins()
     status = {info.name: info.status for info in plugins.infos}
-    assert status == {"acme": "loaded", "example": "loaded", "functional": "disabled", "nn": "disabled"}
-    monkeypatch.setenv(DISABLE_ENV, "nn,acme,example")
+    assert status == {"functional": "disabled", "nn": "disabled"}
+    assert plugins.names == []
+    monkeypatch.setenv(DISABLE_ENV, "nn")
     status = {info.name: info.status for info in load_plugins(disable=["functional"]).infos}
     assert set(status.values()) == {"disabled"}
-    assert plugins.names == ["acme", "example"]
 
 
 def test_no_plugin_manager_exists_after_import() -> None:
@@ -85,31 +109,48 @@ def test_rule_table_is_built_once_per_plugin_set() -> None:
     assert get_plugins(disable=["nn"]) is not plugins
 
 
-def test_acme_overrides_linear_with_tryfirst_and_makes_its_layer_a_leaf(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv(DISABLE_ENV)
-    result = count_flops(TwoLayers(), torch.randn(3, 5))
-    fc, gate = (r for r in result.ops if r.kind == "call_module")
-    assert (fc.plugin, fc.rule) == ("acme", "acme_flops.linear_override")
-    assert fc.flops == linear_exact(5, 3 * 4)
-    assert (gate.module_type, gate.plugin, gate.flops) == ("AcmeGate", "acme", 4 * 3 * 4)
-    assert result.unrecognized == []
+def test_acme_overrides_linear_with_tryfirst_and_makes_its_layer_a_leaf(plugin_site: Path) -> None:
+    code = (
+        TWO_LAYERS
+        + """
+table = get_plugins().table
+winner = table.module_rule(nn.Linear)
+print(json.dumps({
+    "calls": [[r.module_type, r.plugin, r.rule, r.flops] for r in result.ops if r.kind == "call_module"],
+    "unrecognized": len(result.unrecognized),
+    "winner": [winner.plugin, winner.priority],
+    "shadowed": [[e.plugin, e.name] for e in table.shadowed_by(winner)],
+}))
+"""
+    )
+    out = json.loads(run_python(code, plugin_site).stdout)
+    assert out["calls"] == [
+        ["Linear", "acme", "acme_flops.linear_override", linear_exact(5, 3 * 4)],
+        ["AcmeGate", "acme", "acme_flops.acme_gate", 4 * 3 * 4],
+    ]
+    assert out["unrecognized"] == 0
+    assert out["winner"] == ["acme", "tryfirst"]
+    assert out["shadowed"] == [["nn", "torch_flops_rules_nn.linear.linear"]]
 
-    table = get_plugins().table
-    winner = table.module_rule(nn.Linear)
-    assert winner is not None and winner.plugin == "acme" and winner.priority == "tryfirst"
-    assert [(e.plugin, e.name) for e in table.shadowed_by(winner)] == [("nn", "torch_flops_rules_nn.linear.linear")]
 
-
-def test_acme_disappears_when_disabled_by_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(DISABLE_ENV, "acme")
-    result = count_flops(TwoLayers(), torch.randn(3, 5), engine="fx")
-    assert "acme" not in get_plugins().names
-    fc = next(r for r in result.ops if r.name == "fc")
-    assert fc.plugin == "nn"
+def test_acme_disappears_when_disabled_by_the_environment(plugin_site: Path) -> None:
+    code = (
+        TWO_LAYERS
+        + """
+print(json.dumps({
+    "names": get_plugins().names,
+    "fc": [[r.plugin for r in result.ops if r.name == "fc"]],
+    "gate_leaf": any(r.module_type == "AcmeGate" and r.kind == "call_module" for r in result.ops),
+    "inner": sorted({r.target_name for r in result.ops if r.module_path == "gate"}),
+}))
+"""
+    )
+    out = json.loads(run_python(code, plugin_site, **{DISABLE_ENV: "acme"}).stdout)
+    assert "acme" not in out["names"]
+    assert out["fc"] == [["nn"]]
     # Without its rule, AcmeGate is no longer a leaf: its forward is traced into.
-    assert not any(r.module_type == "AcmeGate" and r.kind == "call_module" for r in result.ops)
-    inner = {r.target_name for r in result.ops if r.module_path == "gate"}
-    assert inner == {"torch.sigmoid", "operator.mul"}
+    assert out["gate_leaf"] is False
+    assert out["inner"] == ["operator.mul", "torch.sigmoid"]
 
 
 def test_core_alone_recognizes_nothing() -> None:

@@ -5,8 +5,9 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import torch
-from flops_example import WindowAttention, scaled_residual
 from torch import nn
+
+from flops_example import WindowAttention, scaled_residual
 
 
 def test_window_attention_is_one_op_counted_by_its_rule(torch_flops: SimpleNamespace) -> None:
