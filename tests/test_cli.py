@@ -207,6 +207,12 @@ def write_files(tmp: Path) -> None:
     (dist_info / "METADATA").write_text("Metadata-Version: 2.1\nName: broken-flops\nVersion: 2.0\n")
     (dist_info / "entry_points.txt").write_text("[torch_flops]\nbroken = broken_flops\n")
     (site / "broken_flops.py").write_text('raise ImportError("broken_flops cannot be imported")\n')
+    # ... and one that calls sys.exit() while importing: listed as failed, never the command's exit status
+    quitter = site / "quitter_flops-1.0.dist-info"
+    quitter.mkdir()
+    (quitter / "METADATA").write_text("Metadata-Version: 2.1\nName: quitter-flops\nVersion: 1.0\n")
+    (quitter / "entry_points.txt").write_text("[torch_flops]\nquitter = quitter_flops\n")
+    (site / "quitter_flops.py").write_text("import sys\nsys.exit(3)\n")
 
 
 @pytest.fixture(scope="module")
@@ -389,6 +395,7 @@ def test_plugins_lists_loaded_disabled_and_failed_plugins(cli: tuple[Callable[[s
     )
     assert rows["nn"].startswith("nn torch-flops-rules-nn 0.1.0 torch_flops_rules_nn.plugin loaded ")
     assert rows["broken"] == "broken broken-flops 2.0 broken_flops failed ImportError: broken_flops cannot be imported"
+    assert rows["quitter"] == "quitter quitter-flops 1.0 quitter_flops failed SystemExit: 3"
 
 
 # ---------------------------------------------------------------------------------------------

@@ -48,8 +48,16 @@ def test_result_table_has_the_seed_columns_and_rows() -> None:
     assert rows["layer"][1:5] == ["call_module", "layer", "Linear", 40]
     assert rows["add"][1:5] == ["call_function", "<built-in function add>", "", 4]
     assert rows["x"][4] == 0 and rows["output"][4] == 0
-    text = counter.print_result_table(show=False)
-    assert text.splitlines()[1].split() == SEED_HEADER
+    assert counter.print_result_table(show=False) is counter.result_table  # 0.4.1 returns its rows
+
+
+def test_print_result_table_prints_the_seed_table(capsys: pytest.CaptureFixture[str]) -> None:
+    counter = TorchFLOPsByFX(SimpleModel())
+    counter.propagate(torch.randn(1, 5))
+    result_table = counter.print_result_table()  # the seed README's spelling
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[1].split() == SEED_HEADER
+    assert len(result_table) == len(counter.result_table) == 4  # x, layer, add, output
 
 
 def test_ignored_and_unrecognized_cells_use_the_seed_words() -> None:
@@ -85,10 +93,41 @@ def test_time_memory_and_csv(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     assert rows[0] == SEED_HEADER and len(rows) == 2 * (1 + len(counter.result_table))
 
 
-def test_the_model_is_not_switched_to_eval() -> None:
-    model = SimpleModel().train()
-    TorchFLOPsByFX(model).propagate(torch.randn(1, 5))
-    assert model.training
+def test_it_counts_in_eval_mode_as_0_4_1_and_puts_the_training_flag_back() -> None:
+    class Branchy(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.layer = nn.Linear(5, 4)
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            x = self.layer(x)
+            return x * 2 if self.training else x  # 0.4.1 counts the eval branch
+
+    model = Branchy().train()
+    counter = TorchFLOPsByFX(model)
+    counter.propagate(torch.randn(1, 5))
+    assert counter.print_total_flops(show=False) == 40
+    assert model.training and model.layer.training
+
+
+def test_the_seed_readme_resnet50_figure_from_a_training_mode_timm_model() -> None:
+    """The seed's example1.py: timm's resnet50 as create_model returns it (training mode), under no_grad."""
+    import timm
+
+    with torch.device("meta"):
+        resnet = timm.create_model("resnet50", pretrained=False)
+        x = torch.randn(1, 3, 224, 224)
+    assert resnet.training
+    with torch.no_grad():
+        flops_counter = TorchFLOPsByFX(resnet)
+        flops_counter.propagate(x)
+        total_flops = flops_counter.print_total_flops(show=False)
+    assert total_flops == 8_227_340_288
+    assert resnet.training and all(m.training for m in resnet.modules())
+
+
+def test_the_default_memory_function_is_0_4_1s() -> None:
+    assert TorchFLOPsByFX(SimpleModel()).mem_func_name == "max_memory_allocated"
 
 
 def test_bad_memory_function_name_is_refused() -> None:

@@ -79,3 +79,22 @@ def test_auto_is_the_eager_engine_for_modules_and_callables() -> None:
         auto, eager = count_flops(model, x), count_flops(model, x, engine="eager")
         assert auto.engine == eager.engine == "eager"
         assert auto.total == eager.total
+
+
+def test_one_off_meta_initialisation_does_not_land_on_an_op() -> None:
+    """In a fresh process, the first Python meta kernel imports several hundred modules (~0.5 s):
+    that must not be reported as the time of the first layer_norm counted on meta."""
+    from conftest import run_python
+
+    out = run_python(
+        """
+        import torch
+        from torch import nn
+        from torch_flops_core import count_flops
+        with torch.device("meta"):
+            model = nn.Sequential(nn.Linear(8, 8), nn.LayerNorm(8))
+            x = torch.randn(2, 8)
+        print(max(r.time_ms for r in count_flops(model, x).ops))
+        """
+    )
+    assert float(out.stdout) < 200.0  # milliseconds; the one-off import alone takes about 500

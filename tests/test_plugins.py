@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import warnings
@@ -227,6 +228,57 @@ def test_a_plugin_whose_hook_raises_is_reported_and_its_rules_dropped(make_dist:
     with pytest.warns(PluginLoadWarning, match="'halfway' raised while registering.*half-registered"):
         result = count_flops(nn.Linear(5, 4), torch.randn(1, 5))
     assert result.total == 40  # its Linear claim, made before it raised, is not used
+    with pytest.warns(PluginLoadWarning):
+        info = next(i for i in load_plugins().infos if i.name == "halfway")
+    assert info.status == "failed"  # not "loaded" with 0 rules
+    assert info.error == "torch_flops_register_rules raised RuntimeError: half-registered"
+
+
+@pytest.mark.parametrize("where", ["import", "hook"])
+def test_a_plugin_that_calls_sys_exit_is_failed_not_the_end_of_the_caller(make_dist: MakeDist, where: str) -> None:
+    source = {
+        "import": "import sys\nsys.exit(3)\n",
+        "hook": (
+            "import sys\nfrom torch_flops_core import hookimpl\n\n"
+            "@hookimpl\ndef torch_flops_register_rules(registry):\n    sys.exit(3)\n"
+        ),
+    }[where]
+    make_dist("quitter-flops", {"quitter": "quitter_flops"}, {"quitter_flops": source})
+    with pytest.warns(PluginLoadWarning, match="'quitter'.*SystemExit: 3"):
+        result = count_flops(nn.Linear(5, 4), torch.randn(1, 5))
+    assert result.total == 40
+    with pytest.warns(PluginLoadWarning):
+        info = next(i for i in load_plugins().infos if i.name == "quitter")
+    assert info.status == "failed" and "SystemExit: 3" in (info.error or "")
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"disable": [5]}, "disable takes plugin names"),
+        ({"ignore_ops": [nn.Linear(4, 4)]}, "not instances: got a Linear object"),
+        ({"ignore_ops": [5]}, "ignore_ops takes nn.Module classes"),
+        ({"ignore_ops": [None]}, "ignore_ops takes nn.Module classes"),
+        ({"ignore_ops": [b"Linear"]}, "ignore_ops takes nn.Module classes"),
+        ({"ignore_ops": 5}, "ignore_ops takes a list of ops"),
+        ({"plugins": [object()]}, "plugins takes objects with a @hookimpl torch_flops_register_rules"),
+        ({"plugins": [5]}, "plugins takes objects with a @hookimpl"),
+        ({"plugins": [None]}, "plugins takes objects with a @hookimpl"),
+        ({"plugins": ["nn"]}, "got the name 'nn'"),
+        ({"plugins": "nn"}, "plugins takes a list of plugin objects"),
+    ],
+    ids=str,
+)
+def test_bad_counting_options_are_type_errors_saying_what_is_expected(options: dict, message: str) -> None:
+    with pytest.raises(TypeError, match=re.escape(message)):
+        count_flops(nn.Linear(4, 4), torch.randn(2, 4), **options)
+
+
+def test_disable_as_one_string_is_one_name() -> None:
+    result = count_flops(nn.Linear(4, 4), torch.randn(2, 4), disable="functional")
+    assert [r.plugin for r in result.ops] == ["nn"]
+    result = count_flops(nn.Linear(4, 4), torch.randn(2, 4), disable="nn")
+    assert [r.plugin for r in result.ops] == ["functional"]  # F.linear: the string was not split into letters
 
 
 def test_a_hookimpl_with_a_misspelt_hook_is_reported(make_dist: MakeDist) -> None:

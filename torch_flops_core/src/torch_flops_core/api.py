@@ -15,6 +15,7 @@ import torch.fx as fx
 from torch.utils._pytree import tree_flatten
 
 from .eager import EagerCounter, outer_counts_paused, run_eager
+from .eager import no_torch_function as _no_torch_function
 from .errors import InputError, LazyOutputError, UnrecognizedOpsError
 from .guard import preserve_model
 from .ignore import IgnoreSpec
@@ -74,6 +75,27 @@ def on_cuda(model: Any, args: Any, kwargs: Any) -> bool:
     return any(isinstance(t, torch.Tensor) and t.is_cuda for t in leaves)
 
 
+def _on_meta(args: Any, kwargs: Any) -> bool:
+    return any(isinstance(t, torch.Tensor) and t.is_meta for t in tree_flatten((args, kwargs))[0])
+
+
+_meta_ready = False
+
+
+def warm_up_meta() -> None:
+    """Load torch's Python meta kernels once per process, before any op is timed.
+
+    The first op on the meta device that has a Python meta kernel (``layer_norm``, ...) imports them,
+    several hundred modules and about half a second: without this, that one-off cost lands in one
+    op's ``time_ms``.
+    """
+    global _meta_ready
+    if not _meta_ready:
+        with torch.no_grad():
+            torch.nn.functional.layer_norm(torch.empty(1, 2, device="meta"), (2,))
+        _meta_ready = True
+
+
 def count_flops(
     model: torch.nn.Module | Callable[..., Any],
     *args: Any,
@@ -123,6 +145,9 @@ def count_flops(
     ignore = IgnoreSpec(ignore_ops, table)
     with _gc_paused(), outer_counts_paused(), preserve_model(model) as guarded, _eager_stance(guarded), torch.no_grad():
         recorder = Recorder(measure_time=measure_time, cuda=guarded.cuda or on_cuda(None, args, model_kwargs))
+        if guarded.meta or _on_meta(args, model_kwargs):
+            with _no_torch_function():  # an outer count (this one nested in a forward) must not see it
+                warm_up_meta()
         if engine == "fx":
             traced, values = trace(model, args, model_kwargs, table)
             output = FlopsInterpreter(traced.root, traced.graph, table, ignore, recorder).run(*values)

@@ -30,17 +30,19 @@ SEED_HEADER = (
 
 
 class TorchFLOPsByFX:
-    """Count FLOPs the way ``torch_flops`` did: trace at construction, then ``propagate(*inputs)``.
+    """Count FLOPs the way ``torch_flops`` 0.4.1 did: trace at construction, then ``propagate(*inputs)``.
 
-    Unlike the seed, the model is not switched to eval mode (counting never changes it: call
-    ``model.eval()`` yourself for inference counts), cpu and meta work (memory columns are empty
-    there), and formulas come from the installed rule plugins.
+    As in 0.4.1, the model is traced and run in eval mode (a timm model created in training mode
+    counts the seed's figures); unlike 0.4.1, its training flags are put back afterwards, so the
+    caller's model is left as it was. cpu and meta work (memory columns are empty there), and the
+    formulas come from the installed rule plugins. The defaults and return values are 0.4.1's:
+    ``mem_func_name="max_memory_allocated"``, ``print_result_table()`` returns the rows.
     """
 
     def __init__(
         self,
         model: torch.nn.Module,
-        mem_func_name: str = "memory_allocated",
+        mem_func_name: str = "max_memory_allocated",
         ignore_ops: Sequence[Any] = (),
     ) -> None:
         if mem_func_name not in ("memory_allocated", "max_memory_allocated", "memory_reserved", "max_memory_reserved"):
@@ -50,6 +52,7 @@ class TorchFLOPsByFX:
         self.ignore_ops = [ignore_ops] if isinstance(ignore_ops, str) else list(ignore_ops)
         self._table = get_plugins().table
         with preserve_model(model):  # tracing's tensor constants go into the GraphModule, not the model
+            model.eval()  # 0.4.1 traces in eval mode; preserve_model puts the flags back
             self.graph_model: fx.GraphModule = trace_graph(model, self._table).graph_module(type(model).__name__)
         self.result: FlopsResult | None = None
         self.result_header = list(SEED_HEADER)
@@ -62,6 +65,7 @@ class TorchFLOPsByFX:
             self.graph_model, self.graph_model.graph, self._table, IgnoreSpec(self.ignore_ops, self._table), recorder
         )
         with preserve_model(self.model), torch.no_grad():
+            self.model.eval()  # as 0.4.1 counts; the caller's flags are put back on exit
             output = interpreter.run(*self._inputs(args))
         self.result = FlopsResult(recorder.records, "fx", self.graph_model.graph)
         self.result_table = [
@@ -97,7 +101,8 @@ class TorchFLOPsByFX:
             raise RuntimeError("Use `propagate()` method first.")
         return self.result
 
-    def print_result_table(self, show: bool = True) -> str:
+    def print_result_table(self, show: bool = True) -> list[list[Any]]:
+        """Print the seed's table of every node (``show``); return its rows, as 0.4.1 does."""
         self._require()
         text = tabulate(
             self.result_table, self.result_header, tablefmt="rst",
@@ -105,7 +110,7 @@ class TorchFLOPsByFX:
         )  # fmt: skip
         if show:
             print(text)
-        return text
+        return self.result_table
 
     def print_total_flops(self, show: bool = True) -> int:
         result = self._require()

@@ -42,7 +42,8 @@ __all__ = ["EagerCounter", "outer_counts_paused", "run_eager"]
 
 _NOT_NAME = re.compile(r"\W")
 _perf_counter = time.perf_counter
-_no_torch_function = torch._C.DisableTorchFunction  # what a mode's own __torch_function__ runs under
+no_torch_function = torch._C.DisableTorchFunction  # what a mode's own __torch_function__ runs under
+_no_torch_function = no_torch_function
 
 
 @dataclass(slots=True)

@@ -165,10 +165,15 @@ def _changed(container: Any, copy: Any) -> bool:
 class Guarded:
     """What :func:`preserve_model` saw: the guarded modules, with their paths from the first root."""
 
-    __slots__ = ("cuda", "modules", "paths", "roots")
+    __slots__ = ("cuda", "meta", "modules", "paths", "roots")
 
     def __init__(
-        self, roots: list[torch.nn.Module], modules: list[torch.nn.Module], paths: dict[int, str], cuda: bool
+        self,
+        roots: list[torch.nn.Module],
+        modules: list[torch.nn.Module],
+        paths: dict[int, str],
+        cuda: bool,
+        meta: bool = False,
     ) -> None:
         self.roots = roots
         self.modules = modules
@@ -177,6 +182,8 @@ class Guarded:
         """``id(module) -> path`` for every module under the first root (``""`` is the root)."""
         self.cuda = cuda
         """Whether any parameter or buffer of the guarded modules is on CUDA."""
+        self.meta = meta
+        """Whether any parameter or buffer of the guarded modules is on the meta device."""
 
 
 @contextmanager
@@ -198,6 +205,7 @@ def preserve_model(model: Any) -> Iterator[Guarded]:
     versions = [p._version for p in params]
     buffers = [b for m in modules for b in m._buffers.values() if b is not None and not is_lazy(b)]
     cuda = any(t.is_cuda for t in params) or any(t.is_cuda for t in buffers)
+    meta = any(t.is_meta for t in params) or any(t.is_meta for t in buffers)
     values = [(b, b.detach().clone()) for b in buffers if not b.is_meta]  # (tensor, copy of its values)
     # An embedding with max_norm renormalises, in place, the rows of its weight that it reads.
     values += [
@@ -206,7 +214,7 @@ def preserve_model(model: Any) -> Iterator[Guarded]:
         if isinstance(m, torch.nn.Embedding | torch.nn.EmbeddingBag) and m.max_norm is not None and not m.weight.is_meta
     ]
     try:
-        yield Guarded(roots, modules, paths, cuda)
+        yield Guarded(roots, modules, paths, cuda, meta)
     finally:
         snapshot.restore()
         if values:

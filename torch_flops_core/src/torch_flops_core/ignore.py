@@ -24,13 +24,27 @@ class IgnoreSpec:
         self.types: set[type] = set()
         self.keys: set[Any] = set()
         self.names: set[str] = set()
-        for item in ignore_ops:
+        try:
+            items = list(ignore_ops)
+        except TypeError:
+            raise TypeError(f"ignore_ops takes a list of ops, got {ignore_ops!r}") from None
+        for item in items:
             if isinstance(item, str):
                 self.names.add(item)
-            elif isinstance(item, type):
+            elif isinstance(item, type) and issubclass(item, torch.nn.Module):
                 self.types.add(item)
-            else:
+            elif isinstance(item, torch.nn.Module):
+                raise TypeError(
+                    f"ignore_ops takes module classes, not instances: got a {type(item).__name__} object; "
+                    f"pass {type(item).__name__} (the class) or the name {type(item).__name__!r}"
+                )
+            elif callable(item) and not isinstance(item, type):
                 self.keys.add(table.aliases.canonical(item))
+            else:
+                raise TypeError(
+                    f"ignore_ops takes nn.Module classes (nn.Dropout), functions or ops (torch.matmul, "
+                    f"torch.ops.aten.mm) or names ('Linear', 'softmax'); got {item!r} ({type(item).__name__})"
+                )
 
     @property
     def key(self) -> tuple[frozenset[Any], ...]:

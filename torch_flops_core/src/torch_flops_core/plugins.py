@@ -9,6 +9,7 @@ the entry point, its distribution and the error, and the others still load.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import importlib.metadata
 import os
@@ -62,8 +63,15 @@ class PluginSet:
 
     def __init__(self, manager: pluggy.PluginManager, infos: Sequence[PluginInfo]) -> None:
         self.manager = manager
-        self.infos: tuple[PluginInfo, ...] = tuple(infos)
+        self._infos: tuple[PluginInfo, ...] = tuple(infos)
         self._table: RuleTable | None = None
+
+    @property
+    def infos(self) -> tuple[PluginInfo, ...]:
+        """Every discovered plugin and what became of it: a plugin whose hook raised while registering
+        its rules is ``failed`` with the error (so the rule table is built first)."""
+        self.table  # noqa: B018
+        return self._infos
 
     @property
     def names(self) -> list[str]:
@@ -90,7 +98,14 @@ class PluginSet:
             registry = Registry(impl.plugin_name, priority, own_claims, own_aliases)
             try:
                 impl.function(**{arg: registry for arg in impl.argnames})
-            except Exception as exc:  # a broken plugin must not take the others down
+            except (Exception, SystemExit) as exc:  # a broken plugin must not take the others down
+                error = f"{type(exc).__name__}: {exc}"
+                self._infos = tuple(
+                    dataclasses.replace(info, status="failed", error=f"torch_flops_register_rules raised {error}")
+                    if info.name == impl.plugin_name
+                    else info
+                    for info in self._infos
+                )
                 warnings.warn(
                     f"torch-flops: plugin {impl.plugin_name!r} raised while registering its rules "
                     f"({type(exc).__name__}: {exc}); its rules are not used. Fix the plugin, or disable "
@@ -113,6 +128,45 @@ def _plugin_name(obj: Any) -> str:
     return type(obj).__qualname__
 
 
+def plugin_names(disable: Iterable[str] | str, what: str = "disable") -> frozenset[str]:
+    """``disable=`` as a set of names: one string is one name, never its characters."""
+    if isinstance(disable, str):
+        return frozenset([disable])
+    try:
+        names = list(disable)
+    except TypeError:
+        raise TypeError(f"{what} takes plugin names (strings), got {disable!r}") from None
+    bad = [name for name in names if not isinstance(name, str)]
+    if bad:
+        raise TypeError(
+            f"{what} takes plugin names (strings, as `torch-flops plugins` lists them), got {bad[0]!r} "
+            f"({type(bad[0]).__name__})"
+        )
+    return frozenset(names)
+
+
+def check_plugin_objects(plugins: Any) -> list[Any]:
+    """``plugins=`` as a list of plugin objects; anything else is a ``TypeError`` saying what is expected."""
+    if isinstance(plugins, str) or not isinstance(plugins, Iterable):
+        raise TypeError(
+            f"plugins takes a list of plugin objects (each with a torch_flops_register_rules hookimpl), got "
+            f"{plugins!r}. To leave installed plugins out, use disable=[...]."
+        )
+    objects = list(plugins)
+    for obj in objects:
+        if isinstance(obj, str):
+            raise TypeError(
+                f"plugins takes plugin objects, got the name {obj!r}: installed plugins are used by default; "
+                "to count with some of them only, use disable=[...] (torch_flops_core.testing.only_plugins)."
+            )
+        if not callable(getattr(obj, "torch_flops_register_rules", None)):
+            raise TypeError(
+                f"plugins takes objects with a @hookimpl torch_flops_register_rules(registry) method, got {obj!r} "
+                f"({type(obj).__name__}); see docs/writing-plugins.md."
+            )
+    return objects
+
+
 def _entry_points() -> list[importlib.metadata.EntryPoint]:
     eps = importlib.metadata.entry_points(group=NAME)
 
@@ -125,7 +179,7 @@ def _entry_points() -> list[importlib.metadata.EntryPoint]:
 
 def load_plugins(
     *,
-    disable: Iterable[str] = (),
+    disable: Iterable[str] | str = (),
     plugins: Iterable[Any] = (),
     entry_points: bool = True,
 ) -> PluginSet:
@@ -136,7 +190,8 @@ def load_plugins(
         its ``name`` attribute when it has one, else its (class) name.
     :param entry_points: load the ``torch_flops`` entry points (``False``: only ``plugins``).
     """
-    blocked = disabled_from_env() | frozenset(disable)
+    blocked = disabled_from_env() | plugin_names(disable)
+    plugins = check_plugin_objects(plugins)
     manager = pluggy.PluginManager(NAME)
     manager.add_hookspecs(hookspecs)
     infos: list[PluginInfo] = []
@@ -168,7 +223,7 @@ def load_plugins(
             except Exception:
                 manager.unregister(name=ep.name)
                 raise
-        except Exception as exc:
+        except (Exception, SystemExit) as exc:  # sys.exit() in a plugin's import must not end the caller
             error = f"{type(exc).__name__}: {exc}"
             warnings.warn(
                 f"torch-flops: plugin {ep.name!r} ({ep.value}, distribution {dist} {version}) failed to "
@@ -206,15 +261,16 @@ def _cached_plugins(blocked: frozenset[str]) -> PluginSet:
 _lock = threading.Lock()
 
 
-def get_plugins(*, disable: Iterable[str] = (), plugins: Sequence[Any] = ()) -> PluginSet:
+def get_plugins(*, disable: Iterable[str] | str = (), plugins: Sequence[Any] = ()) -> PluginSet:
     """The plugin set for a count: cached per set of disabled names when no run-time plugin is given.
 
     Thread-safe: threads asking for the same set at once share one load (imports and rule tables
     are built once, and a broken plugin is reported once).
     """
+    plugins = check_plugin_objects(plugins)
     if plugins:
         return load_plugins(disable=disable, plugins=plugins)
-    blocked = disabled_from_env() | frozenset(disable)
+    blocked = disabled_from_env() | plugin_names(disable)
     with _lock:
         return _cached_plugins(blocked)
 
