@@ -3,22 +3,20 @@
 from __future__ import annotations
 
 import gc
-import inspect
 import threading
-import types
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, Literal
 
 import torch
-import torch.fx as fx
 from torch.utils._pytree import tree_flatten
 
 from .eager import EagerCounter, outer_counts_paused, run_eager
 from .eager import no_torch_function as _no_torch_function
-from .errors import InputError, LazyOutputError, UnrecognizedOpsError
+from .errors import InputError, UnrecognizedOpsError
 from .guard import preserve_model
 from .ignore import IgnoreSpec
+from .inputs import bind, check_output, model_keywords
 from .interpreter import FlopsInterpreter
 from .plugins import get_plugins
 from .recorder import Recorder
@@ -29,6 +27,10 @@ __all__ = ["ENGINES", "count_flops"]
 
 Engine = Literal["auto", "fx", "eager"]
 ENGINES: tuple[str, ...] = ("auto", "fx", "eager")
+OPTIONS: tuple[str, ...] = (
+    "engine", "ignore_ops", "plugins", "disable", "strict", "measure_time", "model_kwargs",
+)  # fmt: skip
+"""``count_flops``'s own keywords: a loose keyword close to one of them is refused as a misspelling."""
 
 FX_NOTE = (
     "counted from the torch.fx graph: work fx ran while tracing (on buffers, parameters and constant tensors, "
@@ -105,9 +107,10 @@ def count_flops(
     disable: Iterable[str] = (),
     strict: bool = False,
     measure_time: bool = True,
-    **model_kwargs: Any,
+    model_kwargs: Mapping[str, Any] | None = None,
+    **keywords: Any,
 ) -> FlopsResult:
-    """Count the exact FLOPs of ``model(*args, **model_kwargs)``, op by op.
+    """Count the exact FLOPs of ``model(*args, **keywords)``, op by op.
 
     :param engine: ``"auto"`` (default) and ``"eager"`` run the model as it is and record each torch
         call and each module a rule counts whole: what is counted is what runs (the branch taken, work
@@ -122,12 +125,17 @@ def count_flops(
     :param disable: names of installed plugins not to use (like ``TORCH_FLOPS_DISABLE_PLUGINS``).
     :param strict: raise :class:`UnrecognizedOpsError` listing every unrecognized target.
     :param measure_time: record each op's wall time (synchronising on CUDA).
+    :param model_kwargs: keyword inputs of the model, passed explicitly (also one named like an
+        option: ``model_kwargs={"strict": True}``). Other keywords go to the model too; one that looks
+        like a misspelt option (``strickt=True``) and that the model's ``forward`` does not name is an
+        :class:`InputError`, never silently handed to a forward that takes ``**kwargs``.
 
     The model is run once, under ``torch.no_grad()``, on whatever device its tensors are on (``meta``
     included), and left exactly as it was (see :func:`~torch_flops_core.guard.preserve_model`).
     Nothing is cached between calls: each count sees the model as it is now. Counts in several
     threads at once are independent, and never change what another thread's forward computes.
     """
+    model_kwargs = model_keywords(model, keywords, model_kwargs, OPTIONS)
     if engine not in ENGINES:
         raise ValueError(f"engine must be one of {', '.join(map(repr, ENGINES))}, got {engine!r}")
     if not callable(model):
@@ -153,11 +161,11 @@ def count_flops(
             output = FlopsInterpreter(traced.root, traced.graph, table, ignore, recorder).run(*values)
             result = FlopsResult(recorder.records, "fx", traced.graph, notes + fx_notes(traced))
         else:
-            _bind(model, args, model_kwargs)
+            bind(model, args, model_kwargs)
             counter = EagerCounter(table, ignore, recorder, paths=guarded.paths)
             output = run_eager(model, args, model_kwargs, counter)
             result = FlopsResult(recorder.records, "eager", None, notes)
-        _check_output(model, output)
+        check_output(model, output)
     if strict and result.unrecognized:
         raise unrecognized_error(result)
     return result
@@ -199,39 +207,6 @@ def fx_notes(traced: Traced) -> list[str]:
             "the work that built them is not counted"
         )
     return notes
-
-
-def _name(model: Any) -> str:
-    if isinstance(model, torch.nn.Module):
-        return f"{type(model).__name__}.forward"
-    return getattr(model, "__qualname__", None) or getattr(model, "__name__", None) or type(model).__name__
-
-
-def _bind(model: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
-    """Raise :class:`InputError` before anything runs when the inputs cannot fit the callable."""
-    forward = model.forward if isinstance(model, torch.nn.Module) else model
-    try:
-        signature = inspect.signature(forward)
-    except (TypeError, ValueError):  # a builtin without a signature: let the call say
-        return
-    try:
-        signature.bind(*args, **kwargs)
-    except TypeError as exc:
-        raise InputError(f"the inputs do not fit {_name(model)}: {exc}") from exc
-
-
-_LAZY = (types.GeneratorType, types.CoroutineType, types.AsyncGeneratorType, Iterator)
-
-
-def _check_output(model: Any, output: Any) -> None:
-    if isinstance(output, _LAZY) and not isinstance(output, torch.Tensor | fx.Proxy):
-        if isinstance(output, types.CoroutineType):
-            output.close()  # never awaited: close it so Python does not warn
-        raise LazyOutputError(
-            f"{_name(model)} returned a {type(output).__name__}: its work runs only when it is consumed, so "
-            "nothing of it was counted. Count a function that consumes it, e.g. "
-            "count_flops(lambda *a: list(model(*a)), *inputs)."
-        )
 
 
 def unrecognized_error(result: FlopsResult) -> UnrecognizedOpsError:
