@@ -9,6 +9,7 @@ import sys
 import warnings
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 import torch
@@ -154,6 +155,7 @@ print(json.dumps({
     assert out["inner"] == ["operator.mul", "torch.sigmoid"]
 
 
+@pytest.mark.filterwarnings("ignore:torch-flops. no rule is loaded:torch_flops_core.PluginLoadWarning")
 def test_core_alone_recognizes_nothing() -> None:
     class Net(nn.Module):
         def __init__(self) -> None:
@@ -225,7 +227,7 @@ def test_a_plugin_whose_hook_raises_is_reported_and_its_rules_dropped(make_dist:
             raise RuntimeError("half-registered")
         """
     make_dist("halfway-flops", {"halfway": "halfway_flops"}, {"halfway_flops": source})
-    with pytest.warns(PluginLoadWarning, match="'halfway' raised while registering.*half-registered"):
+    with pytest.warns(PluginLoadWarning, match="'halfway' failed while registering its rules.*half-registered"):
         result = count_flops(nn.Linear(5, 4), torch.randn(1, 5))
     assert result.total == 40  # its Linear claim, made before it raised, is not used
     with pytest.warns(PluginLoadWarning):
@@ -365,3 +367,56 @@ def test_builtin_packs_do_not_conflict_with_each_other() -> None:
         warnings.simplefilter("error")
         table = load_plugins().table
     assert table.entries, "the built-in packs registered rules"
+
+
+def _claims_linear(name: str, **marks: bool) -> object:
+    class Plugin:
+        @hookimpl(**marks)
+        def torch_flops_register_rules(self, registry: Registry) -> None:
+            registry.module(nn.Linear)(lambda call: 1)
+
+    plugin = Plugin()
+    plugin.name = name  # type: ignore[attr-defined]
+    return plugin
+
+
+def test_rules_are_collected_in_the_order_pluggy_calls_the_hook() -> None:
+    plugins = [
+        _claims_linear("late", trylast=True),
+        _claims_linear("plain-a"),
+        _claims_linear("first", tryfirst=True),
+        _claims_linear("plain-b"),
+    ]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuleConflictWarning)  # plain-a and plain-b claim Linear at one priority
+        plugin_set = load_plugins(plugins=plugins, entry_points=False)
+        table = plugin_set.table
+    called: list[str] = []
+    for impl in plugin_set.manager.hook.torch_flops_register_rules.get_hookimpls():  # each notes itself
+        impl.function = (lambda name: lambda registry: called.append(name))(impl.plugin_name)
+    plugin_set.manager.hook.torch_flops_register_rules(registry=None)  # pluggy's own call
+    assert called == ["first", "plain-b", "plain-a", "late"]
+    assert [e.plugin for e in table.entries] == called
+    assert table.module_rule(nn.Linear).plugin == "first"  # type: ignore[union-attr]
+
+
+def test_a_wrapper_hookimpl_is_refused_by_name() -> None:
+    class Wrapper:
+        name = "wrapping"
+
+        @hookimpl(wrapper=True)
+        def torch_flops_register_rules(self, registry: Registry) -> Any:
+            return (yield)
+
+    plugin_set = load_plugins(plugins=[Wrapper()])
+    with pytest.warns(PluginLoadWarning, match="'wrapping'.*hook wrapper"):
+        infos = plugin_set.infos  # the rule table is built, and the wrapper refused, here
+    assert next(i for i in infos if i.name == "wrapping").status == "failed"
+
+
+def test_a_count_with_no_rule_at_all_says_so_once() -> None:
+    with pytest.warns(PluginLoadWarning, match="no rule is loaded") as caught:
+        result = count_flops(nn.Linear(4, 4), torch.randn(2, 4), disable=["nn", "functional"])
+    assert len([w for w in caught if "no rule is loaded" in str(w.message)]) == 1
+    assert result.unrecognized and result.total == 0
+    assert any("no rule is loaded" in note for note in result.notes)

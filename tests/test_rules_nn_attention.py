@@ -355,3 +355,30 @@ def test_activation_functions_cost_as_their_modules() -> None:
     relu = count(nn.TransformerEncoderLayer(8, 2, 16, activation=F.relu).eval(), x)
     relu_module = count(nn.TransformerEncoderLayer(8, 2, 16, activation=nn.ReLU()).eval(), x)
     assert relu.flops == relu_module.flops
+
+
+def test_parts_of_a_transformer_layer_are_counted_by_the_live_rules() -> None:
+    """A Transformer layer is the sum of its parts, each asked of the running count (Call.count): a
+    plugin's override of nn.Linear and ignore_ops reach the layer's linear1/linear2 and norms."""
+    from torch_flops_core import Call, Registry, hookimpl
+
+    class OneFlopLinear:
+        name = "one"
+
+        @hookimpl(tryfirst=True)
+        def torch_flops_register_rules(self, registry: Registry) -> None:
+            @registry.module(nn.Linear)
+            def one(call: Call) -> int:
+                """One FLOP per call, to be seen."""
+                return 1
+
+    layer = nn.TransformerEncoderLayer(d_model=16, nhead=2, dim_feedforward=32, batch_first=True).eval()
+    x = torch.randn(1, 5, 16)
+    tokens = 5
+    linear1 = (2 * 16 - 1) * tokens * 32 + tokens * 32  # with bias
+    linear2 = (2 * 32 - 1) * tokens * 16 + tokens * 16
+    norm = 4 * tokens * 16
+    base = count_flops(layer, x).total
+    assert count_flops(layer, x, plugins=[OneFlopLinear()]).total == base - linear1 - linear2 + 2
+    assert count_flops(layer, x, ignore_ops=[nn.Linear]).total == base - linear1 - linear2
+    assert count_flops(layer, x, ignore_ops=["LayerNorm"]).total == base - 2 * norm

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import threading
+import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, Literal
@@ -13,8 +14,9 @@ from torch.utils._pytree import tree_flatten
 
 from .eager import EagerCounter, outer_counts_paused, run_eager
 from .eager import no_torch_function as _no_torch_function
-from .errors import InputError, UnrecognizedOpsError
+from .errors import InputError, PluginLoadWarning, UnrecognizedOpsError
 from .guard import preserve_model
+from .hookspecs import DISABLE_ENV
 from .ignore import IgnoreSpec
 from .inputs import bind, check_output, model_keywords
 from .interpreter import FlopsInterpreter
@@ -149,7 +151,11 @@ def count_flops(
     model, compiled = _uncompiled(model)
     if compiled:
         notes.append(f"counted the {compiled} that torch.compile wraps, eagerly: compiling does not change its FLOPs")
-    table = get_plugins(disable=disable, plugins=plugins).table
+    plugin_set = get_plugins(disable=disable, plugins=plugins)
+    table = plugin_set.table
+    if not table.entries:
+        notes.append(_no_rules(plugin_set.infos))
+        warnings.warn(f"torch-flops: {notes[-1]}.", PluginLoadWarning, stacklevel=2)
     ignore = IgnoreSpec(ignore_ops, table)
     with _gc_paused(), outer_counts_paused(), preserve_model(model) as guarded, _eager_stance(guarded), torch.no_grad():
         recorder = Recorder(measure_time=measure_time, cuda=guarded.cuda or on_cuda(None, args, model_kwargs))
@@ -192,6 +198,14 @@ def _eager_stance(guarded: Any) -> Iterator[None]:
         return
     with torch.compiler.set_stance("force_eager"):
         yield
+
+
+def _no_rules(infos: Sequence[Any]) -> str:
+    seen = ", ".join(f"{info.name} ({info.status})" for info in infos) or "none found"
+    return (
+        f"no rule is loaded (plugins: {seen}), so every op is not recognized: install torch-flops-rules-nn and "
+        f"torch-flops-rules-functional (their entry points make them found), or check {DISABLE_ENV} and disable="
+    )
 
 
 def fx_notes(traced: Traced) -> list[str]:

@@ -9,6 +9,7 @@ import torch
 
 from .aliases import op_name
 from .registry import RuleTable
+from .rules import CallKind
 
 __all__ = ["IgnoreSpec"]
 
@@ -16,9 +17,11 @@ __all__ = ["IgnoreSpec"]
 class IgnoreSpec:
     """The ops a user asked to count as 0: module classes, functions/ops, or names (seed style)."""
 
-    __slots__ = ("keys", "names", "types")
+    __slots__ = ("aliases", "keys", "names", "types")
 
     def __init__(self, ignore_ops: Iterable[Any], table: RuleTable) -> None:
+        """Resolve ``ignore_ops`` against ``table``'s alias groups, once."""
+        self.aliases = table.aliases
         if isinstance(ignore_ops, str):
             ignore_ops = [ignore_ops]
         self.types: set[type] = set()
@@ -46,19 +49,15 @@ class IgnoreSpec:
                     f"torch.ops.aten.mm) or names ('Linear', 'softmax'); got {item!r} ({type(item).__name__})"
                 )
 
-    @property
-    def key(self) -> tuple[frozenset[Any], ...]:
-        """A hashable summary, so plans made for one ignore set are reused only for an equal one."""
-        return (frozenset(self.types), frozenset(self.keys), frozenset(self.names))
-
     def __bool__(self) -> bool:
         return bool(self.types or self.keys or self.names)
 
-    def matches(self, kind: str, target: Any, module: torch.nn.Module | None, table: RuleTable) -> bool:
+    def matches(self, kind: CallKind, target: Any, module: torch.nn.Module | None) -> bool:
+        """Whether this call (a module, a function or op, a method name) is to be counted as 0."""
         if kind == "call_module":
             cls = type(module)
             return any(c in self.types for c in cls.__mro__) or cls.__name__ in self.names
         if kind == "call_method":
-            return target in self.names or table.aliases.method_key(target) in self.keys
+            return target in self.names or self.aliases.method_key(target) in self.keys
         name = getattr(target, "__name__", None)
-        return table.aliases.canonical(target) in self.keys or name in self.names or op_name(target) in self.names
+        return self.aliases.canonical(target) in self.keys or name in self.names or op_name(target) in self.names

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from types import FunctionType
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 import torch
 import torch.fx as fx
@@ -14,12 +14,11 @@ from .eager import EagerCounter, run_eager
 from .ignore import IgnoreSpec
 from .recorder import Recorder
 from .registry import RuleEntry, RuleTable
-from .rules import NOT_RECOGNIZED, Call, NotRecognizedType
+from .rules import CALL_KINDS, NOT_RECOGNIZED, Call, CallKind, NotRecognizedType, RecordKind
+from .subcalls import SubCalls
 from .tracer import EXPAND_META, ROOT_META
 
 __all__ = ["FlopsInterpreter"]
-
-_CALLS = frozenset({"call_module", "call_function", "call_method"})
 
 _NO_TORCH_OPS = "torch_flops_core.eager: no torch call inside"
 _CONTAINER = "torch_flops_core.interpreter: output container"
@@ -91,6 +90,7 @@ class FlopsInterpreter:
         self.table = table
         self.ignore = ignore if ignore else None
         self.recorder = recorder
+        self._subcalls = SubCalls(table, ignore)
         self._steps = self._planned()
 
     @property
@@ -123,8 +123,8 @@ class FlopsInterpreter:
                 entry = self.table.function_rule(node.target)
             elif node.op == "call_method":
                 entry = self.table.method_rule(str(node.target))
-        is_call = node.op in _CALLS
-        ignored = self.ignore is not None and is_call and self.ignore.matches(node.op, node.target, module, self.table)
+        is_call = node.op in CALL_KINDS
+        ignored = self.ignore is not None and is_call and self.ignore.matches(node.op, node.target, module)  # type: ignore[arg-type]
         container = entry is None and not ignored and node.op == "call_function" and _is_container(node.target)
         expand = not ignored and (
             expand or (entry is None and node.op == "call_function" and isinstance(node.target, FunctionType))
@@ -142,7 +142,7 @@ class FlopsInterpreter:
         recorder = self.recorder
         value: Any
         for node, plan, dead in self._steps:
-            op = node.op
+            op = cast(RecordKind, node.op)
             if op == "placeholder":
                 if not remaining:
                     raise TypeError(f"missing a value for the graph input {str(node.target)!r}")
@@ -163,7 +163,7 @@ class FlopsInterpreter:
         kwargs: dict[str, Any] = fx.node.map_arg(n.kwargs, load) if n.kwargs else {}
         if plan.expand:
             return self._run_expanded(n, plan, args, kwargs)
-        op = n.op
+        op = cast(RecordKind, n.op)
         recorder = self.recorder
         probe = recorder.start()
         if op == "call_module":
@@ -180,7 +180,8 @@ class FlopsInterpreter:
         macs = 0
         entry = plan.entry
         if plan.counted:
-            flops, macs = entry.apply(Call(op, n.target, args, kwargs, output, plan.module, n.name), plan.module_path)  # type: ignore[union-attr]
+            call = Call(cast(CallKind, op), n.target, args, kwargs, output, plan.module, n.name, self._subcalls)
+            flops, macs = entry.apply(call, plan.module_path)  # type: ignore[union-attr]
         elif plan.unknown:
             flops = NOT_RECOGNIZED
         elif plan.container:
@@ -214,6 +215,8 @@ class FlopsInterpreter:
         if child.records:
             self.recorder.records.extend(child.records)
         else:
-            record = self.recorder.record(n.name, n.op, n.target, plan.module_path, plan.module_type, 0, 0, None, False)
+            record = self.recorder.record(
+                n.name, cast(RecordKind, n.op), n.target, plan.module_path, plan.module_type, 0, 0, None, False
+            )
             record.plugin, record.rule = "core", _NO_TORCH_OPS
         return output

@@ -85,12 +85,33 @@ class PluginSet:
             self._table = self._build_table()
         return self._table
 
+    def _fail(self, plugin: str, error: str) -> None:
+        """Mark ``plugin`` failed with ``error``, drop its rules, and say so (``PluginLoadWarning``)."""
+        self._infos = tuple(
+            dataclasses.replace(info, status="failed", error=error) if info.name == plugin else info
+            for info in self._infos
+        )
+        warnings.warn(
+            f"torch-flops: plugin {plugin!r} failed while registering its rules ({error}); its rules are not used. "
+            f"Fix the plugin, or disable it with {DISABLE_ENV}={plugin}.",
+            PluginLoadWarning,
+            stacklevel=4,
+        )
+
     def _build_table(self) -> RuleTable:
         claims: list[RuleEntry] = []
         aliases: list[tuple[Any, ...]] = []
-        # pluggy calls impls in reverse order of this list: tryfirst, then plain, then trylast.
+        # Each hookimpl is called with a Registry of its own (so every claim knows its plugin and
+        # priority), in the order pluggy itself would call them: get_hookimpls() lists them in reverse
+        # call order (trylast first, then plain, then tryfirst; within each, last registered last),
+        # as pluggy's HookCaller documents and tests/test_plugins.py checks against pluggy's own call.
         for impl in reversed(self.manager.hook.torch_flops_register_rules.get_hookimpls()):
-            if impl.hookwrapper or impl.wrapper:
+            if impl.hookwrapper or impl.wrapper:  # a wrapper registers no rule: refused, not dropped in silence
+                self._fail(
+                    impl.plugin_name,
+                    "torch_flops_register_rules is a hook wrapper; rules are declared by a plain hookimpl "
+                    "(@hookimpl, @hookimpl(tryfirst=True) or @hookimpl(trylast=True))",
+                )
                 continue
             priority: Priority = "tryfirst" if impl.tryfirst else "trylast" if impl.trylast else "normal"
             own_claims: list[RuleEntry] = []
@@ -99,20 +120,7 @@ class PluginSet:
             try:
                 impl.function(**{arg: registry for arg in impl.argnames})
             except (Exception, SystemExit) as exc:  # a broken plugin must not take the others down
-                error = f"{type(exc).__name__}: {exc}"
-                self._infos = tuple(
-                    dataclasses.replace(info, status="failed", error=f"torch_flops_register_rules raised {error}")
-                    if info.name == impl.plugin_name
-                    else info
-                    for info in self._infos
-                )
-                warnings.warn(
-                    f"torch-flops: plugin {impl.plugin_name!r} raised while registering its rules "
-                    f"({type(exc).__name__}: {exc}); its rules are not used. Fix the plugin, or disable "
-                    f"it with {DISABLE_ENV}={impl.plugin_name}.",
-                    PluginLoadWarning,
-                    stacklevel=3,
-                )
+                self._fail(impl.plugin_name, f"torch_flops_register_rules raised {type(exc).__name__}: {exc}")
                 continue
             claims.extend(own_claims)
             aliases.extend(own_aliases)

@@ -17,7 +17,7 @@ import torch
 
 from .registry import RuleEntry
 from .results import OpRecord
-from .rules import NOT_RECOGNIZED, Call, NotRecognizedType
+from .rules import NOT_RECOGNIZED, Call, NotRecognizedType, RecordKind
 
 __all__ = ["Probe", "Recorder"]
 
@@ -81,7 +81,7 @@ class Recorder:
     def record(
         self,
         name: str,
-        kind: str,
+        kind: RecordKind,
         target: Any,
         module_path: str,
         module_type: str,
@@ -95,12 +95,21 @@ class Recorder:
         time_ms, before, after = measured
         counted = entry is not None and not ignored
         record = OpRecord(
-            name, kind, target, module_path, module_type, flops, macs,
-            entry.plugin if counted else None,  # type: ignore[union-attr]
-            entry.name if counted else None,  # type: ignore[union-attr]
-            ignored, time_ms, before, after,
-            None if before is None or after is None else after - before,
-        )  # fmt: skip
+            name=name,
+            kind=kind,
+            target=target,
+            module_path=module_path,
+            module_type=module_type,
+            flops=flops,
+            macs=macs,
+            plugin=entry.plugin if counted else None,  # type: ignore[union-attr]
+            rule=entry.name if counted else None,  # type: ignore[union-attr]
+            ignored=ignored,
+            time_ms=time_ms,
+            mem_before=before,
+            mem_after=after,
+            mem_delta=None if before is None or after is None else after - before,
+        )
         self.records.append(record)
         return record
 

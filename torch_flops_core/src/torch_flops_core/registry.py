@@ -19,11 +19,10 @@ import torch
 from .aliases import AliasTable, default_alias_table, op_name
 from .errors import RuleConflictWarning, RuleError
 from .hookspecs import DISABLE_ENV
-from .rules import Call, Count, NotRecognizedType, RuleFn, check_rule_result
+from .rules import Call, Count, NotRecognizedType, RuleFn, RuleKind, check_rule_result
 
-__all__ = ["Priority", "Registry", "RuleEntry", "RuleTable"]
+__all__ = ["ClaimStanding", "Priority", "Registry", "RuleEntry", "RuleTable"]
 
-Kind = Literal["module", "function", "method"]
 Priority = Literal["tryfirst", "normal", "trylast"]
 _R = TypeVar("_R", bound=RuleFn)
 
@@ -38,7 +37,7 @@ def _rule_name(rule: Callable[..., Any]) -> str:
 class RuleEntry:
     """One rule as declared by one plugin."""
 
-    kind: Kind
+    kind: RuleKind
     target: Any
     """What the plugin named: a module class, a function/op, or a method name."""
     rule: RuleFn
@@ -83,6 +82,19 @@ class RuleEntry:
         return op_name(self.target)
 
 
+@dataclass(frozen=True, slots=True)
+class ClaimStanding:
+    """Where a claim stands in a :class:`RuleTable` (see :meth:`RuleTable.standing`)."""
+
+    entry: RuleEntry
+    status: Literal["active", "alias", "shadowed"]
+    """``active``: it counts its op; ``alias``: its rule counts the op through another spelling the
+    same plugin claimed; ``shadowed``: another plugin's claim (``winner``) counts the op."""
+    winner: RuleEntry | None = None
+    overrides: tuple[RuleEntry, ...] = ()
+    """The claims an ``active`` claim won over, in the order they were made."""
+
+
 class Registry:
     """What a plugin's ``torch_flops_register_rules`` hookimpl receives; every method is a decorator.
 
@@ -107,7 +119,7 @@ class Registry:
         """Name of the plugin this registry records rules for."""
         return self._plugin
 
-    def _claim(self, kind: Kind, targets: tuple[Any, ...]) -> Callable[[_R], _R]:
+    def _claim(self, kind: RuleKind, targets: tuple[Any, ...]) -> Callable[[_R], _R]:
         def decorator(rule: _R) -> _R:
             if not callable(rule):
                 raise TypeError(f"plugin {self._plugin!r}: a rule must be callable, got {rule!r}")
@@ -264,6 +276,22 @@ class RuleTable:
         except KeyError:
             key = self._method_cache[name] = self.aliases.method_key(name)
         return self.ops.get(key)
+
+    def standing(self, entry: RuleEntry) -> ClaimStanding:
+        """Where one claim stands: active (and what it overrides), the same op as a claim of the same
+        rule through another spelling, or shadowed (and by what)."""
+        key = self.key_of(entry)
+        table: dict[Any, RuleEntry] = self.modules if entry.kind == "module" else self.ops
+        winner = table.get(key)
+        if winner is entry:
+            return ClaimStanding(entry, "active", overrides=tuple(self.shadowed_by(entry)))
+        if winner is not None and winner.rule is entry.rule and winner.plugin == entry.plugin:
+            return ClaimStanding(entry, "alias", winner=winner)
+        return ClaimStanding(entry, "shadowed", winner=winner)
+
+    def claims(self) -> list[ClaimStanding]:
+        """Every claim, in dispatch order (pluggy's call order), with where it stands."""
+        return [self.standing(entry) for entry in self.entries]
 
     def shadowed_by(self, entry: RuleEntry) -> list[RuleEntry]:
         """The claims that lost to ``entry``'s op (empty when it won uncontested or lost itself)."""

@@ -9,12 +9,12 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from tabulate import tabulate
 
-from .rules import NOT_RECOGNIZED
+from .results import ROOT_LABEL, ModuleRow, module_rows
+from .rules import CALL_KINDS, NOT_RECOGNIZED
 
 if TYPE_CHECKING:
     from .results import FlopsResult, OpRecord
@@ -43,11 +43,9 @@ CSV_COLUMNS = (
     "plugin", "rule", "time_ms", "mem_before", "mem_after", "mem_delta",
 )  # fmt: skip
 
-_CALLS = ("call_module", "call_function", "call_method")
 
 _PREFIXES = ("", "K", "M", "G", "T", "P", "E")
 
-ROOT_LABEL = "(root)"
 """How the per-module view names ops that belong to no submodule (module path ``""``)."""
 
 
@@ -87,54 +85,6 @@ def summary_line(result: FlopsResult) -> str:
         listed = ", ".join(f"{name} ×{n}" for name, n in missing.items())
         summary += f"; {len(result.unrecognized)} ops not recognized, excluded: {listed}"
     return summary
-
-
-@dataclass(frozen=True, slots=True)
-class ModuleRow:
-    """One module path's share of a result (see :meth:`FlopsResult.module_table`)."""
-
-    path: str
-    """Module path cut to the requested depth; ``""`` for ops that belong to no submodule."""
-    flops: int
-    """Recognized FLOPs of the ops under ``path`` (exact)."""
-    macs: int
-    ops: int
-    """Number of ops (calls) under ``path``, recognized or not."""
-    share: float
-    """``flops / result.total`` (0.0 when the total is 0)."""
-
-    @property
-    def label(self) -> str:
-        """``path``, or ``(root)`` for ops outside every submodule."""
-        return self.path or ROOT_LABEL
-
-
-def module_rows(result: FlopsResult, depth: int = 1, top: int | None = None) -> list[ModuleRow]:
-    """Totals per module path cut to ``depth`` (as :meth:`FlopsResult.by_module`), largest first.
-
-    Only paths holding at least one op appear; ``top`` keeps the ``top`` largest. Ties are ordered
-    by path, so the order is stable.
-    """
-    if depth < 0:
-        raise ValueError(f"depth must be >= 0, got {depth}")
-    if top is not None and top < 1:
-        raise ValueError(f"top must be >= 1, got {top}")
-    sums: dict[str, list[int]] = {}
-    for r in result.ops:
-        if r.kind not in _CALLS:
-            continue
-        key = ".".join(r.module_path.split(".")[:depth]) if r.module_path else ""
-        acc = sums.setdefault(key, [0, 0, 0])
-        if type(r.flops) is int:
-            acc[0] += r.flops
-        acc[1] += r.macs
-        acc[2] += 1
-    total = result.total
-    rows = [
-        ModuleRow(path, flops, macs, ops, flops / total if total else 0.0) for path, (flops, macs, ops) in sums.items()
-    ]
-    rows.sort(key=lambda row: (-row.flops, row.path))
-    return rows[:top] if top is not None else rows
 
 
 def _flops_cell(r: OpRecord) -> str:
@@ -178,7 +128,7 @@ def top_records(result: FlopsResult, top: int) -> list[OpRecord]:
     """The ``top`` ops (calls) with the most FLOPs, largest first (unrecognized ones count as 0)."""
     if top < 1:
         raise ValueError(f"top must be >= 1, got {top}")
-    calls = [r for r in result.ops if r.kind in _CALLS]
+    calls = [r for r in result.ops if r.kind in CALL_KINDS]
     ranked = sorted(enumerate(calls), key=lambda ir: (-(ir[1].flops if type(ir[1].flops) is int else -1), ir[0]))
     return [r for _, r in ranked[:top]]
 
@@ -250,7 +200,7 @@ def render_table(
 
     With ``top``, only the ``top`` ops with the most FLOPs, largest first.
     """
-    every = [r for r in result.ops if all_nodes or r.kind in _CALLS]
+    every = [r for r in result.ops if all_nodes or r.kind in CALL_KINDS]
     records = every if top is None else top_records(result, top)
     with_mem = any(r.mem_after is not None for r in records)
     headers = ["node", "kind", "target", "module", "flops", "macs", "rule", "time_ms"]
@@ -270,7 +220,7 @@ def render_table(
     )
     lines = [body]
     if top is not None:
-        calls = sum(1 for r in result.ops if r.kind in _CALLS)
+        calls = sum(1 for r in result.ops if r.kind in CALL_KINDS)
         if len(records) < calls:
             shown = sum(r.flops for r in records if type(r.flops) is int)
             rest = result.total - shown

@@ -4,17 +4,15 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .aliases import op_name
-from .rules import NOT_RECOGNIZED, NotRecognizedType
+from .rules import CALL_KINDS, NOT_RECOGNIZED, NotRecognizedType, RecordKind
 
-if TYPE_CHECKING:
-    from .report import ModuleRow
+__all__ = ["ROOT_LABEL", "FlopsResult", "ModuleRow", "OpRecord", "module_rows"]
 
-__all__ = ["FlopsResult", "OpRecord"]
-
-CALL_KINDS = frozenset({"call_module", "call_function", "call_method"})
+ROOT_LABEL = "(root)"
+"""How reports name the ops outside every submodule (module path ``""``)."""
 
 
 @dataclass(slots=True)
@@ -27,7 +25,7 @@ class OpRecord:
     """
 
     name: str
-    kind: str
+    kind: RecordKind
     target: Any
     """The raw target: module path (``call_module``), function object, or method name."""
     module_path: str
@@ -57,6 +55,26 @@ class OpRecord:
         if self.ignored:
             return "ignored"
         return "counted" if self.flops is not NOT_RECOGNIZED else str(NOT_RECOGNIZED)
+
+
+@dataclass(frozen=True, slots=True)
+class ModuleRow:
+    """One module path's share of a result (see :meth:`FlopsResult.module_table`)."""
+
+    path: str
+    """Module path cut to the requested depth; ``""`` for ops that belong to no submodule."""
+    flops: int
+    """Recognized FLOPs of the ops under ``path`` (exact)."""
+    macs: int
+    ops: int
+    """Number of ops (calls) under ``path``, recognized or not."""
+    share: float
+    """``flops / result.total`` (0.0 when the total is 0)."""
+
+    @property
+    def label(self) -> str:
+        """``path``, or ``(root)`` for ops outside every submodule."""
+        return self.path or ROOT_LABEL
 
 
 class FlopsResult:
@@ -104,25 +122,16 @@ class FlopsResult:
     def by_module(self, depth: int = 1) -> dict[str, int]:
         """Recognized FLOPs summed per module path cut to ``depth`` components (``""``: the root).
 
-        Only paths holding at least one op appear, so the keys are the same whichever engine counted."""
-        if depth < 0:
-            raise ValueError(f"depth must be >= 0, got {depth}")
-        totals: dict[str, int] = {}
-        for r in self.ops:  # ops only: placeholders and outputs belong to no module, on any engine
-            if r.kind not in CALL_KINDS or type(r.flops) is not int:
-                continue
-            key = ".".join(r.module_path.split(".")[:depth]) if r.module_path else ""
-            totals[key] = totals.get(key, 0) + r.flops
-        return totals
+        Only paths holding at least one op appear, so the keys are the same whichever engine counted
+        (placeholders and outputs belong to no module). The values of :meth:`module_table`.
+        """
+        return {row.path: row.flops for row in module_rows(self, depth)}
 
     def module_table(self, depth: int = 1, top: int | None = None) -> list[ModuleRow]:
         """Per-module rows at ``depth``, largest first: path (``""`` is the root), FLOPs, MACs, ops, share.
 
-        Sums agree with :meth:`by_module`; only paths holding at least one op appear, and ``top``
-        keeps the ``top`` largest.
+        Only paths holding at least one op appear, and ``top`` keeps the ``top`` largest.
         """
-        from .report import module_rows
-
         return module_rows(self, depth, top)
 
     def module_report(self, depth: int = 1, top: int | None = None, *, tablefmt: str = "simple") -> str:
@@ -168,3 +177,31 @@ class FlopsResult:
             f"FlopsResult(total={self.total:,}, total_macs={self.total_macs:,}, ops={len(self.ops)}, "
             f"unrecognized={len(self.unrecognized)}, engine={self.engine!r})"
         )
+
+
+def module_rows(result: FlopsResult, depth: int = 1, top: int | None = None) -> list[ModuleRow]:
+    """Totals per module path cut to ``depth`` (as :meth:`FlopsResult.by_module`), largest first.
+
+    Only paths holding at least one op appear; ``top`` keeps the ``top`` largest. Ties are ordered
+    by path, so the order is stable.
+    """
+    if depth < 0:
+        raise ValueError(f"depth must be >= 0, got {depth}")
+    if top is not None and top < 1:
+        raise ValueError(f"top must be >= 1, got {top}")
+    sums: dict[str, list[int]] = {}
+    for r in result.ops:
+        if r.kind not in CALL_KINDS:
+            continue
+        key = ".".join(r.module_path.split(".")[:depth]) if r.module_path else ""
+        acc = sums.setdefault(key, [0, 0, 0])
+        if type(r.flops) is int:
+            acc[0] += r.flops
+        acc[1] += r.macs
+        acc[2] += 1
+    total = result.total
+    rows = [
+        ModuleRow(path, flops, macs, ops, flops / total if total else 0.0) for path, (flops, macs, ops) in sums.items()
+    ]
+    rows.sort(key=lambda row: (-row.flops, row.path))
+    return rows[:top] if top is not None else rows

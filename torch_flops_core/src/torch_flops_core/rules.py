@@ -12,11 +12,35 @@ import enum
 import numbers
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Final, Literal, TypeAlias
+from typing import Any, Final, Literal, Protocol, TypeAlias
 
 import torch
 
-__all__ = ["NOT_RECOGNIZED", "Call", "Count", "NotRecognizedType", "RuleFn", "RuleResult", "check_rule_result"]
+__all__ = [
+    "CALL_KINDS", "NOT_RECOGNIZED", "Call", "CallKind", "Count", "NotRecognizedType", "RecordKind", "RuleFn",
+    "RuleKind", "SubCounter", "check_rule_result",
+]  # fmt: skip
+
+CallKind: TypeAlias = Literal["call_module", "call_function", "call_method"]
+"""What a :class:`Call` (and an op's record) is: a module, a function or op, or a ``Tensor`` method."""
+RecordKind: TypeAlias = Literal["call_module", "call_function", "call_method", "placeholder", "get_attr", "output"]
+"""What an ``OpRecord`` is: a call, or one of the graph's other nodes (fx engine only)."""
+RuleKind: TypeAlias = Literal["module", "function", "method"]
+"""What a rule claims: a module class, a function or op, a ``Tensor`` method name (``RuleEntry.kind``)."""
+CALL_KINDS: Final[frozenset[str]] = frozenset(("call_module", "call_function", "call_method"))
+"""The record kinds that are ops of the model (the others are graph bookkeeping, 0 FLOPs)."""
+
+
+class SubCounter(Protocol):
+    """What counts a sub-call for :meth:`Call.count`: the running count's rule table and ``ignore_ops``."""
+
+    def count_module(
+        self, parent: Call, module: torch.nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any], output: Any
+    ) -> Count | NotRecognizedType: ...
+
+    def count_function(
+        self, parent: Call, target: Any, args: tuple[Any, ...], kwargs: dict[str, Any], output: Any
+    ) -> Count | NotRecognizedType: ...
 
 
 class NotRecognizedType(enum.Enum):
@@ -65,16 +89,46 @@ class Call:
     is the tensor the method was called on), ``kwargs`` the keyword arguments, ``output`` the value
     the call returned, and ``module`` the module instance for module calls (``None`` otherwise).
     A rule reads a call; it must not change it (one is built for every op, so it is not frozen:
-    freezing costs a microsecond per op).
+    freezing costs a microsecond per op). A rule that counts a module by its parts asks the running
+    count for each part with :meth:`count` / :meth:`count_function`, so overrides, ``ignore_ops`` and
+    rule errors apply inside it as everywhere.
     """
 
-    kind: str
+    kind: CallKind
     target: Any
     args: tuple[Any, ...]
     kwargs: dict[str, Any]
     output: Any
     module: torch.nn.Module | None = None
     node: str = field(default="", compare=False)
+    counter: SubCounter | None = field(default=None, compare=False, repr=False)
+    """The running count (set by the engines; ``None`` for a call built by hand)."""
+
+    def count(
+        self, module: torch.nn.Module, args: tuple[Any, ...], output: Any, **kwargs: Any
+    ) -> Count | NotRecognizedType:
+        """What the running count's rules count for ``module(*args, **kwargs)`` returning ``output``.
+
+        The module's winning rule (a plugin's override included), 0 when ``ignore_ops`` names it,
+        :data:`NOT_RECOGNIZED` without a rule; a rule that raises is a ``RuleError`` naming it. Use
+        it in a rule that counts a module as the sum of its parts (``output`` may be a ``meta``
+        tensor of the right shape).
+        """
+        return self._counter().count_module(self, module, args, kwargs, output)
+
+    def count_function(
+        self, target: Any, args: tuple[Any, ...], output: Any, **kwargs: Any
+    ) -> Count | NotRecognizedType:
+        """As :meth:`count`, for a function or op (``F.relu``, ``torch.matmul``, any alias spelling)."""
+        return self._counter().count_function(self, target, args, kwargs, output)
+
+    def _counter(self) -> SubCounter:
+        if self.counter is None:
+            raise RuntimeError(
+                "Call.count() counts with the rules of a running count; this Call was built by hand. Build it "
+                "with counter=torch_flops_core.subcalls.SubCalls(table, ignore) to count sub-calls."
+            )
+        return self.counter
 
     def arg(self, index: int, name: str, default: Any = None) -> Any:
         """The argument at position ``index`` or, when not passed positionally, keyword ``name``."""
@@ -83,7 +137,6 @@ class Call:
         return self.kwargs.get(name, default)
 
 
-RuleResult: TypeAlias = "int | Count | Literal[NotRecognizedType.NOT_RECOGNIZED]"
 RuleFn: TypeAlias = Callable[[Call], "int | Count | NotRecognizedType"]
 
 
