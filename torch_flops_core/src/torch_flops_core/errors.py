@@ -12,6 +12,7 @@ __all__ = [
     "TorchFlopsError",
     "TracingError",
     "UnrecognizedOpsError",
+    "UsageError",
 ]
 
 
@@ -52,6 +53,10 @@ class InputError(TorchFlopsError, TypeError):
 
 class LazyOutputError(TorchFlopsError, TypeError):
     """The model returned a generator, coroutine or iterator: its work had not run when counting ended."""
+
+
+class UsageError(Exception):
+    """Bad usage: printed as ``torch-flops: error: <message>``; the command exits with status 2."""
 
 
 class ModelChangedWarning(UserWarning):

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .cli import UsageError
+from .errors import UsageError
 from .report import ROOT_LABEL, ModuleRow, format_flops
 
 if TYPE_CHECKING:

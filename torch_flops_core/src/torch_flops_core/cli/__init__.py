@@ -1,0 +1,218 @@
+"""The ``torch-flops`` command line: count a model in one command, list rules and plugins.
+
+    torch-flops count timm:resnet50
+    torch-flops count timm:resnet50 --by-module 1 --top 5 --plot modules.png
+    torch-flops count hf:./llama-config --seq-len 512,1024,2048 --format json
+    torch-flops count my_models.py:build --input-shape 1,3,{224,384,512}
+    torch-flops rules --shadowed
+    torch-flops plugins
+
+:func:`main` returns the exit status: 0 done, 1 ``--strict`` found ops no rule knows, 2 bad usage
+(unknown SPEC scheme, model not found, malformed shape, a factory that raised, a missing optional
+dependency, a model that cannot run on the inputs). Usage errors print one
+``torch-flops: error: ...`` message, never a Python traceback; a factory that raised shows the last
+frames of its own traceback. ``docs/cli.md`` documents every command, option and the JSON schema.
+
+The package: ``shapes`` (``--input-shape`` and ``--seq-len``, sweeps), ``sources`` (SPEC schemes),
+``run`` (building and counting), ``render`` (the formats), ``commands`` (``count``, ``rules``, ``plugins``)
+and, here, the argument parser and :func:`main`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.metadata
+import os
+import re
+import sys
+from collections.abc import Callable, Sequence
+
+from ..errors import UsageError
+from .commands import EXIT_OK, EXIT_STRICT, EXIT_USAGE, cmd_count, cmd_plugins, cmd_rules, rule_rows
+from .run import DTYPES, PROG
+from .shapes import InputPoint, parse_int_list, parse_shape, sweep_points
+from .sources import DEFAULT_SEQ_LEN, SPEC_HELP, ModelSource, resolve_spec, torchvision_source
+
+__all__ = [
+    "EXIT_OK",
+    "EXIT_STRICT",
+    "EXIT_USAGE",
+    "InputPoint",
+    "ModelSource",
+    "UsageError",
+    "build_parser",
+    "main",
+    "parse_int_list",
+    "parse_shape",
+    "resolve_spec",
+    "rule_rows",
+    "sweep_points",
+    "torchvision_source",
+]
+
+FORMATS = ("table", "json", "csv", "markdown")
+
+
+def _int_arg(minimum: int) -> Callable[[str], int]:
+    def convert(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"{value} is less than {minimum}")
+        return value
+
+    return convert
+
+
+def _version() -> str:
+    try:
+        return importlib.metadata.version("torch-flops-core")
+    except importlib.metadata.PackageNotFoundError:  # pragma: no cover - running from a source tree
+        return "unknown"
+
+
+COUNT_EXAMPLES = """examples:
+  torch-flops count timm:resnet50
+  torch-flops count timm:resnet50 --by-module 1 --top 5 --plot modules.png
+  torch-flops count torchvision:vit_b_16 --format json --output vit.json
+  torch-flops count hf:./llama-config --seq-len 512,1024,2048 --plot sweep.png
+  torch-flops count my_models.py:build --input-shape '1,3,{224,384,512},{224,384,512}'
+
+exit status: 0 done, 1 --strict found ops without a rule, 2 usage error (see docs/cli.md)"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="Exact FLOPs of every op in a PyTorch model's forward, counted by rule plugins.",
+        epilog="Exit status: 0 done, 1 --strict found ops without a rule, 2 usage error. See docs/cli.md.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    count = commands.add_parser(
+        "count",
+        help="count the FLOPs of a model",
+        description="Count the exact FLOPs of a model, op by op, on the meta device unless told otherwise.",
+        epilog=COUNT_EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    count.add_argument("spec", metavar="SPEC", help=SPEC_HELP)
+    inputs = count.add_argument_group("inputs")
+    inputs.add_argument(
+        "--input-shape",
+        action="append",
+        default=[],
+        metavar="SHAPE",
+        help="shape of a positional float input, e.g. 1,3,224,224; repeat for several inputs; a brace list sweeps "
+        "over sizes: 1,3,{224,384,512}. Default: the timm/torchvision config (1×3×224×224 for most)",
+    )
+    inputs.add_argument(
+        "--seq-len",
+        metavar="N[,N...]",
+        help=f"language models: input_ids of batch × N tokens; a comma list sweeps. Default for hf: {DEFAULT_SEQ_LEN} "
+        "(or the model's maximum if smaller)",
+    )
+    inputs.add_argument(
+        "--batch-size", type=_int_arg(1), metavar="B", help="batch of the default inputs and --seq-len (default 1)"
+    )
+    inputs.add_argument(
+        "--dtype", choices=list(DTYPES), help="model and float inputs in this dtype (default: the model's)"
+    )
+    inputs.add_argument(
+        "--device",
+        choices=["cpu", "cuda", "meta"],
+        help="where the model is built and run (default meta: no weight memory; cpu where meta fails)",
+    )
+    counting = count.add_argument_group("counting")
+    counting.add_argument(
+        "--engine",
+        choices=["auto", "fx", "eager"],
+        default="auto",
+        help="auto (default) and eager count the model as it runs; fx counts its torch.fx graph (the seed's view)",
+    )
+    counting.add_argument(
+        "--disable-plugin",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="leave an installed plugin out (repeatable)",
+    )
+    counting.add_argument(
+        "--ignore-op",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="count an op as 0 and show it as ignored: a module class name (Dropout) or op name (softmax); repeatable",
+    )
+    counting.add_argument("--strict", action="store_true", help="exit 1 when any op is not recognized")
+    output = count.add_argument_group("output")
+    output.add_argument("--format", choices=FORMATS, default="table", help="default table")
+    output.add_argument(
+        "--by-module", type=_int_arg(0), metavar="DEPTH", help="totals per module path cut to DEPTH, largest first"
+    )
+    output.add_argument("--top", type=_int_arg(1), metavar="K", help="only the K largest ops (or modules)")
+    output.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE instead of stdout")
+    output.add_argument(
+        "--plot",
+        metavar="FILE",
+        help="write a chart (.png or .svg): the top modules, or FLOPs versus size for a sweep; "
+        "needs torch-flops-core[plot]",
+    )
+    output.add_argument("--verbose", "-v", action="store_true", help="also show other libraries' warnings")
+    count.set_defaults(handler=cmd_count)
+
+    rules = commands.add_parser(
+        "rules",
+        help="list every rule, its plugin and what it overrides",
+        description="List every rule claim, in dispatch order.",
+    )
+    rules.add_argument("--plugin", metavar="NAME", help="only this plugin's rules")
+    rules.add_argument("--kind", choices=["module", "function", "method"], help="only rules of this kind")
+    rules.add_argument("--shadowed", action="store_true", help="only rules that override or are shadowed by another")
+    rules.add_argument("--disable-plugin", action="append", default=[], metavar="NAME", help="leave a plugin out")
+    rules.add_argument("--format", choices=FORMATS, default="table")
+    rules.add_argument("--output", "-o", metavar="FILE")
+    rules.set_defaults(handler=cmd_rules)
+
+    plugins = commands.add_parser(
+        "plugins", help="list discovered plugins and their status", description="List every discovered plugin."
+    )
+    plugins.add_argument("--disable-plugin", action="append", default=[], metavar="NAME", help="leave a plugin out")
+    plugins.add_argument("--format", choices=FORMATS, default="table")
+    plugins.add_argument("--output", "-o", metavar="FILE")
+    plugins.set_defaults(handler=cmd_plugins)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line with ``argv`` (default ``sys.argv[1:]``) and return the exit status."""
+    parser = build_parser()
+    try:
+        args, extra = parser.parse_known_args(argv)
+        if extra:
+            if any(re.fullmatch(r"[\d,]+", arg) for arg in extra):
+                raise UsageError(
+                    f"unexpected arguments {' '.join(extra)}: the shell expanded a brace sweep; quote it, as in "
+                    "--input-shape '1,3,{224,384,512}'"
+                )
+            parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    except SystemExit as exc:  # --help, --version (0) or argparse's own usage errors (2)
+        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
+    except UsageError as exc:
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        handler: Callable[[argparse.Namespace], int] = args.handler
+        return handler(args)
+    except UsageError as exc:
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except BrokenPipeError:  # `torch-flops count ... | head`
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_OK
+    except KeyboardInterrupt:
+        return 130

@@ -1,0 +1,176 @@
+"""The three commands, each taking the parsed arguments and returning the exit status: :func:`cmd_count`
+(count a model, report it, ``--plot`` a chart, ``--strict``), :func:`cmd_rules` with :func:`rule_rows` (every
+rule claim in call order, with what it overrides or what shadows it) and :func:`cmd_plugins` (every discovered
+plugin and its status).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from ..errors import PluginLoadWarning, UsageError
+from ..plugins import get_plugins, load_plugins
+from ..registry import RuleEntry, RuleTable
+from ..report import format_flops, module_rows
+from .render import _write, render_count, render_rows, render_sweep
+from .run import PROG, _note, _warnings_as_notes, run_count
+
+__all__ = [
+    "EXIT_OK",
+    "EXIT_STRICT",
+    "EXIT_USAGE",
+    "PLUGIN_COLUMNS",
+    "RULE_COLUMNS",
+    "cmd_count",
+    "cmd_plugins",
+    "cmd_rules",
+    "rule_rows",
+]
+
+EXIT_OK, EXIT_STRICT, EXIT_USAGE = 0, 1, 2
+DEFAULT_MODULE_DEPTH, DEFAULT_PLOT_TOP = 1, 15
+
+
+def _plot_path(value: str) -> Path:
+    path = Path(value)
+    if path.suffix.lower() not in (".png", ".svg"):
+        raise UsageError(f"--plot {value!r}: the file must end in .png or .svg")
+    return path
+
+
+def cmd_count(args: argparse.Namespace) -> int:
+    plot_path = _plot_path(args.plot) if args.plot else None
+    if plot_path is not None:
+        from .. import plot
+
+        plot.require_matplotlib()  # before the model is built: fail fast
+    with _warnings_as_notes(args.verbose):
+        run = run_count(args)
+    text = render_sweep(run, args.format) if run.sweep else render_count(run, args)
+    _write(text, args.output)
+    if plot_path is not None:
+        from .. import plot
+
+        if run.sweep:
+            sizes = [p.size or 0 for p in run.points]
+            xlabel = "sequence length" if run.points[0].seq_len is not None else "input size"
+            plot.plot_sweep(
+                sizes, [r.total for r in run.results], plot_path, title=f"{run.spec}: FLOPs by {xlabel}", xlabel=xlabel
+            )
+        else:
+            result = run.results[0]
+            depth = args.by_module if args.by_module is not None else DEFAULT_MODULE_DEPTH
+            rows = module_rows(result, depth, args.top or DEFAULT_PLOT_TOP)
+            title = f"{run.spec} · {run.points[0].describe()} · total {format_flops(result.total)}"
+            plot.plot_modules(rows, plot_path, title=title, total=result.total, depth=depth)
+        _note(f"wrote {plot_path}")
+    if args.strict:
+        missing: dict[str, int] = {}
+        for result in run.results:
+            for target, n in result.unrecognized_targets().items():
+                missing[target] = missing.get(target, 0) + n
+        if missing:
+            listed = ", ".join(f"{t} ×{n}" for t, n in missing.items())
+            print(
+                f"{PROG}: error: --strict: {sum(missing.values())} ops have no rule: {listed}. Install or write a "
+                f"plugin with rules for them, or count them as 0 with --ignore-op {next(iter(missing))}",
+                file=sys.stderr,
+            )
+            return EXIT_STRICT
+    return EXIT_OK
+
+
+def _rule_ref(entry: RuleEntry) -> str:
+    return f"{entry.plugin}:{getattr(entry.rule, '__qualname__', None) or entry.name}"
+
+
+def rule_rows(table: RuleTable) -> list[dict[str, Any]]:
+    """Every claim of ``table`` in call order, with what it overrides or what shadows it (as the table says)."""
+    rows = []
+    for standing in table.claims():
+        entry = standing.entry
+        overrides = [_rule_ref(e) for e in standing.overrides]
+        shadowed_by: str | None = None
+        if standing.status == "active":
+            status = "active" + (f"; overrides {', '.join(overrides)}" if overrides else "")
+        elif standing.status == "alias":
+            status = f"active (same op as {standing.winner.target_name})"  # type: ignore[union-attr]
+        else:
+            shadowed_by = _rule_ref(standing.winner) if standing.winner is not None else None
+            status = f"shadowed by {shadowed_by}"
+        subclasses = [c for c in table.covered_classes(entry) if c is not entry.target]
+        rows.append(
+            {
+                "kind": entry.kind,
+                "target": entry.target_name,
+                "plugin": entry.plugin,
+                "rule": entry.name,
+                "priority": entry.priority,
+                "status": status,
+                "overrides": overrides,
+                "shadowed_by": shadowed_by,
+                "subclasses": [f"{c.__module__}.{c.__qualname__}" for c in subclasses],
+                "also_covers": _short_list([c.__name__ for c in subclasses]),
+            }
+        )
+    return rows
+
+
+def _short_list(names: Sequence[str], keep: int = 3) -> str | None:
+    if not names:
+        return None
+    shown = ", ".join(sorted(names)[:keep])
+    return shown if len(names) <= keep else f"{shown} (+{len(names) - keep})"
+
+
+RULE_COLUMNS = ("kind", "target", "plugin", "rule", "priority", "status", "also_covers")
+
+
+def cmd_rules(args: argparse.Namespace) -> int:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PluginLoadWarning)
+        plugin_set = get_plugins(disable=args.disable_plugin)
+        rows = rule_rows(plugin_set.table)
+    if args.plugin is not None:
+        if args.plugin not in plugin_set.names:
+            known = ", ".join(plugin_set.names) or "none"
+            raise UsageError(f"--plugin {args.plugin!r}: no such loaded plugin (loaded: {known})")
+        rows = [r for r in rows if r["plugin"] == args.plugin]
+    if args.kind is not None:
+        rows = [r for r in rows if r["kind"] == args.kind]
+    if args.shadowed:
+        rows = [r for r in rows if r["overrides"] or r["shadowed_by"]]
+    text = render_rows(rows, RULE_COLUMNS, args.format)
+    if args.format in ("table", "markdown"):
+        text += f"\n\n{len(rows)} rules" if args.format == "markdown" else f"\n{len(rows)} rules"
+    _write(text, args.output)
+    return EXIT_OK
+
+
+PLUGIN_COLUMNS = ("name", "distribution", "version", "source", "status", "rules", "error")
+
+
+def cmd_plugins(args: argparse.Namespace) -> int:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PluginLoadWarning)
+        plugin_set = load_plugins(disable=args.disable_plugin)
+        entries = plugin_set.table.entries
+    rows = [
+        {
+            "name": info.name,
+            "distribution": info.distribution,
+            "version": info.version,
+            "source": info.source,
+            "status": info.status,
+            "rules": sum(1 for e in entries if e.plugin == info.name) if info.status == "loaded" else None,
+            "error": info.error,
+        }
+        for info in plugin_set.infos
+    ]
+    _write(render_rows(rows, PLUGIN_COLUMNS, args.format, right=("rules",)), args.output)
+    return EXIT_OK

@@ -1,0 +1,140 @@
+"""Rendering the reports: :func:`render_rows` writes plain rows as a table, JSON, CSV or markdown,
+:func:`render_count` one count (per op, or per module with ``--by-module``), :func:`render_sweep` one row per
+size of a sweep, and ``_write`` sends a report to stdout or to the ``--output`` file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from tabulate import tabulate
+
+from ..errors import UsageError
+from ..report import (
+    format_flops,
+    format_macs,
+    module_rows,
+    render_csv,
+    render_module_csv,
+    render_module_table,
+    render_table,
+    result_to_dict,
+)
+from .shapes import _dtype_name
+
+if TYPE_CHECKING:
+    from .run import CountRun
+
+__all__ = ["SWEEP_COLUMNS", "render_count", "render_rows", "render_sweep", "sweep_rows"]
+
+
+def render_rows(rows: Sequence[dict[str, Any]], columns: Sequence[str], fmt: str, right: Sequence[str] = ()) -> str:
+    """Plain rows in any output format (JSON keeps every key; the others show ``columns``, ``right`` aligned right)."""
+    if fmt == "json":
+        return json.dumps(list(rows), indent=2)
+    if fmt == "csv":
+        out = io.StringIO()
+        writer = csv.DictWriter(out, fieldnames=list(columns), extrasaction="ignore", lineterminator="\n")
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({k: "" if row.get(k) is None else row.get(k) for k in columns})
+        return out.getvalue().rstrip("\n")
+    table = [[("" if row.get(c) is None else row.get(c)) for c in columns] for row in rows]
+    align = tuple("right" if c in right else "left" for c in columns)
+    tablefmt = "github" if fmt == "markdown" else "simple"
+    return tabulate(table, list(columns), tablefmt=tablefmt, disable_numparse=True, colalign=align)
+
+
+def _header(run: CountRun) -> str:
+    point = run.points[0]
+    dtype = f" {_dtype_name(run.dtype)}" if point.shapes else ""
+    return f"{run.spec} ({run.model_name}) · inputs {point.describe()}{dtype} · device {run.device}"
+
+
+def render_count(run: CountRun, args: argparse.Namespace) -> str:
+    """One count in the chosen format: per-op table, or per-module view with ``--by-module``."""
+    result, fmt, depth, top = run.results[0], args.format, args.by_module, args.top
+    if fmt == "json":
+        data = result_to_dict(result)
+        data["model"] = run.spec
+        data["device"] = run.device
+        data["inputs"] = run.points[0].to_json(run.dtype)
+        data["by_module"] = None
+        if depth is not None:
+            data["by_module"] = {
+                "depth": depth,
+                "modules": [
+                    {"module": r.path, "flops": r.flops, "macs": r.macs, "share": r.share, "ops": r.ops}
+                    for r in module_rows(result, depth, top)
+                ],
+            }
+        return json.dumps(data, indent=2)
+    if fmt == "csv":
+        text = render_module_csv(result, depth, top) if depth is not None else render_csv(result, top=top)
+        return text.rstrip("\n")
+    tablefmt = "github" if fmt == "markdown" else "simple"
+    if depth is not None:
+        body = render_module_table(result, depth, top, tablefmt=tablefmt)
+    else:
+        body = render_table(result, tablefmt=tablefmt, top=top)
+    header = f"**{_header(run)}**" if fmt == "markdown" else _header(run)
+    return header + ("\n\n" if fmt == "markdown" else "\n") + body
+
+
+SWEEP_COLUMNS = ("size", "inputs", "FLOPs", "MACs", "exact FLOPs", "not recognized", "engine")
+
+
+def sweep_rows(run: CountRun) -> list[dict[str, Any]]:
+    """One JSON-ready row per sweep point (exact integers)."""
+    return [
+        {
+            "size": point.size,
+            "inputs": point.to_json(run.dtype),
+            "total": result.total,
+            "total_macs": result.total_macs,
+            "unrecognized": len(result.unrecognized),
+            "engine": result.engine,
+        }
+        for point, result in zip(run.points, run.results, strict=True)
+    ]
+
+
+def render_sweep(run: CountRun, fmt: str) -> str:
+    rows = sweep_rows(run)
+    if fmt == "json":
+        return json.dumps(rows, indent=2)
+    if fmt == "csv":
+        flat = [{**row, "inputs": point.describe()} for row, point in zip(rows, run.points, strict=True)]
+        return render_rows(flat, ("size", "inputs", "total", "total_macs", "unrecognized", "engine"), "csv")
+    shown = [
+        {
+            "size": point.size,
+            "inputs": point.describe(),
+            "FLOPs": format_flops(result.total),
+            "MACs": format_macs(result.total_macs),
+            "exact FLOPs": f"{result.total:,}",
+            "not recognized": len(result.unrecognized),
+            "engine": result.engine,
+        }
+        for point, result in zip(run.points, run.results, strict=True)
+    ]
+    header = f"{run.spec} ({run.model_name}) · sweep of {len(rows)} sizes · device {run.device}"
+    body = render_rows(shown, SWEEP_COLUMNS, fmt, right=SWEEP_COLUMNS[:1] + SWEEP_COLUMNS[2:6])
+    return f"**{header}**\n\n{body}" if fmt == "markdown" else f"{header}\n{body}"
+
+
+def _write(text: str, output: str | None) -> None:
+    if output is None:
+        sys.stdout.write(text + "\n")
+        return
+    try:
+        Path(output).write_text(text + "\n", encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot write --output {output!r}: {exc.strerror or exc}") from None

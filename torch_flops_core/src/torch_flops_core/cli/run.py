@@ -1,0 +1,239 @@
+"""Building the model and counting it: :func:`run_count` resolves the SPEC, builds the model (on meta by
+default, on cpu when meta fails), makes the inputs of each point of a sweep and counts them into a
+:class:`CountRun`; meanwhile torch-flops' own warnings become ``torch-flops: note:`` lines on stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import sys
+import warnings
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+
+from ..api import count_flops
+from ..errors import (
+    InputError,
+    PluginLoadWarning,
+    RuleConflictWarning,
+    TorchFlopsError,
+    TracingError,
+    UsageError,
+)
+from ..plugins import get_plugins
+from ..results import FlopsResult
+from ..tracer import graph_module
+from .shapes import InputPoint, parse_int_list, sweep_points
+from .sources import ModelSource, _raised, resolve_spec
+
+__all__ = ["CPU_FALLBACK_LIMIT", "DTYPES", "PROG", "CountRun", "build_model", "make_inputs", "run_count"]
+
+PROG = "torch-flops"
+DTYPES: dict[str, torch.dtype] = {
+    "float32": torch.float32,
+    "float16": torch.float16,
+    "bfloat16": torch.bfloat16,
+    "float64": torch.float64,
+}
+CPU_FALLBACK_LIMIT = 2 * 1024**3
+"""Largest model (bytes of weights) rebuilt on cpu when its forward cannot run on meta."""
+
+
+def _note(message: str) -> None:
+    print(f"{PROG}: note: {message}", file=sys.stderr)
+
+
+_OWN_WARNINGS = (PluginLoadWarning, RuleConflictWarning)
+
+
+@contextlib.contextmanager
+def _warnings_as_notes(verbose: bool) -> Iterator[None]:
+    """torch-flops' own warnings become one ``note:`` line each; other libraries' only with ``--verbose``."""
+    with warnings.catch_warnings(record=True) as caught:
+        for category in _OWN_WARNINGS:
+            warnings.simplefilter("always", category)
+        try:
+            yield
+        finally:
+            seen: set[str] = set()
+            for w in caught:
+                text = str(w.message)
+                own = issubclass(w.category, _OWN_WARNINGS) or text.startswith(f"{PROG}:")
+                if text in seen or not (own or verbose):
+                    continue
+                seen.add(text)
+                if own:
+                    _note(text.removeprefix(f"{PROG}: ").rstrip("."))
+                else:
+                    print(f"{PROG}: warning: {w.category.__name__}: {text}", file=sys.stderr)
+
+
+def _device_of(model: Any, fallback: str) -> torch.device:
+    if isinstance(model, torch.nn.Module):
+        for t in (*model.parameters(), *model.buffers()):
+            return t.device
+    return torch.device(fallback)
+
+
+def _weight_bytes(model: Any) -> int:
+    if not isinstance(model, torch.nn.Module):
+        return 0
+    return sum(t.numel() * t.element_size() for t in (*model.parameters(), *model.buffers()))
+
+
+def build_model(source: ModelSource, device: str, dtype: torch.dtype | None) -> Any:
+    """``source.build()`` under ``torch.device(device)``, in eval mode and ``dtype``."""
+    try:
+        with torch.device(device):
+            model = source.build()
+    except UsageError:
+        raise
+    except Exception as exc:
+        raise _raised(f"{source.what} on {device}", exc) from exc
+    if isinstance(model, torch.nn.Module):
+        model.eval()
+        if dtype is not None:
+            model.to(dtype)
+    elif not callable(model):
+        raise UsageError(f"{source.what} returned a {type(model).__name__}, not an nn.Module")
+    return model
+
+
+def make_inputs(point: InputPoint, device: torch.device, dtype: torch.dtype) -> tuple[tuple[Any, ...], dict[str, Any]]:
+    """Random float inputs of ``point.shapes`` (zeros on meta cost nothing either way), and ``input_ids``."""
+    args = tuple(torch.randn(shape, dtype=dtype, device=device) for shape in point.shapes)
+    kwargs: dict[str, Any] = {}
+    if point.seq_len is not None:
+        kwargs["input_ids"] = torch.zeros(point.batch_size, point.seq_len, dtype=torch.long, device=device)
+    return args, kwargs
+
+
+@dataclass
+class CountRun:
+    """Everything a report of one ``count`` command needs."""
+
+    spec: str
+    model_name: str
+    device: str
+    dtype: torch.dtype
+    points: list[InputPoint]
+    results: list[FlopsResult]
+    sweep: bool
+
+
+def _points(args: argparse.Namespace) -> list[InputPoint] | None:
+    """The inputs asked for on the command line (``None``: the model's defaults)."""
+    if args.input_shape and args.seq_len:
+        raise UsageError("give --input-shape or --seq-len, not both")
+    if args.input_shape:
+        if args.batch_size is not None:
+            raise UsageError(
+                "--batch-size applies to default inputs and --seq-len; with --input-shape, put the batch in the shape"
+            )
+        return sweep_points(args.input_shape)
+    if args.seq_len:
+        batch = args.batch_size or 1
+        lengths = parse_int_list(args.seq_len, "--seq-len")
+        sweep = len(lengths) > 1
+        return [InputPoint(seq_len=n, batch_size=batch, size=n if sweep else None) for n in lengths]
+    return None
+
+
+def _count_points(
+    model: Any, points: Sequence[InputPoint], device: torch.device, dtype: torch.dtype, args: argparse.Namespace
+) -> list[FlopsResult]:
+    """One count per input point. A sweep with ``--engine fx`` traces once (this command owns the model,
+    and an fx graph does not depend on input sizes) and counts every size from that graph."""
+    options: dict[str, Any] = {"ignore_ops": list(args.ignore_op), "disable": list(args.disable_plugin)}
+    results = []
+    counted: Any = model
+    for i, point in enumerate(points):
+        xs, kwargs = make_inputs(point, device, dtype)
+        if i == 0 and args.engine == "fx" and len(points) > 1 and isinstance(model, torch.nn.Module):
+            counted = graph_module(model, xs, kwargs, get_plugins(disable=options["disable"]).table)
+        results.append(count_flops(counted, *xs, engine=args.engine, **options, **kwargs))
+    return results
+
+
+def run_count(args: argparse.Namespace) -> CountRun:
+    """Resolve the SPEC, build the model (meta by default, cpu when meta fails) and count each input point."""
+    points = _points(args)  # malformed shapes fail before anything is built
+    if points is not None and len(points) > 1 and args.by_module is not None:
+        raise UsageError("--by-module applies to one count, not to a sweep")
+    dtype = DTYPES[args.dtype] if args.dtype else None
+    if args.device == "cuda" and not torch.cuda.is_available():
+        raise UsageError("--device cuda: CUDA is not available here")
+    source = resolve_spec(args.spec)
+    devices = [args.device] if args.device else ["meta", "cpu"]
+    for i, device in enumerate(devices):
+        last = i == len(devices) - 1
+        try:
+            model = build_model(source, device, dtype)
+        except UsageError as exc:
+            cause = exc.__cause__
+            if last or cause is None or not _meta_failure(cause):
+                raise
+            why = f"{type(cause).__name__}: {_first_line(cause)}"
+            _note(f"building {args.spec} on {device} failed ({why}); building it on {devices[i + 1]}")
+            continue
+        batch = args.batch_size or 1
+        chosen = points
+        if chosen is None:
+            default = source.default_input(model, batch)
+            if default is None:
+                raise UsageError(
+                    f"no default input is known for {args.spec}: give --input-shape (e.g. 1,3,224,224), or --seq-len "
+                    "for a model that takes input_ids"
+                )
+            chosen = [default]
+        _check_seq_len(source, model, chosen)
+        on = _device_of(model, device)
+        in_dtype = dtype or _float_dtype(model)
+        try:
+            results = _count_points(model, chosen, on, in_dtype, args)
+        except InputError as exc:
+            raise UsageError(f"the inputs ({chosen[0].describe()}) do not fit {args.spec}: {exc}") from None
+        except TracingError as exc:
+            raise UsageError(f"{exc} (--engine auto or eager counts models fx cannot trace)") from None
+        except TorchFlopsError as exc:
+            raise UsageError(f"counting {args.spec} failed: {exc}") from None
+        except Exception as exc:
+            if last or not _meta_failure(exc) or _weight_bytes(model) > CPU_FALLBACK_LIMIT:
+                raise _raised(f"running {args.spec} on {on.type} with inputs {chosen[0].describe()}", exc) from None
+            why = f"{type(exc).__name__}: {_first_line(exc)}"
+            _note(f"running {args.spec} on {device} failed ({why}); counting it on {devices[i + 1]}")
+            continue
+        name = type(model).__name__ if isinstance(model, torch.nn.Module) else getattr(model, "__name__", "model")
+        return CountRun(
+            args.spec, name, on.type, in_dtype, chosen, results, sweep=any(p.size is not None for p in chosen)
+        )
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _check_seq_len(source: ModelSource, model: Any, points: Sequence[InputPoint]) -> None:
+    limit = source.max_seq_len(model)
+    longest = max((p.seq_len for p in points if p.seq_len is not None), default=None)
+    if limit is not None and longest is not None and longest > limit:
+        _note(f"--seq-len {longest} is longer than the {limit} positions {source.spec} was configured for")
+
+
+def _meta_failure(exc: BaseException) -> bool:
+    """Whether ``exc`` looks like the meta device's fault (reading values, an op without a meta kernel)."""
+    return isinstance(exc, NotImplementedError) or "meta" in str(exc).lower()
+
+
+def _first_line(exc: BaseException) -> str:
+    lines = str(exc).strip().splitlines()
+    return lines[0] if lines else ""
+
+
+def _float_dtype(model: Any) -> torch.dtype:
+    if isinstance(model, torch.nn.Module):
+        for p in model.parameters():
+            if p.is_floating_point():
+                return p.dtype
+    return torch.float32

@@ -1,0 +1,133 @@
+"""Shapes and sweeps of the ``count`` inputs: :func:`parse_shape` reads one ``--input-shape`` (sizes, and
+brace lists to sweep over), :func:`parse_int_list` a ``--seq-len`` list, and :func:`sweep_points` zips the
+brace lists into one :class:`InputPoint` per count; anything malformed raises
+:class:`~torch_flops_core.errors.UsageError`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+
+from ..errors import UsageError
+
+__all__ = ["Dim", "InputPoint", "parse_int_list", "parse_shape", "sweep_points"]
+
+
+Dim = int | tuple[int, ...]
+"""One dimension of a shape as written: a size, or a brace list of sizes (a sweep)."""
+
+
+def _positive(text: str, what: str, example: str) -> int:
+    text = text.strip()
+    if not text.isdigit() or int(text) < 1:
+        raise UsageError(f"malformed {what}: {text!r} is not a positive integer; {example}")
+    return int(text)
+
+
+_SHAPE_EXAMPLE = "expected comma-separated positive integers such as 1,3,224,224 (a sweep: 1,3,{224,384,512})"
+
+
+def parse_shape(text: str) -> list[Dim]:
+    """``"1,3,{224,384},{224,384}"`` → ``[1, 3, (224, 384), (224, 384)]``.
+
+    Dimensions are positive integers separated by commas; a dimension in braces is a list of sizes
+    to sweep over. Anything else raises :class:`UsageError`.
+    """
+    where = f"--input-shape {text!r}"
+    parts: list[str] = []
+    depth, current = 0, ""
+    for ch in text:
+        if ch == "{":
+            if depth:
+                raise UsageError(f"malformed {where}: nested braces; {_SHAPE_EXAMPLE}")
+            depth = 1
+        elif ch == "}":
+            if not depth:
+                raise UsageError(f"malformed {where}: unbalanced '}}'; {_SHAPE_EXAMPLE}")
+            depth = 0
+        elif ch == "," and not depth:
+            parts.append(current)
+            current = ""
+            continue
+        current += ch
+    if depth:
+        raise UsageError(f"malformed {where}: unbalanced '{{'; {_SHAPE_EXAMPLE}")
+    parts.append(current)
+    dims: list[Dim] = []
+    for part in parts:
+        part = part.strip()
+        if part.startswith("{") and part.endswith("}"):
+            values = tuple(_positive(v, where, _SHAPE_EXAMPLE) for v in part[1:-1].split(","))
+            dims.append(values[0] if len(values) == 1 else values)
+        elif "{" in part or "}" in part:
+            raise UsageError(f"malformed {where}: {part!r} mixes a size and a brace list; {_SHAPE_EXAMPLE}")
+        else:
+            dims.append(_positive(part, where, _SHAPE_EXAMPLE))
+    return dims
+
+
+def parse_int_list(text: str, option: str) -> list[int]:
+    """``"512,1024,2048"`` (or ``"{512,1024,2048}"``) → ``[512, 1024, 2048]``."""
+    inner = text.strip()
+    if inner.startswith("{") and inner.endswith("}"):
+        inner = inner[1:-1]
+    return [
+        _positive(v, f"{option} {text!r}", "expected a positive integer or a comma list such as 512,1024")
+        for v in inner.split(",")
+    ]
+
+
+@dataclass(frozen=True)
+class InputPoint:
+    """The inputs of one count: positional float tensors of ``shapes``, and ``input_ids`` when ``seq_len``."""
+
+    shapes: tuple[tuple[int, ...], ...] = ()
+    seq_len: int | None = None
+    batch_size: int = 1
+    size: int | None = None
+    """The swept value of this point (a sweep's x axis); ``None`` outside sweeps."""
+
+    def describe(self) -> str:
+        parts = ["×".join(map(str, shape)) for shape in self.shapes]
+        if self.seq_len is not None:
+            parts.append(f"input_ids {self.batch_size}×{self.seq_len}")
+        return ", ".join(parts) or "no inputs"
+
+    def to_json(self, dtype: torch.dtype) -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = [
+            {"keyword": None, "shape": list(shape), "dtype": _dtype_name(dtype)} for shape in self.shapes
+        ]
+        if self.seq_len is not None:
+            items.append({"keyword": "input_ids", "shape": [self.batch_size, self.seq_len], "dtype": "int64"})
+        return items
+
+
+def sweep_points(shape_args: Sequence[str]) -> list[InputPoint]:
+    """Expand ``--input-shape`` values into one :class:`InputPoint` per sweep size.
+
+    Brace lists are zipped, not crossed: ``1,3,{224,384},{224,384}`` gives 1×3×224×224 and
+    1×3×384×384, so every brace list in a command must have the same length.
+    """
+    parsed = [parse_shape(text) for text in shape_args]
+    groups = [d for dims in parsed for d in dims if isinstance(d, tuple)]
+    lengths = {len(g) for g in groups}
+    if len(lengths) > 1:
+        raise UsageError(
+            f"the brace lists in --input-shape have different lengths ({', '.join(map(str, sorted(lengths)))}); "
+            "they are zipped, one size from each per count, so give them equally many sizes"
+        )
+    if not groups:
+        return [InputPoint(shapes=tuple(tuple(d for d in dims if isinstance(d, int)) for dims in parsed))]
+    points = []
+    for i in range(lengths.pop()):
+        shapes = tuple(tuple(d[i] if isinstance(d, tuple) else d for d in dims) for dims in parsed)
+        points.append(InputPoint(shapes=shapes, size=groups[0][i]))
+    return points
+
+
+def _dtype_name(dtype: torch.dtype) -> str:
+    return str(dtype).removeprefix("torch.")
