@@ -21,7 +21,7 @@ from .ignore import IgnoreSpec
 from .inputs import bind, check_output, model_keywords
 from .interpreter import FlopsInterpreter
 from .plugins import get_plugins
-from .recorder import Recorder
+from .recorder import Recorder, on_cuda
 from .results import FlopsResult
 from .tracer import Traced, trace
 
@@ -69,14 +69,6 @@ def _gc_paused() -> Iterator[None]:
 _gc_lock = threading.Lock()
 _gc_pausers = 0
 _gc_state = [True]
-
-
-def on_cuda(model: Any, args: Any, kwargs: Any) -> bool:
-    """Whether the model's parameters or buffers, or any input tensor, are on CUDA."""
-    leaves = tree_flatten((args, kwargs))[0]
-    if isinstance(model, torch.nn.Module):
-        leaves += list(model.parameters()) + list(model.buffers())
-    return any(isinstance(t, torch.Tensor) and t.is_cuda for t in leaves)
 
 
 def _on_meta(args: Any, kwargs: Any) -> bool:

@@ -11,15 +11,14 @@ import torch
 import torch.fx as fx
 from tabulate import tabulate
 
-from .api import on_cuda
 from .guard import preserve_model
 from .ignore import IgnoreSpec
 from .interpreter import FlopsInterpreter
 from .plugins import get_plugins
-from .recorder import Recorder
+from .recorder import Recorder, on_cuda
 from .results import FlopsResult
 from .rules import NOT_RECOGNIZED
-from .tracer import trace_graph
+from .tracer import trace, trace_graph
 
 __all__ = ["TorchFLOPsByFX"]
 
@@ -58,15 +57,20 @@ class TorchFLOPsByFX:
         self.result_header = list(SEED_HEADER)
         self.result_table: list[list[Any]] = []
 
-    def propagate(self, *args: Any) -> Any:
-        """Run the model on ``args`` and record every node; returns the model's output."""
-        recorder = Recorder(cuda=on_cuda(self.model, args, {}), memory=getattr(torch.cuda, self.mem_func_name))
+    def propagate(self, *args: Any, **kwargs: Any) -> Any:
+        """Run the model on ``args`` (and keyword inputs) and record every node; returns the model's output.
+
+        Inputs are bound to the traced graph's placeholders as ``count_flops`` binds them (parameter
+        defaults fill what is not given; a wrong input is an ``InputError`` naming ``forward``).
+        """
+        _, values = trace(self.graph_model, args, kwargs, self._table)  # a GraphModule: bound, not traced again
+        recorder = Recorder(cuda=on_cuda(self.model, args, kwargs), memory=getattr(torch.cuda, self.mem_func_name))
         interpreter = FlopsInterpreter(
             self.graph_model, self.graph_model.graph, self._table, IgnoreSpec(self.ignore_ops, self._table), recorder
         )
         with preserve_model(self.model), torch.no_grad():
             self.model.eval()  # as 0.4.1 counts; the caller's flags are put back on exit
-            output = interpreter.run(*self._inputs(args))
+            output = interpreter.run(*values)
         self.result = FlopsResult(recorder.records, "fx", self.graph_model.graph)
         self.result_table = [
             [
@@ -77,24 +81,6 @@ class TorchFLOPsByFX:
             for r in self.result.ops
         ]  # fmt: skip
         return output
-
-    def _inputs(self, args: tuple[Any, ...]) -> list[Any]:
-        """One value per placeholder: ``args`` in order, then each parameter's default."""
-        values: list[Any] = []
-        rest = list(args)
-        for node in self.graph_model.graph.nodes:
-            if node.op != "placeholder":
-                continue
-            if str(node.target).startswith("*"):
-                values.append(tuple(rest))
-                rest = []
-            elif rest:
-                values.append(rest.pop(0))
-            elif node.args:
-                values.append(node.args[0])
-            else:
-                raise TypeError(f"propagate() is missing a value for {node.target!r}")
-        return values
 
     def _require(self) -> FlopsResult:
         if self.result is None:

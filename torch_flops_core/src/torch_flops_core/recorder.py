@@ -14,12 +14,13 @@ from collections.abc import Callable
 from typing import Any
 
 import torch
+from torch.utils._pytree import tree_flatten
 
 from .registry import RuleEntry
 from .results import OpRecord
 from .rules import NOT_RECOGNIZED, Call, NotRecognizedType, RecordKind
 
-__all__ = ["Probe", "Recorder"]
+__all__ = ["Probe", "Recorder", "on_cuda"]
 
 Probe = tuple[float, "int | None"]
 """What :meth:`Recorder.start` returns: the start time and the memory before the op (CUDA only)."""
@@ -123,3 +124,11 @@ class Recorder:
         if entry is None:
             return NOT_RECOGNIZED, 0
         return entry.apply(call, module_path)
+
+
+def on_cuda(model: Any, args: Any, kwargs: Any) -> bool:
+    """Whether the model's parameters or buffers, or any input tensor, are on CUDA."""
+    leaves = tree_flatten((args, kwargs))[0]
+    if isinstance(model, torch.nn.Module):
+        leaves += list(model.parameters()) + list(model.buffers())
+    return any(isinstance(t, torch.Tensor) and t.is_cuda for t in leaves)

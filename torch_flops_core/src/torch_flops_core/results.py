@@ -29,7 +29,10 @@ class OpRecord:
     target: Any
     """The raw target: module path (``call_module``), function object, or method name."""
     module_path: str
+    """The path of the module the op ran in (``""``: the root), as ``named_modules()`` spells it."""
     module_type: str
+    """The class *name* of that module (``"Linear"``): records are plain data, so they hold names, not the
+    classes or the modules, and keep no model alive (the seed's ``nn_module_stack[-1]`` column)."""
     flops: int | NotRecognizedType
     macs: int = 0
     plugin: str | None = None
