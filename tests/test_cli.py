@@ -272,6 +272,7 @@ OP_KEYS = {
 SWEEP_ROW_KEYS = {"size", "inputs", "total", "total_macs", "unrecognized", "engine"}
 
 
+@pytest.mark.slow
 def test_timm_json_has_the_seed_figure_and_the_documented_keys(cli: tuple[Callable[[str], Done], Path]) -> None:
     data = json.loads(ok(cli[0]("timm-json")).stdout)
     assert set(data) == CLI_JSON_KEYS
@@ -283,6 +284,7 @@ def test_timm_json_has_the_seed_figure_and_the_documented_keys(cli: tuple[Callab
     assert sum(op["flops"] for op in data["ops"]) == RESNET50_FLOPS
 
 
+@pytest.mark.slow
 def test_torchvision_csv_to_a_file_matches_the_library(cli: tuple[Callable[[str], Done], Path]) -> None:
     import torchvision
 
@@ -296,6 +298,7 @@ def test_torchvision_csv_to_a_file_matches_the_library(cli: tuple[Callable[[str]
     assert sum(int(row["flops"]) for row in rows if row["flops"]) == expected.total == 3_639_085_056
 
 
+@pytest.mark.slow
 def test_hf_config_sweeps_sequence_lengths_as_json_rows(cli: tuple[Callable[[str], Done], Path]) -> None:
     from transformers import GPT2Config, GPT2LMHeadModel
 
@@ -313,6 +316,7 @@ def test_hf_config_sweeps_sequence_lengths_as_json_rows(cli: tuple[Callable[[str
     assert rows[1]["total"] == expected.total and rows[1]["total_macs"] == expected.total_macs
 
 
+@pytest.mark.slow
 def test_package_module_factory_as_markdown(cli: tuple[Callable[[str], Done], Path]) -> None:
     lines = ok(cli[0]("module-markdown")).stdout.splitlines()
     assert lines[0] == "**cli_models:make (Tiny) · inputs 1×3×16×16 float32 · device meta**"
@@ -323,6 +327,7 @@ def test_package_module_factory_as_markdown(cli: tuple[Callable[[str], Done], Pa
     )
 
 
+@pytest.mark.slow
 def test_file_factory_by_module_with_top_and_a_png(cli: tuple[Callable[[str], Done], Path]) -> None:
     """Through the console script: the per-module view and a bar chart of the top modules."""
     lines = ok(cli[0]("file-by-module-plot")).stdout.splitlines()
@@ -338,6 +343,7 @@ def test_file_factory_by_module_with_top_and_a_png(cli: tuple[Callable[[str], Do
     assert png_size(cli[1] / "modules.png") == (800, 500)
 
 
+@pytest.mark.slow
 def test_a_shape_sweep_gives_one_csv_row_per_size_and_a_line_chart(cli: tuple[Callable[[str], Done], Path]) -> None:
     import matplotlib.image
 
@@ -352,6 +358,7 @@ def test_a_shape_sweep_gives_one_csv_row_per_size_and_a_line_chart(cli: tuple[Ca
     assert matplotlib.image.imread(path).shape[:2] == (500, 800)
 
 
+@pytest.mark.slow
 def test_strict_exits_1_naming_the_unrecognized_op_after_printing_the_report(
     cli: tuple[Callable[[str], Done], Path],
 ) -> None:
@@ -367,6 +374,7 @@ def test_strict_exits_1_naming_the_unrecognized_op_after_printing_the_report(
 # ---------------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_rules_shows_acme_overriding_the_builtin_linear_rule(cli: tuple[Callable[[str], Done], Path]) -> None:
     lines = ok(cli[0]("rules-shadowed")).stdout.splitlines()
     assert lines[0].split() == ["kind", "target", "plugin", "rule", "priority", "status", "also_covers"]
@@ -384,6 +392,7 @@ def test_rules_shows_acme_overriding_the_builtin_linear_rule(cli: tuple[Callable
     assert lines[-1] == f"{len(lines) - 3} rules"
 
 
+@pytest.mark.slow
 def test_plugins_lists_loaded_disabled_and_failed_plugins(cli: tuple[Callable[[str], Done], Path]) -> None:
     lines = ok(cli[0]("plugins")).stdout.splitlines()
     assert lines[0].split() == ["name", "distribution", "version", "source", "status", "rules", "error"]
@@ -403,11 +412,13 @@ def test_plugins_lists_loaded_disabled_and_failed_plugins(cli: tuple[Callable[[s
 # ---------------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_unknown_spec_scheme(cli: tuple[Callable[[str], Done], Path]) -> None:
     message = usage_error(cli[0]("err-scheme"))
     assert message.startswith("torch-flops: error: unknown SPEC scheme 'hub' in 'hub:org/model'; SPEC is timm:NAME")
 
 
+@pytest.mark.slow
 def test_model_not_found(cli: tuple[Callable[[str], Done], Path]) -> None:
     assert (
         usage_error(cli[0]("err-not-found"))
@@ -415,11 +426,13 @@ def test_model_not_found(cli: tuple[Callable[[str], Done], Path]) -> None:
     )
 
 
+@pytest.mark.slow
 def test_malformed_shape(cli: tuple[Callable[[str], Done], Path]) -> None:
     message = usage_error(cli[0]("err-shape"))
     assert message.startswith("torch-flops: error: malformed --input-shape '1,3,x': 'x' is not a positive integer")
 
 
+@pytest.mark.slow
 def test_a_factory_that_raises_shows_its_traceback_tail(cli: tuple[Callable[[str], Done], Path]) -> None:
     lines = usage_error(cli[0]("err-factory")).splitlines()
     assert lines[0].startswith("torch-flops: error: factory '")
@@ -431,6 +444,7 @@ def test_a_factory_that_raises_shows_its_traceback_tail(cli: tuple[Callable[[str
     assert lines[-1] == "ValueError: factory exploded on purpose"
 
 
+@pytest.mark.slow
 def test_missing_matplotlib_names_the_extra_before_counting(cli: tuple[Callable[[str], Done], Path]) -> None:
     message = usage_error(cli[0]("err-no-matplotlib"))
     assert message.startswith("torch-flops: error: --plot needs matplotlib")
@@ -550,6 +564,7 @@ def test_argparse_errors_and_help_exit_like_a_command_line(capsys: pytest.Captur
     assert done.returncode == 0 and "count" in done.stdout and "rules" in done.stdout and "plugins" in done.stdout
 
 
+@pytest.mark.slow
 def test_rules_filters_and_json(cli: tuple[Callable[[str], Done], Path], capsys: pytest.CaptureFixture[str]) -> None:
     rows = json.loads(ok(cli[0]("rules-json-acme")).stdout)
     assert set(rows[0]) == {
@@ -570,6 +585,7 @@ def test_rules_filters_and_json(cli: tuple[Callable[[str], Done], Path], capsys:
     assert done.returncode == 2 and "--plugin 'nope': no such loaded plugin" in done.stderr
 
 
+@pytest.mark.slow
 def test_the_readme_environment_counts_vit_b16_with_the_builtin_rules_only(
     cli: tuple[Callable[[str], Done], Path],
 ) -> None:

@@ -7,6 +7,7 @@ from the ops each forward really executes.
 
 from __future__ import annotations
 
+import pytest
 import torch
 from torch import nn
 
@@ -81,6 +82,7 @@ def test_auto_is_the_eager_engine_for_modules_and_callables() -> None:
         assert auto.total == eager.total
 
 
+@pytest.mark.slow
 def test_one_off_meta_initialisation_does_not_land_on_an_op() -> None:
     """In a fresh process, the first Python meta kernel imports several hundred modules (~0.5 s):
     that must not be reported as the time of the first layer_norm counted on meta."""

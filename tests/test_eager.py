@@ -9,6 +9,7 @@ import pytest
 import timm
 import torch
 import torch.nn.functional as F
+from helpers import calls
 from opaque_ops import opaque
 from timm.models.vision_transformer import Block
 from torch import nn
@@ -35,10 +36,6 @@ class Net(nn.Module):
         y = F.relu(self.bn(self.conv(x)))
         y = y.sum((2, 3)) / (y.shape[2] * y.shape[3])
         return (self.fc(y) + 1).softmax(-1) @ self.proj
-
-
-def calls(result: object) -> list:
-    return [r for r in result.ops if r.kind.startswith("call_")]  # type: ignore[attr-defined]
 
 
 def test_eager_counts_what_fx_counts_op_by_op() -> None:

@@ -23,6 +23,7 @@ DISTRIBUTIONS = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("folder", list(DISTRIBUTIONS))
 def test_distribution_builds_its_own_wheel(folder: str, tmp_path: Path) -> None:
     package, entry_point, requires = DISTRIBUTIONS[folder]

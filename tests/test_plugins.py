@@ -65,6 +65,7 @@ def test_the_readme_environment_has_the_builtin_packs_only() -> None:
         assert info.source == f"torch_flops_rules_{name}.plugin"
 
 
+@pytest.mark.slow
 def test_an_installed_third_party_distribution_is_found_and_loaded_in_sorted_order(plugin_site: Path) -> None:
     out = run_python(
         """
@@ -95,6 +96,7 @@ def test_environment_variable_and_argument_disable_plugins(monkeypatch: pytest.M
     assert set(status.values()) == {"disabled"}
 
 
+@pytest.mark.slow
 def test_no_plugin_manager_exists_after_import() -> None:
     code = (
         "import gc, pluggy, torch_flops_core, torch_flops_rules_nn.plugin, torch_flops_rules_functional.plugin\n"
@@ -111,6 +113,7 @@ def test_rule_table_is_built_once_per_plugin_set() -> None:
     assert get_plugins(disable=["nn"]) is not plugins
 
 
+@pytest.mark.slow
 def test_acme_overrides_linear_with_tryfirst_and_makes_its_layer_a_leaf(plugin_site: Path) -> None:
     code = (
         TWO_LAYERS
@@ -135,6 +138,7 @@ print(json.dumps({
     assert out["shadowed"] == [["nn", "torch_flops_rules_nn.linear.linear"]]
 
 
+@pytest.mark.slow
 def test_acme_disappears_when_disabled_by_the_environment(plugin_site: Path) -> None:
     code = (
         TWO_LAYERS

@@ -11,10 +11,10 @@ from collections.abc import Callable
 from typing import Any
 
 import torch
+from helpers import WRAPPERS
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import mutually_broadcastable_shapes
-from test_rules_functional import WRAPPERS
 from torch.utils.flop_counter import FlopCounterMode
 
 from torch_flops_core import FlopsResult, count_flops

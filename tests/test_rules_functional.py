@@ -16,12 +16,10 @@ from typing import Any
 import pytest
 import torch
 import torch.nn.functional as F
+from helpers import calls, flop_counter_mode
 from torch import nn
-from torch.utils.flop_counter import FlopCounterMode
 
 from torch_flops_core import FlopsResult, OpRecord, count_flops
-
-CALL_KINDS = ("call_module", "call_function", "call_method")
 
 
 class Unary(nn.Module):
@@ -44,11 +42,6 @@ class Binary(nn.Module):
 
     def forward(self, a: torch.Tensor, b: torch.Tensor) -> Any:
         return self.fn(a, b)
-
-
-def calls(result: FlopsResult) -> list[OpRecord]:
-    """The records of real calls (no placeholder, get_attr or output)."""
-    return [r for r in result.ops if r.kind in CALL_KINDS]
 
 
 def count(model: nn.Module, *inputs: torch.Tensor) -> FlopsResult:
@@ -78,36 +71,6 @@ def op_of(result: FlopsResult, target_name: str) -> OpRecord:
     (op,) = [r for r in calls(result) if r.target_name == target_name]
     assert op.plugin == "functional"
     return op
-
-
-WRAPPERS: dict[int, Callable[[Callable[..., Any]], Callable[..., Any]]] = {
-    1: lambda fn: lambda a: fn(a),
-    2: lambda fn: lambda a, b: fn(a, b),
-    3: lambda fn: lambda a, b, c: fn(a, b, c),
-    4: lambda fn: lambda a, b, c, d: fn(a, b, c, d),
-}
-
-
-def both(fn: Callable[..., Any], *inputs: Any) -> FlopsResult:
-    """Count ``fn(*inputs)`` with the fx and the eager engine; both recognize every op and agree.
-
-    Every call is counted by the functional pack; the fx result is returned. ``fn`` may be a builtin
-    (``operator.add``): it is wrapped in a Python function of the same arity, which FX can trace.
-    """
-    wrapped = WRAPPERS[len(inputs)](fn)
-    fx, eager = (count_flops(wrapped, *inputs, engine=engine) for engine in ("fx", "eager"))
-    for result in (fx, eager):
-        assert result.unrecognized == []
-        assert all(r.plugin == "functional" for r in calls(result)), [(r.target_name, r.plugin) for r in calls(result)]
-    assert (fx.total, fx.total_macs) == (eager.total, eager.total_macs)
-    return fx
-
-
-def flop_counter_mode(fn: Callable[..., Any], *inputs: torch.Tensor) -> int:
-    """What ``torch.utils.flop_counter.FlopCounterMode`` reports: 2·MACs, biases not counted."""
-    with FlopCounterMode(display=False) as fc, torch.no_grad():
-        fn(*inputs)
-    return fc.get_total_flops()
 
 
 # ---------------------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import torch
 import torch.nn.functional as F
-from test_rules_functional import both, flop_counter_mode
+from helpers import both, flop_counter_mode
 from torch import nn
 
 from torch_flops_core import count_flops

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 import torch
 import torch.nn.functional as F
-from test_rules_functional import both, calls
+from helpers import both, calls
 
 from torch_flops_core import count_flops
 from torch_flops_rules_functional.activation import ACTIVATION_COSTS

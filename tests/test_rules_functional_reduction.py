@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 import torch
-from test_rules_functional import both
+from helpers import both
 
 from torch_flops_core import NOT_RECOGNIZED, count_flops
 

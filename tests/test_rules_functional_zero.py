@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 import torch
-from test_rules_functional import both, calls
+from helpers import both, calls
 
 from torch_flops_core import count_flops, get_plugins
 

@@ -13,38 +13,10 @@ from typing import Any
 
 import pytest
 import torch
+from helpers import calls, count_module, flop_counter_mode
 from torch import nn
-from torch.utils.flop_counter import FlopCounterMode
 
-from torch_flops_core import FlopsResult, OpRecord, count_flops
-
-CALL_KINDS = ("call_module", "call_function", "call_method")
-
-
-def calls(result: FlopsResult) -> list[OpRecord]:
-    """The records of real calls (no placeholder, get_attr or output)."""
-    return [r for r in result.ops if r.kind in CALL_KINDS]
-
-
-def count_module(module: nn.Module, *inputs: torch.Tensor) -> OpRecord:
-    """Count a module that has a rule: one ``call_module`` op, counted by the ``nn`` pack."""
-    result = count_flops(module, *inputs)
-    assert result.unrecognized == []
-    (op,) = calls(result)
-    assert op.kind == "call_module"
-    assert op.plugin == "nn"
-    assert op.module_type == type(module).__name__
-    assert result.total == op.flops
-    assert result.total_macs == op.macs
-    return op
-
-
-def flop_counter_mode(module: nn.Module, *inputs: torch.Tensor) -> int:
-    """What ``torch.utils.flop_counter.FlopCounterMode`` reports: 2·MACs, bias not counted."""
-    with FlopCounterMode(display=False) as fc, torch.no_grad():
-        module(*inputs)
-    return fc.get_total_flops()
-
+from torch_flops_core import count_flops
 
 # ---------------------------------------------------------------------------------------------
 # Linear: (2K − 1)·N, + N with bias; MACs K·N; N = numel(out), K = in_features
@@ -337,7 +309,8 @@ def test_layernorm_without_bias_counts_3_per_element() -> None:
 
 
 # ---------------------------------------------------------------------------------------------
-# Activations: ReLU, GELU N; LeakyReLU 4·N
+# Activations: ReLU, GELU N; LeakyReLU 4·N. test_rules_nn_activation.py has the whole table, on
+# 2-d (training), 3-d and 4-d inputs; here, the seed's activations on the shapes it does not use.
 # ---------------------------------------------------------------------------------------------
 
 
@@ -353,7 +326,7 @@ def test_layernorm_without_bias_counts_3_per_element() -> None:
     ],
     ids=["ReLU", "ReLU-inplace", "GELU", "GELU-tanh", "LeakyReLU", "LeakyReLU-0.2"],
 )
-@pytest.mark.parametrize("shape", [(7,), (2, 5), (2, 3, 4, 4)])
+@pytest.mark.parametrize("shape", [(7,), (2, 5)])
 def test_activation(module: nn.Module, per_element: int, shape: tuple[int, ...]) -> None:
     op = count_module(module, torch.randn(shape))
     assert op.flops == per_element * math.prod(shape)

@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 import pytest
 import torch
-from test_rules_nn import count_module
+from helpers import count_module
 from torch import nn
 
 from torch_flops_core import count_flops

@@ -29,10 +29,9 @@ from typing import Any
 import pytest
 import torch
 import torch.nn.functional as F
-from test_rules_nn import calls
+from helpers import calls, flop_counter_mode
 from torch import nn
 from torch.nn.attention import SDPBackend, sdpa_kernel
-from torch.utils.flop_counter import FlopCounterMode
 
 from torch_flops_core import NOT_RECOGNIZED, OpRecord, count_flops
 
@@ -60,10 +59,10 @@ def plain_kernels() -> Iterator[None]:
         torch.backends.mha.set_fastpath_enabled(enabled)
 
 
-def flop_counter_mode(module: nn.Module, *args: Any, **kwargs: Any) -> int:
-    with plain_kernels(), FlopCounterMode(display=False) as fc, torch.no_grad():
-        module(*args, **kwargs)
-    return fc.get_total_flops()
+def plain_flop_counter_mode(module: nn.Module, *args: Any, **kwargs: Any) -> int:
+    """:func:`helpers.flop_counter_mode` with attention run as addmm/bmm (:func:`plain_kernels`)."""
+    with plain_kernels():
+        return flop_counter_mode(module, *args, **kwargs)
 
 
 def dense(n: int, k: int, bias: bool = False) -> int:
@@ -148,7 +147,10 @@ def test_multihead_attention(
     flops, macs = mha_expected(m, lq, s, b, need_weights=need_weights, average=average, masks=len(masks))
     assert (op.flops, op.macs) == (flops, macs)
     assert op.rule == "torch_flops_rules_nn.attention.multihead_attention"
-    assert flop_counter_mode(m, q, k, v, need_weights=need_weights, average_attn_weights=average, **masks) == 2 * macs
+    assert (
+        plain_flop_counter_mode(m, q, k, v, need_weights=need_weights, average_attn_weights=average, **masks)
+        == 2 * macs
+    )
 
 
 def test_multihead_attention_worked_example() -> None:
@@ -245,7 +247,7 @@ def test_encoder_layer_is_the_sum_of_its_parts(options: dict[str, Any], training
     assert (op.flops, op.macs) == encoder_layer_parts(layer, x, **masks)
     assert op.rule == "torch_flops_rules_nn.transformer.transformer_layer"
     assert layer.training is training
-    assert flop_counter_mode(layer, x, **masks) == 2 * op.macs
+    assert plain_flop_counter_mode(layer, x, **masks) == 2 * op.macs
 
 
 @pytest.mark.parametrize("with_masks", [False, True], ids=["no-masks", "masks"])
@@ -262,7 +264,7 @@ def test_decoder_layer_is_the_sum_of_its_parts(options: dict[str, Any], with_mas
     masks = masks if with_masks else {}
     op = count(layer, x, memory, **masks)
     assert (op.flops, op.macs) == decoder_layer_parts(layer, x, memory, **masks)
-    assert flop_counter_mode(layer, x, memory, **masks) == 2 * op.macs
+    assert plain_flop_counter_mode(layer, x, memory, **masks) == 2 * op.macs
 
 
 def test_encoder_layer_worked_example() -> None:
@@ -289,7 +291,7 @@ def test_encoder_is_the_sum_of_its_layers(final_norm: bool) -> None:
     layer = encoder_layer_parts(encoder.layers[0], x, src_key_padding_mask=padding)
     norm = count(encoder.norm, x).flops if final_norm else 0
     assert (op.flops, op.macs) == (3 * layer[0] + norm, 3 * layer[1])
-    assert flop_counter_mode(encoder, x, src_key_padding_mask=padding) == 2 * op.macs
+    assert plain_flop_counter_mode(encoder, x, src_key_padding_mask=padding) == 2 * op.macs
 
 
 def test_decoder_is_the_sum_of_its_layers() -> None:
@@ -311,7 +313,7 @@ def test_transformer_is_encoder_plus_decoder(batch_first: bool) -> None:
     encoder = count(model.encoder, src)
     decoder = count(model.decoder, tgt, src, tgt_mask=tgt_mask)
     assert (op.flops, op.macs) == (encoder.flops + decoder.flops, encoder.macs + decoder.macs)
-    assert flop_counter_mode(model, src, tgt, tgt_mask=tgt_mask) == 2 * op.macs
+    assert plain_flop_counter_mode(model, src, tgt, tgt_mask=tgt_mask) == 2 * op.macs
 
 
 def test_transformer_counts_the_same_with_the_eager_engine_and_on_meta() -> None:

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 import torch
 import torch.nn.functional as F
-from test_rules_nn import count_module, flop_counter_mode
+from helpers import count_module, flop_counter_mode
 from torch import nn
 
 TRANSPOSED = {1: F.conv_transpose1d, 2: F.conv_transpose2d, 3: F.conv_transpose3d}

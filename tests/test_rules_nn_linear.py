@@ -13,7 +13,7 @@ import math
 
 import pytest
 import torch
-from test_rules_nn import count_module
+from helpers import count_module
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 import torch
-from test_rules_nn import calls, count_module
+from helpers import calls, count_module
 from torch import nn
 
 from torch_flops_core import NOT_RECOGNIZED, count_flops

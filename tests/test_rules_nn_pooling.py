@@ -12,7 +12,7 @@ import math
 
 import pytest
 import torch
-from test_rules_nn import count_module
+from helpers import count_module
 from torch import nn
 
 LP_POOLS = {1: nn.LPPool1d, 2: nn.LPPool2d, 3: nn.LPPool3d}

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 import torch
-from test_rules_nn import count_module
+from helpers import count_module
 from torch import nn
 
 

@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 import torch
-from test_rules_nn import count_module, flop_counter_mode
+from helpers import count_module, flop_counter_mode
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence
 

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from conftest import EXTRA_PLUGINS, run_python
 
 
+@pytest.mark.slow
 def test_the_worked_example_passes_its_own_test_suite(plugin_site: Path) -> None:
     tests = EXTRA_PLUGINS["example"] / "tests"
     done = run_python(

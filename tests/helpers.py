@@ -1,0 +1,70 @@
+"""Helpers shared by the test modules (``from helpers import ...``; ``tests/`` is on ``sys.path``).
+
+They count with the public API only and compute nothing of their own: every expected number stays in
+the test that asserts it. A helper that only one module uses stays in that module.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import torch
+from torch import nn
+from torch.utils.flop_counter import FlopCounterMode
+
+from torch_flops_core import FlopsResult, OpRecord, count_flops
+
+CALL_KINDS = ("call_module", "call_function", "call_method")
+
+WRAPPERS: dict[int, Callable[[Callable[..., Any]], Callable[..., Any]]] = {
+    1: lambda fn: lambda a: fn(a),
+    2: lambda fn: lambda a, b: fn(a, b),
+    3: lambda fn: lambda a, b, c: fn(a, b, c),
+    4: lambda fn: lambda a, b, c, d: fn(a, b, c, d),
+}
+"""``WRAPPERS[n](fn)``: a Python function of ``n`` positional arguments that calls ``fn`` with them,
+which FX can trace even where ``fn`` is a builtin (``operator.add``, ``torch.matmul``)."""
+
+
+def calls(result: FlopsResult) -> list[OpRecord]:
+    """The records of real calls (no placeholder, get_attr or output)."""
+    return [r for r in result.ops if r.kind in CALL_KINDS]
+
+
+def count_module(module: nn.Module, *inputs: torch.Tensor) -> OpRecord:
+    """Count a module that has a rule: one ``call_module`` op, counted by the ``nn`` pack."""
+    result = count_flops(module, *inputs)
+    assert result.unrecognized == []
+    (op,) = calls(result)
+    assert op.kind == "call_module"
+    assert op.plugin == "nn"
+    assert op.module_type == type(module).__name__
+    assert result.total == op.flops
+    assert result.total_macs == op.macs
+    return op
+
+
+def both(fn: Callable[..., Any], *inputs: Any) -> FlopsResult:
+    """Count ``fn(*inputs)`` with the fx and the eager engine; both recognize every op and agree.
+
+    Every call is counted by the functional pack; the fx result is returned. ``fn`` may be a builtin
+    (``operator.add``): it is wrapped in a Python function of the same arity (:data:`WRAPPERS`), which
+    FX can trace.
+    """
+    wrapped = WRAPPERS[len(inputs)](fn)
+    fx, eager = (count_flops(wrapped, *inputs, engine=engine) for engine in ("fx", "eager"))
+    for result in (fx, eager):
+        assert result.unrecognized == []
+        assert all(r.plugin == "functional" for r in calls(result)), [(r.target_name, r.plugin) for r in calls(result)]
+    assert (fx.total, fx.total_macs) == (eager.total, eager.total_macs)
+    return fx
+
+
+def flop_counter_mode(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> int:
+    """What ``torch.utils.flop_counter.FlopCounterMode`` reports for ``fn(*args, **kwargs)``, run under
+    ``torch.no_grad()``: 2 FLOPs per multiply-accumulate of the contractions (matmul, conv, attention)
+    it has a formula for, biases and element-wise ops not counted. ``fn`` is a module or a function."""
+    with FlopCounterMode(display=False) as fc, torch.no_grad():
+        fn(*args, **kwargs)
+    return fc.get_total_flops()
