@@ -12,7 +12,8 @@ from typing import Any, Literal
 import torch
 from torch.utils._pytree import tree_flatten
 
-from .eager import EagerCounter, outer_counts_paused, run_eager
+from .aten import AtenCounter, run_aten
+from .eager import EagerCounter, run_eager
 from .eager import no_torch_function as _no_torch_function
 from .errors import InputError, PluginLoadWarning, UnrecognizedOpsError
 from .guard import preserve_model
@@ -20,6 +21,7 @@ from .hookspecs import DISABLE_ENV
 from .ignore import IgnoreSpec
 from .inputs import bind, check_output, model_keywords
 from .interpreter import FlopsInterpreter
+from .module_events import outer_counts_paused
 from .plugins import get_plugins
 from .recorder import Recorder, on_cuda
 from .results import FlopsResult
@@ -27,8 +29,8 @@ from .tracer import Traced, trace
 
 __all__ = ["ENGINES", "count_flops"]
 
-Engine = Literal["auto", "fx", "eager"]
-ENGINES: tuple[str, ...] = ("auto", "fx", "eager")
+Engine = Literal["auto", "fx", "eager", "aten"]
+ENGINES: tuple[str, ...] = ("auto", "fx", "eager", "aten")
 OPTIONS: tuple[str, ...] = (
     "engine", "ignore_ops", "plugins", "disable", "strict", "measure_time", "model_kwargs",
 )  # fmt: skip
@@ -110,8 +112,10 @@ def count_flops(
         call and each module a rule counts whole: what is counted is what runs (the branch taken, work
         on buffers and constants). ``"fx"`` traces the model with ``torch.fx`` and counts one op per
         graph node, the seed's view; fx cannot see work done at trace time (``result.notes`` says
-        so). Passing a ``torch.fx.GraphModule`` with ``engine="fx"`` counts its graph without tracing
-        again. ``result.engine`` tells which ran.
+        so). ``"aten"`` runs the model under a ``TorchDispatchMode`` and counts every aten op the
+        dispatcher runs with the aten rules (the ``torch-flops-rules-aten`` pack). Passing a
+        ``torch.fx.GraphModule`` with ``engine="fx"`` counts its graph without tracing again.
+        ``result.engine`` tells which ran.
     :param ignore_ops: ops to count as 0 and show as ``ignored``: module classes, functions/ops
         (any alias spelling), or names (``"Linear"``, ``"matmul"``, ``"softmax"``) as in the seed.
     :param plugins: objects with ``torch_flops_register_rules`` hookimpls, registered after the
@@ -158,6 +162,11 @@ def count_flops(
             traced, values = trace(model, args, model_kwargs, table)
             output = FlopsInterpreter(traced.root, traced.graph, table, ignore, recorder).run(*values)
             result = FlopsResult(recorder.records, "fx", traced.graph, notes + fx_notes(traced))
+        elif engine == "aten":
+            bind(model, args, model_kwargs)
+            aten = AtenCounter(table, ignore, recorder, paths=guarded.paths)
+            output = run_aten(model, args, model_kwargs, aten)
+            result = FlopsResult(recorder.records, "aten", None, notes)
         else:
             bind(model, args, model_kwargs)
             counter = EagerCounter(table, ignore, recorder, paths=guarded.paths)

@@ -18,27 +18,25 @@ from __future__ import annotations
 
 import builtins
 import re
-import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from types import GetSetDescriptorType
 from typing import Any, NamedTuple
 
 import torch
-from torch.nn.modules.module import register_module_forward_hook, register_module_forward_pre_hook
 from torch.overrides import TorchFunctionMode
 
 from .aliases import operator_spellings
 from .ignore import IgnoreSpec
+from .module_events import module_events
 from .recorder import Probe, Recorder
 from .registry import RuleEntry, RuleTable
 from .results import OpRecord
 from .rules import NOT_RECOGNIZED, Call, CallKind, NotRecognizedType
 from .subcalls import SubCalls
 
-__all__ = ["EagerCounter", "outer_counts_paused", "run_eager"]
+__all__ = ["EagerCounter", "no_torch_function", "run_eager"]
 
 
 _NOT_NAME = re.compile(r"\W")
@@ -198,6 +196,10 @@ class EagerCounter(TorchFunctionMode):
         )  # fmt: skip
         return output
 
+    def pause(self, delta: int) -> None:
+        """Stop (+1) or resume (−1) recording: a count nested in this one's forward is not part of it."""
+        self._suppress += delta
+
     # -- module events --------------------------------------------------------------------------
     def _module_plan(self, module: torch.nn.Module) -> _ModulePlan:
         """Path, type, rule and record name of a module: worked out at its first call in this count."""
@@ -270,69 +272,7 @@ class EagerCounter(TorchFunctionMode):
         )  # fmt: skip
 
 
-# -- process-wide module hooks, dispatched per thread ---------------------------------------------
-_local = threading.local()
-_lock = threading.Lock()
-_users = 0
-_handles: list[Any] = []
-
-
-def _on_module_start(module: torch.nn.Module, args: Any) -> None:
-    stack: list[EagerCounter] | None = getattr(_local, "stack", None)
-    if stack:
-        stack[-1].module_started(module)
-
-
-def _on_module_end(module: torch.nn.Module, args: tuple[Any, ...], *rest: Any) -> None:
-    # (module, args, kwargs, output) normally; (module, args, output) when forward raised, or when the
-    # hook was being removed as torch called it: the hook takes either.
-    stack: list[EagerCounter] | None = getattr(_local, "stack", None)
-    if stack:
-        kwargs, output = rest if len(rest) == 2 else ({}, rest[-1] if rest else None)
-        stack[-1].module_finished(module, args, kwargs, output)
-
-
-@contextmanager
-def outer_counts_paused() -> Iterator[None]:
-    """Hide a count from the counts already running in this thread (a count started inside a forward
-    being counted): neither its own work nor the model it runs is recorded by them."""
-    stack: list[EagerCounter] = _local.__dict__.get("stack", [])
-    running = list(stack)
-    for counter in running:
-        counter._suppress += 1
-    try:
-        yield
-    finally:
-        for counter in running:
-            counter._suppress -= 1
-
-
-@contextmanager
-def _module_events(counter: EagerCounter) -> Iterator[None]:
-    """Deliver this thread's module calls to ``counter`` while the block runs."""
-    global _users
-    with _lock:
-        if _users == 0:
-            _handles[:] = [
-                register_module_forward_pre_hook(_on_module_start),
-                register_module_forward_hook(_on_module_end, with_kwargs=True, always_call=True),
-            ]
-        _users += 1
-    stack: list[EagerCounter] = _local.__dict__.setdefault("stack", [])
-    stack.append(counter)
-    try:
-        yield
-    finally:
-        stack.pop()
-        with _lock:
-            _users -= 1
-            if _users == 0:
-                for handle in _handles:
-                    handle.remove()
-                _handles.clear()
-
-
 def run_eager(fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any], counter: EagerCounter) -> Any:
     """Call ``fn(*args, **kwargs)`` with ``counter`` recording every torch call and module it runs."""
-    with _module_events(counter), counter:
+    with module_events(counter), counter:
         return fn(*args, **kwargs)

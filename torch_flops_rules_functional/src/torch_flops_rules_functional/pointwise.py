@@ -4,7 +4,7 @@ Every rule here counts ``cost · N``, N = numel(out) (of the broadcast output, o
 ops that return several). ``POINTWISE_COSTS`` is the per-element cost of each op: one FLOP per
 evaluation of an elementary function (``exp``, ``log``, ``sqrt``, ``sin``, ``erf`` ...), as for an
 add or a multiply; composite functions cost the elementary ops of their formula. Activation
-functions have their own table, :data:`torch_flops_rules_functional.activation.ACTIVATION_COSTS`.
+functions have their own table, :data:`torch_flops_core.formulas.ACTIVATION_COSTS`.
 """
 
 from __future__ import annotations

@@ -16,9 +16,9 @@ from typing import Any
 import torch
 
 from torch_flops_core import Call, Count, Registry, RuleFn
+from torch_flops_core.formulas import ACTIVATION_COSTS
 
 from ._common import Claimer, named, ops
-from .activation import ACTIVATION_COSTS
 
 __all__ = ["GATES", "GATE_ARITHMETIC", "recurrent", "recurrent_cell"]
 

@@ -11,35 +11,23 @@ from typing import Final
 from torch import nn
 
 from torch_flops_core import Call, Registry
+from torch_flops_core.formulas import ACTIVATION_COSTS
+from torch_flops_core.formulas import softmax as softmax_cost
 from torch_flops_core.shapes import out_numel
 
 __all__ = ["PER_ELEMENT", "cost_of", "elementwise", "glu", "log_softmax", "register", "softmax", "softmax_cost"]
 
-PER_ELEMENT: Final[dict[type[nn.Module], int]] = {
-    nn.ReLU: 1,  # max(x, 0), the seed's
-    nn.ReLU6: 2,  # min(max(x, 0), 6)
-    nn.Hardtanh: 2,  # clamp: two compares
-    nn.Threshold: 1,  # compare, then pick x or value
-    nn.LeakyReLU: 4,  # the seed's
-    nn.PReLU: 4,  # LeakyReLU with a learned slope
-    nn.RReLU: 4,  # LeakyReLU with a drawn (training) or mean (eval) slope; drawing is not counted
-    nn.GELU: 1,  # the seed's, both approximations (written out: erf form 5, tanh form 9)
-    nn.ELU: 4,  # compare, exp, subtract 1, multiply by alpha
-    nn.CELU: 5,  # ELU with x/alpha inside the exp
-    nn.SELU: 5,  # ELU, then multiply by scale
-    nn.Sigmoid: 3,  # 1/(1 + exp(−x)): exp, add, divide
-    nn.Tanh: 1,  # one library function, like exp
-    nn.SiLU: 4,  # x·sigmoid(x)
-    nn.Mish: 5,  # x·tanh(log(1 + exp(x))): exp, add, log, tanh, multiply
-    nn.Softplus: 6,  # log(1 + exp(beta·x))/beta, linear above threshold: multiply, compare, exp, add, log, divide
-    nn.Softsign: 3,  # x/(1 + |x|): abs, add, divide
-    nn.Softshrink: 3,  # two compares, one add or subtract of lambda
-    nn.Hardshrink: 2,  # two compares
-    nn.Tanhshrink: 2,  # x − tanh(x)
-    nn.LogSigmoid: 3,  # −log(1 + exp(−x)): exp, add, log
-    nn.Hardsigmoid: 4,  # relu6(x + 3)/6: add, two compares, divide
-    nn.Hardswish: 5,  # x·hardsigmoid(x)
-}
+ACTIVATION_NAMES: Final[dict[type[nn.Module], str]] = {
+    nn.ReLU: "relu", nn.ReLU6: "relu6", nn.Hardtanh: "hardtanh", nn.Threshold: "threshold",
+    nn.LeakyReLU: "leaky_relu", nn.PReLU: "prelu", nn.RReLU: "rrelu", nn.GELU: "gelu", nn.ELU: "elu",
+    nn.CELU: "celu", nn.SELU: "selu", nn.Sigmoid: "sigmoid", nn.Tanh: "tanh", nn.SiLU: "silu", nn.Mish: "mish",
+    nn.Softplus: "softplus", nn.Softsign: "softsign", nn.Softshrink: "softshrink", nn.Hardshrink: "hardshrink",
+    nn.Tanhshrink: "tanhshrink", nn.LogSigmoid: "logsigmoid", nn.Hardsigmoid: "hardsigmoid",
+    nn.Hardswish: "hardswish",
+}  # fmt: skip
+"""The function each element-wise activation module computes (``nn.SiLU`` is ``silu``)."""
+
+PER_ELEMENT: Final[dict[type[nn.Module], int]] = {cls: ACTIVATION_COSTS[name] for cls, name in ACTIVATION_NAMES.items()}
 """FLOPs per output element of each element-wise activation, found along a module's MRO."""
 
 
@@ -61,12 +49,6 @@ def _dim(call: Call) -> int:
     if dim is None:
         return 0 if call.arg(0, "input").dim() in (0, 1, 3) else 1
     return int(dim)
-
-
-def softmax_cost(n: int, size: int) -> int:
-    """Softmax over rows of `size` of n elements: n exps, (size − 1)·n/size adds, n divides."""
-    rows = n // size if size else 0
-    return 2 * n + (size - 1) * rows
 
 
 def softmax(call: Call) -> int:

@@ -129,7 +129,7 @@ def build_parser() -> argparse.ArgumentParser:
     counting = count.add_argument_group("counting")
     counting.add_argument(
         "--engine",
-        choices=["auto", "fx", "eager"],
+        choices=["auto", "fx", "eager", "aten"],
         default="auto",
         help="auto (default) and eager count the model as it runs; fx counts its torch.fx graph (the seed's view)",
     )

@@ -1,0 +1,111 @@
+"""The aten engine: count every aten op the model runs, below the Python API.
+
+A :class:`torch.utils._python_dispatch.TorchDispatchMode` sees each aten op as the dispatcher runs it
+(``aten.addmm.default``, ``aten.convolution.default``, ``aten._softmax.default`` ...): composite
+functions (``F.linear``, ``torch.matmul``) have decomposed into the kernels that really run, and no op
+is counted twice. Each op is looked up in the same rule table as the other engines (the aten pack
+claims ``torch.ops.aten.*``; a third party claims its own ``torch.ops.ns.op``) and recorded with the
+innermost module's path and type. Module rules do not apply here: every module is counted by its ops.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+from typing import Any
+
+import torch
+from torch.utils._python_dispatch import TorchDispatchMode
+
+from .ignore import IgnoreSpec
+from .module_events import module_events
+from .recorder import Recorder
+from .registry import RuleEntry, RuleTable
+from .results import OpRecord
+from .rules import NOT_RECOGNIZED, Call, NotRecognizedType
+from .subcalls import SubCalls
+
+__all__ = ["AtenCounter", "run_aten"]
+
+_NOT_NAME = re.compile(r"\W")
+_perf_counter = time.perf_counter
+
+
+class AtenCounter(TorchDispatchMode):
+    """Records one :class:`OpRecord` per aten op, in the module it ran in."""
+
+    def __init__(
+        self, table: RuleTable, ignore: IgnoreSpec | None, recorder: Recorder, *, paths: dict[int, str] | None = None
+    ) -> None:
+        super().__init__()
+        self.table = table
+        self.ignore = ignore if ignore else None
+        self.recorder = recorder
+        self._paths = paths or {}
+        self._frames: list[tuple[torch.nn.Module, str, str]] = []  # (module, path, class name)
+        self._paused = 0
+        self._resolved: dict[Any, tuple[RuleEntry | None, bool, str]] = {}
+        self._subcalls = SubCalls(table, ignore)
+
+    def _resolve(self, func: Any) -> tuple[RuleEntry | None, bool, str]:
+        ignored = self.ignore is not None and self.ignore.matches("call_function", func, None)
+        packet = getattr(func, "overloadpacket", func)
+        base = _NOT_NAME.sub("_", getattr(packet, "__name__", None) or str(func))
+        return self.table.function_rule(func), ignored, base
+
+    def __torch_dispatch__(
+        self, func: Callable[..., Any], types: Any, args: tuple[Any, ...] = (), kwargs: dict[str, Any] | None = None
+    ) -> Any:
+        if kwargs is None:
+            kwargs = {}
+        if self._paused:
+            return func(*args, **kwargs)
+        try:
+            entry, ignored, base = self._resolved[func]
+        except KeyError:
+            entry, ignored, base = self._resolved[func] = self._resolve(func)
+        recorder = self.recorder
+        probe = recorder.start()
+        output = func(*args, **kwargs)
+        measured = recorder.stop(probe)
+        name = recorder.name(base)
+        path, type_name = (self._frames[-1][1], self._frames[-1][2]) if self._frames else ("", "")
+        flops: int | NotRecognizedType
+        if ignored:
+            flops, macs = 0, 0
+        elif entry is None:
+            flops, macs = NOT_RECOGNIZED, 0
+        else:
+            call = Call("call_function", func, args, kwargs, output, None, name, self._subcalls)
+            flops, macs = entry.apply(call, path)
+        recorder.record(name, "call_function", func, path, type_name, flops, macs, entry, ignored, measured)
+        return output
+
+    # -- module events (module_events.ModuleListener) ---------------------------------------------
+    def module_started(self, module: torch.nn.Module) -> None:
+        type_name = type(module).__name__
+        path = self._paths.get(id(module))
+        if path is None:  # a module outside the model (built in forward, or held by a closure)
+            parent = self._frames[-1][1] if self._frames else ""
+            path = f"{parent}.{type_name}" if parent else type_name
+        self._frames.append((module, path, type_name))
+
+    def module_finished(
+        self, module: torch.nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any], output: Any
+    ) -> None:
+        if self._frames and self._frames[-1][0] is module:
+            self._frames.pop()
+
+    def pause(self, delta: int) -> None:
+        self._paused += delta
+
+    @property
+    def records(self) -> list[OpRecord]:
+        return self.recorder.records
+
+
+def run_aten(fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any], counter: AtenCounter) -> Any:
+    """Call ``fn(*args, **kwargs)`` with ``counter`` recording every aten op, in the module it ran in."""
+    with module_events(counter), counter:
+        return fn(*args, **kwargs)
