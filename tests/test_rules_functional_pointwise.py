@@ -18,8 +18,7 @@ import torch.nn.functional as F
 from helpers import both, calls
 
 from torch_flops_core import count_flops
-from torch_flops_core.formulas import ACTIVATION_COSTS
-from torch_flops_rules_functional.pointwise import POINTWISE_COSTS
+from torch_flops_core.formulas import ACTIVATION_COSTS, POINTWISE_COSTS
 
 SHAPE = (2, 3, 4)
 N = 24
