@@ -10,6 +10,8 @@ import torch
 import torch.nn.functional as F
 
 from torch_flops_core import Call, Count, Registry
+from torch_flops_core.formulas import contraction, covered
+from torch_flops_core.formulas import conv_transpose as conv_transpose_count
 from torch_flops_core.shapes import numel, out_numel
 
 from ._common import Claimer, ops
@@ -20,24 +22,7 @@ __all__ = ["conv", "conv_tbc", "conv_transpose", "convolution", "covered", "fold
 def conv(call: Call) -> Count:
     """F.convNd: N·(2·Cg·k − 1), plus N with bias; Cg = weight.shape[1], k = numel(weight.shape[2:]); MACs N·Cg·k."""
     weight = call.arg(1, "weight")
-    bias = call.arg(2, "bias")
-    n = out_numel(call)
-    cg_k = weight.shape[1] * math.prod(weight.shape[2:])
-    return Count(flops=n * max(2 * cg_k - 1, 0) + (n if bias is not None else 0), macs=n * cg_k)
-
-
-def covered(size_in: int, size_out: int, kernel: int, stride: int, padding: int, dilation: int) -> int:
-    """Output positions of one dim that receive at least one product of a transposed window.
-
-    Input position i and tap j land on output position i·stride − padding + j·dilation; positions
-    outside [0, size_out) are cropped, and some inside may receive nothing (stride larger than the
-    window, output_padding).
-    """
-    if dilation == 1 and stride <= kernel:  # the landing positions form one unbroken run
-        first, last = -padding, (size_in - 1) * stride - padding + kernel - 1
-        return max(0, min(last, size_out - 1) - max(first, 0) + 1)
-    hits = {i * stride - padding + j * dilation for i in range(size_in) for j in range(kernel)}
-    return sum(1 for o in hits if 0 <= o < size_out)
+    return contraction(out_numel(call), weight.shape[1] * math.prod(weight.shape[2:]), call.arg(2, "bias") is not None)
 
 
 def _per_dim(value: int | Sequence[int], dims: int) -> tuple[int, ...]:
@@ -46,16 +31,12 @@ def _per_dim(value: int | Sequence[int], dims: int) -> tuple[int, ...]:
 
 def _transposed(call: Call, stride: Any, padding: Any, dilation: Any) -> Count:
     x, weight, bias = call.arg(0, "input"), call.arg(1, "weight"), call.arg(2, "bias")
-    out = call.output
     kernel = tuple(weight.shape[2:])
     dims = len(kernel)
-    macs = x.numel() * weight.shape[1] * math.prod(kernel)
-    spatial = (x.shape[x.dim() - dims :], out.shape[out.dim() - dims :], kernel)
-    steps = (_per_dim(stride, dims), _per_dim(padding, dims), _per_dim(dilation, dims))
-    sizes = zip(*spatial, *steps, strict=True)
-    n_cov = math.prod(out.shape[: out.dim() - dims]) * math.prod(covered(*dim) for dim in sizes)
-    # every product is a multiply; every product after the first of its output element an add
-    return Count(flops=max(2 * macs - n_cov, 0) + (out.numel() if bias is not None else 0), macs=macs)
+    return conv_transpose_count(
+        x.shape, call.output.shape, weight.shape[1], kernel,
+        _per_dim(stride, dims), _per_dim(padding, dims), _per_dim(dilation, dims), bias is not None,
+    )  # fmt: skip
 
 
 def conv_transpose(call: Call) -> Count:
