@@ -15,8 +15,8 @@ from typing import Final
 from .rules import Count
 
 __all__ = [
-    "ACTIVATION_COSTS", "POINTWISE_COSTS", "activation", "contraction", "conv_transpose", "covered", "covered_outputs",
-    "log_softmax", "norm", "softmax", "total",
+    "ACTIVATION_COSTS", "POINTWISE_COSTS", "REDUCTION_COSTS", "activation", "contraction", "conv_transpose",
+    "covered", "covered_outputs", "log_softmax", "norm", "reduction", "softmax", "total",
 ]  # fmt: skip
 
 ACTIVATION_COSTS: Final[Mapping[str, int]] = {
@@ -85,6 +85,36 @@ POINTWISE_COSTS: Final[Mapping[str, int]] = {
 }  # fmt: skip
 """FLOPs per output element of element-wise math by function name: one per elementary function (``exp``,
 ``log``, ``sqrt``, ``sin``, ``erf`` ...), as for an add or a multiply; composites the ops of their formula."""
+
+
+REDUCTION_COSTS: Final[Mapping[str, tuple[int, int, str]]] = {
+    # name: (a, b, formula) for a·n + b·R
+    "nansum": (1, -1, "n − R additions"),
+    "prod": (1, -1, "n − R multiplications"),
+    "mean": (1, 0, "n − R additions + R divisions = n"),
+    "nanmean": (1, 0, "n − R additions + R divisions = n"),
+    "amax": (1, -1, "n − R comparisons"),
+    "amin": (1, -1, "n − R comparisons"),
+    "argmax": (1, -1, "n − R comparisons"),
+    "argmin": (1, -1, "n − R comparisons"),
+    "aminmax": (2, -2, "2·(n − R) comparisons"),
+    "all": (1, -1, "n − R ANDs"),
+    "any": (1, -1, "n − R ORs"),
+    "count_nonzero": (2, -1, "n compares + n − R additions"),
+    "logsumexp": (2, 0, "n exps + n − R additions + R logs = 2n"),
+    "var": (4, 0, "mean (n) + deviations (n) + squares (n) + sums (n − R) + divisions (R) = 4n"),
+    "var_mean": (4, 0, "as var: 4n"),
+    "std": (4, 1, "var (4n) + R square roots"),
+    "std_mean": (4, 1, "as std: 4n + R"),
+    "sum_to_size": (1, -1, "n − R additions"),
+}
+"""Reductions by function name: ``(a, b, formula)`` for ``a·n + b·R`` FLOPs, n = numel(in), R = numel(out)."""
+
+
+def reduction(name: str, n: int, r: int) -> int:
+    """A reduction of n elements to r: ``a·n + b·r`` from :data:`REDUCTION_COSTS` (never below 0)."""
+    a, b, _ = REDUCTION_COSTS[name]
+    return max(a * n + b * r, 0)
 
 
 def activation(name: str, n: int) -> int:

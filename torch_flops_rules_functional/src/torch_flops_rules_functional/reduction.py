@@ -13,6 +13,7 @@ from typing import Any
 import torch
 
 from torch_flops_core import NOT_RECOGNIZED, Call, NotRecognizedType, Registry
+from torch_flops_core.formulas import REDUCTION_COSTS
 from torch_flops_core.shapes import numel, out_numel
 
 from ._common import Claimer, named, ops, variants
@@ -23,29 +24,6 @@ __all__ = ["REDUCTION_COSTS", "cumulative", "norm_cost", "reduction", "sorting",
 def sum_(call: Call) -> int:
     """sum: numel(in) − numel(out), i.e. numel(out)·(numel(reduced dims) − 1) additions."""
     return max(numel(call.arg(0, "input")) - numel(call.output), 0)
-
-
-REDUCTION_COSTS: dict[str, tuple[int, int, str]] = {
-    # name: (a, b, formula) for a·n + b·R
-    "nansum": (1, -1, "n − R additions"),
-    "prod": (1, -1, "n − R multiplications"),
-    "mean": (1, 0, "n − R additions + R divisions = n"),
-    "nanmean": (1, 0, "n − R additions + R divisions = n"),
-    "amax": (1, -1, "n − R comparisons"),
-    "amin": (1, -1, "n − R comparisons"),
-    "argmax": (1, -1, "n − R comparisons"),
-    "argmin": (1, -1, "n − R comparisons"),
-    "aminmax": (2, -2, "2·(n − R) comparisons"),
-    "all": (1, -1, "n − R ANDs"),
-    "any": (1, -1, "n − R ORs"),
-    "count_nonzero": (2, -1, "n compares + n − R additions"),
-    "logsumexp": (2, 0, "n exps + n − R additions + R logs = 2n"),
-    "var": (4, 0, "mean (n) + deviations (n) + squares (n) + sums (n − R) + divisions (R) = 4n"),
-    "var_mean": (4, 0, "as var: 4n"),
-    "std": (4, 1, "var (4n) + R square roots"),
-    "std_mean": (4, 1, "as std: 4n + R"),
-    "sum_to_size": (1, -1, "n − R additions"),
-}
 
 
 def reduction(a: int, b: int, name: str, formula: str) -> Any:
