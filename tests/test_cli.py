@@ -571,7 +571,7 @@ def test_rules_filters_and_json(cli: tuple[Callable[[str], Done], Path], capsys:
         "kind", "target", "plugin", "rule", "priority", "status", "overrides", "shadowed_by",
         "subclasses", "also_covers",
     }  # fmt: skip
-    assert {r["plugin"] for r in rows} == {"acme", "nn", "functional"}
+    assert {r["plugin"] for r in rows} == {"acme", "aten", "nn", "functional"}
     acme = json.loads(ok(cli[0]("rules-plugin-acme")).stdout)
     assert [(r["target"], r["overrides"]) for r in acme] == [
         ("acme_flops.AcmeGate", []),
@@ -591,7 +591,11 @@ def test_the_readme_environment_counts_vit_b16_with_the_builtin_rules_only(
 ) -> None:
     """The main job after the README's set-up: the documented figure, every rule shown a built-in one."""
     plugins = json.loads(ok(cli[0]("plugins-readme-env")).stdout)
-    assert [(p["name"], p["status"]) for p in plugins] == [("functional", "loaded"), ("nn", "loaded")]
+    assert [(p["name"], p["status"]) for p in plugins] == [
+        ("aten", "loaded"),
+        ("functional", "loaded"),
+        ("nn", "loaded"),
+    ]
     data = json.loads(ok(cli[0]("vit-readme-env")).stdout)
     assert data["total"] == 35_168_752_224 and data["unrecognized"] == {}
     assert {op["plugin"] for op in data["ops"] if op["plugin"]} == {"nn", "functional"}

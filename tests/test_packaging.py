@@ -20,6 +20,7 @@ DISTRIBUTIONS = {
         "functional = torch_flops_rules_functional.plugin",
         {"torch-flops-core"},
     ),
+    "torch_flops_rules_aten": ("torch_flops_rules_aten", "aten = torch_flops_rules_aten.plugin", {"torch-flops-core"}),
 }
 
 

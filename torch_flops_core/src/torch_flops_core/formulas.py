@@ -15,8 +15,9 @@ from typing import Final
 from .rules import Count
 
 __all__ = [
-    "ACTIVATION_COSTS", "POINTWISE_COSTS", "REDUCTION_COSTS", "activation", "contraction", "conv_transpose",
-    "covered", "covered_outputs", "log_softmax", "norm", "reduction", "softmax", "total",
+    "ACTIVATION_COSTS", "POINTWISE_COSTS", "REDUCTION_COSTS", "activation", "attention", "contraction",
+    "conv_transpose", "covered", "covered_outputs", "log_softmax", "norm", "reduction", "softmax", "total",
+    "vector_norm",
 ]  # fmt: skip
 
 ACTIVATION_COSTS: Final[Mapping[str, int]] = {
@@ -208,3 +209,29 @@ def conv_transpose(
     macs = math.prod(in_shape) * out_channels_per_group * math.prod(kernel)
     n_cov = covered_outputs(out_shape, in_shape[len(in_shape) - dims :], kernel, stride, padding, dilation)
     return Count(flops=2 * macs - n_cov + (math.prod(out_shape) if bias else 0), macs=macs)
+
+
+def attention(b: int, lq: int, lk: int, d: int, dv: int, masked: bool, dropout: bool) -> Count:
+    """softmax(Q·Kᵀ·scale [+ mask])·V for B = b heads-times-batches: the seed's sdpa formula, S = b·Lq·Lk.
+
+    (2d − 1)·S (QKᵀ) + S (scale) [+ S mask] + S + b·Lq·(Lk − 1) + S (softmax) [+ S dropout]
+    + (2Lk − 1)·b·Lq·dv (weights × V); MACs S·d + S·dv.
+    """
+    scores = b * lq * lk
+    flops = max(2 * d - 1, 0) * scores + scores  # QKᵀ, then scaling
+    if masked:
+        flops += scores
+    flops += scores + b * lq * (lk - 1) + scores  # softmax: exp, row sums, divisions
+    if dropout:
+        flops += scores
+    flops += max(2 * lk - 1, 0) * b * lq * dv  # attention weights times V
+    return Count(flops=flops, macs=scores * d + scores * dv)
+
+
+def vector_norm(p: object, n: int, r: int) -> int:
+    """A p-norm reducing n elements to r: p = 2 or 'fro': 2n; p = 1, ∞, −∞, 0: 2n − r; other p: 3n."""
+    if p in (1, -1, math.inf, -math.inf, 0):  # |x| (or x ≠ 0) per element, then n − R adds/compares
+        return 2 * n - r
+    if p in (2, "fro", None):  # squares, n − R additions, R square roots
+        return 2 * n
+    return 3 * n  # |x|^p as abs and pow, n − R additions, R roots

@@ -7,25 +7,13 @@ import math
 import torch.nn.functional as F
 
 from torch_flops_core import Call, Count, Registry
+from torch_flops_core.formulas import attention
 
 __all__ = ["attention_count", "multi_head_attention_forward", "scaled_dot_product_attention"]
 
 
-def attention_count(b: int, lq: int, lk: int, d: int, dv: int, masked: bool, dropout: bool) -> Count:
-    """softmax(Q·Kᵀ·scale [+ mask])·V for B = b heads-times-batches: the seed's sdpa formula, S = b·Lq·Lk.
-
-    (2d − 1)·S (QKᵀ) + S (scale) [+ S mask] + S + b·Lq·(Lk − 1) + S (softmax) [+ S dropout]
-    + (2Lk − 1)·b·Lq·dv (weights × V); MACs S·d + S·dv.
-    """
-    scores = b * lq * lk
-    flops = max(2 * d - 1, 0) * scores + scores  # QKᵀ, then scaling
-    if masked:
-        flops += scores
-    flops += scores + b * lq * (lk - 1) + scores  # softmax: exp, row sums, divisions
-    if dropout:
-        flops += scores
-    flops += max(2 * lk - 1, 0) * b * lq * dv  # attention weights times V
-    return Count(flops=flops, macs=scores * d + scores * dv)
+attention_count = attention
+"""The shared sdpa formula (``torch_flops_core.formulas.attention``), under this pack's former name."""
 
 
 def scaled_dot_product_attention(call: Call) -> Count:

@@ -13,7 +13,7 @@ from typing import Any
 import torch
 
 from torch_flops_core import NOT_RECOGNIZED, Call, NotRecognizedType, Registry
-from torch_flops_core.formulas import REDUCTION_COSTS
+from torch_flops_core.formulas import REDUCTION_COSTS, vector_norm
 from torch_flops_core.shapes import numel, out_numel
 
 from ._common import Claimer, named, ops, variants
@@ -43,13 +43,8 @@ def max_min(call: Call) -> int:
     return max(numel(call.arg(0, "input")) - out_numel(call), 0)
 
 
-def norm_cost(p: Any, n: int, r: int) -> int:
-    """FLOPs of p-norms reducing n elements to r: see :func:`norm`."""
-    if p in (1, -1, math.inf, -math.inf, 0):  # |x| (or x ≠ 0) per element, then n − R adds/compares
-        return 2 * n - r
-    if p in (2, "fro", None):  # squares, n − R additions, R square roots
-        return 2 * n
-    return 3 * n  # |x|^p as abs and pow, n − R additions, R roots
+norm_cost = vector_norm
+"""The shared p-norm formula (``torch_flops_core.formulas.vector_norm``)."""
 
 
 def norm(call: Call) -> int | NotRecognizedType:

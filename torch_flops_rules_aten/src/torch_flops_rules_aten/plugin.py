@@ -1,0 +1,15 @@
+"""The ``aten`` entry point: registers every rule family of this pack, at the lowest priority."""
+
+from __future__ import annotations
+
+from torch_flops_core import Registry, hookimpl
+
+from . import attention, conv, matmul, norm, pointwise, pooling, reduction, resample, softmax, zero
+
+FAMILIES = (matmul, conv, attention, pointwise, reduction, softmax, norm, pooling, resample, zero)
+
+
+@hookimpl(trylast=True)
+def torch_flops_register_rules(registry: Registry) -> None:
+    for family in FAMILIES:
+        family.register(registry)

@@ -1,0 +1,100 @@
+"""Element-wise ops: arithmetic, math functions, activations, selects (cost·N, N = numel(out)).
+
+The per-element costs are the shared tables of ``torch_flops_core.formulas`` (``POINTWISE_COSTS``,
+``ACTIVATION_COSTS``), so ``aten.silu`` counts what ``F.silu`` and ``nn.SiLU`` count.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import torch
+
+from torch_flops_core import Call, Registry
+from torch_flops_core.formulas import ACTIVATION_COSTS, POINTWISE_COSTS
+from torch_flops_core.shapes import out_numel
+
+from ._ops import aten, with_inplace
+
+__all__ = ["ARITHMETIC", "arithmetic", "clamp", "per_element", "register", "scaled"]
+
+ARITHMETIC = (
+    "add", "sub", "rsub", "mul", "div", "remainder", "pow", "neg", "abs",
+    "eq", "ne", "lt", "le", "gt", "ge",
+    "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not", "bitwise_left_shift", "bitwise_right_shift",
+)  # fmt: skip
+"""One FLOP per output element (``add``/``sub``/``rsub`` with ``alpha`` ≠ 1: two)."""
+
+ACTIVATION_OPS = {
+    "relu": "relu", "relu6": "relu6", "hardtanh": "hardtanh", "threshold": "threshold", "leaky_relu": "leaky_relu",
+    "rrelu": "rrelu_with_noise", "prelu": "_prelu_kernel", "gelu": "gelu", "sigmoid": "sigmoid",
+    "logsigmoid": "log_sigmoid_forward", "silu": "silu", "hardsigmoid": "hardsigmoid", "hardswish": "hardswish",
+    "tanh": "tanh", "softplus": "softplus", "mish": "mish", "elu": "elu", "celu": "celu", "selu": "selu",
+    "hardshrink": "hardshrink", "softshrink": "softshrink", "glu": "glu",
+}  # fmt: skip
+"""The aten op of each activation of ``ACTIVATION_COSTS`` (by its function name)."""
+
+
+def per_element(cost: int, name: str) -> Callable[[Call], int]:
+    """A rule counting ``cost`` FLOPs per output element."""
+
+    def rule(call: Call) -> int:
+        return cost * out_numel(call)
+
+    rule.__name__ = rule.__qualname__ = name
+    rule.__doc__ = f"aten.{name}: {cost}·N, N = numel(out)."
+    return rule
+
+
+def arithmetic(call: Call) -> int:
+    """add, sub, mul, div, pow, compares, bitwise ops ...: N = numel(out); add/sub/rsub with alpha ≠ 1: 2N."""
+    n = out_numel(call)
+    alpha = call.kwargs.get("alpha", call.args[2] if len(call.args) > 2 and _scales(call) else 1)
+    return 2 * n if alpha != 1 else n
+
+
+def _scales(call: Call) -> bool:
+    packet = getattr(call.target, "overloadpacket", call.target)
+    return getattr(packet, "__name__", "") in ("add", "sub", "rsub")
+
+
+def clamp(call: Call) -> int:
+    """clamp(x, min, max): N per bound given."""
+    bounds = (len(call.args) > 1 and call.args[1] is not None) + (len(call.args) > 2 and call.args[2] is not None)
+    bounds += sum(call.kwargs.get(k) is not None for k in ("min", "max"))
+    return bounds * out_numel(call)
+
+
+def scaled(base: int, name: str) -> Callable[[Call], int]:
+    """addcmul/addcdiv(input, t1, t2, value): base·N, + N when value ≠ 1."""
+
+    def rule(call: Call) -> int:
+        n = out_numel(call)
+        value = call.kwargs.get("value", call.args[3] if len(call.args) > 3 else 1)
+        return base * n + (n if value != 1 else 0)
+
+    rule.__name__ = rule.__qualname__ = name
+    rule.__doc__ = f"aten.{name}: {base}·N, + N when value ≠ 1."
+    return rule
+
+
+def register(registry: Registry) -> None:
+    claimed: set[Any] = set()
+
+    def claim(ops: list[Any], rule: Callable[[Call], int]) -> None:
+        fresh = [op for op in ops if op not in claimed]
+        claimed.update(fresh)
+        if fresh:
+            registry.function(*fresh)(rule)
+
+    claim(with_inplace(*ARITHMETIC), arithmetic)
+    claim(with_inplace("clamp", "clip"), clamp)
+    claim(with_inplace("clamp_min", "clamp_max"), per_element(1, "clamp_bound"))
+    for name in ("addcmul", "addcdiv"):
+        claim(with_inplace(name), scaled(POINTWISE_COSTS[name], name))
+    for name, cost in POINTWISE_COSTS.items():
+        claim(with_inplace(name), per_element(cost, name))
+    for name, op in ACTIVATION_OPS.items():
+        claim(with_inplace(op), per_element(ACTIVATION_COSTS[name], op))
+    claim([op for op in aten("where") if isinstance(op, torch._ops.OpOverloadPacket)], per_element(1, "where"))
