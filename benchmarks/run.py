@@ -10,14 +10,14 @@ Cases (model, device, input):
   llama2_70b            Llama-2-70B's configuration (transformers, from a config) on meta, 1×2048 tokens
 
 Methods: ``forward`` (the plain eager forward, no_grad), ``default`` (``count_flops`` as a user calls
-it: the default engine, per-op times on), ``fx`` and ``eager`` (that engine), ``meta`` (the default
+it: the default engine, per-op times on), ``fx``, ``eager`` and ``aten`` (that engine), ``meta`` (the default
 engine on the same model built on meta), ``flop_counter`` (torch's FlopCounterMode around a forward).
 Each (case, method) runs in its own process, so its peak RSS is its own: the first call is reported on
 its own (``first ms``: one-time initialisation, the rule table, lazy imports), then the median of
 ``--repeats`` calls. Every call is a fresh count: nothing is reused across calls (counts keep no
 cache). Ratios are taken against ``forward`` and ``flop_counter`` of the same run.
 Targets (issue 11): resnet50/vit_b16 default ≤ 1.15× forward; chain4000 default ≤ 0.25× flop_counter;
-(issues 5, 8) vit_giant < 1 s; llama2_70b < 2 s and < 1 GB.
+(issues 5, 8) vit_giant < 1 s; llama2_70b < 2 s and < 1 GB; (issue 13) aten ≤ 1× flop_counter on each case.
 """
 
 from __future__ import annotations
@@ -36,11 +36,11 @@ from typing import Any
 import torch
 
 CASES: dict[str, tuple[str, ...]] = {
-    "resnet50": ("forward", "default", "fx", "meta", "flop_counter"),
-    "vit_b16": ("forward", "default", "fx", "meta", "flop_counter"),
-    "chain4000": ("forward", "default", "fx", "flop_counter"),
-    "vit_giant": ("default", "fx", "flop_counter"),
-    "llama2_70b": ("default", "flop_counter"),
+    "resnet50": ("forward", "default", "fx", "aten", "meta", "flop_counter"),
+    "vit_b16": ("forward", "default", "fx", "aten", "meta", "flop_counter"),
+    "chain4000": ("forward", "default", "fx", "aten", "flop_counter"),
+    "vit_giant": ("default", "fx", "aten", "flop_counter"),
+    "llama2_70b": ("default", "aten", "flop_counter"),
 }
 
 
@@ -100,7 +100,7 @@ def method_fn(method: str, model: torch.nn.Module, args: tuple[Any, ...], kwargs
     from torch_flops_core import count_flops
     from torch_flops_core.testing import only_plugins
 
-    disable = only_plugins(["nn", "functional"])  # the built-in packs alone, whatever else is installed
+    disable = only_plugins(["nn", "functional", "aten"])  # the built-in packs alone, whatever else is installed
     if method in ("default", "meta"):  # "meta": the default engine, on a model built on meta
         return lambda: count_flops(model, *args, disable=disable, **kwargs)
     return lambda: count_flops(model, *args, engine=method, disable=disable, **kwargs)  # type: ignore[arg-type]
