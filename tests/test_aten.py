@@ -175,3 +175,44 @@ def test_a_depthwise_convolution_backward_is_not_over_counted() -> None:
     result = count_flops(conv_backward([False, True, False], groups=8), dy, x, w, engine="aten")
     assert (result.total, result.total_macs) == (2 * macs - w.numel(), macs)
     assert flop_counter_mode(conv_backward([False, True, False], groups=8), dy, x, w) == 8 * 2 * macs
+
+
+def test_softmax_and_batch_norm_backward_count_their_formulas() -> None:
+    dy, y = torch.randn(3, 4, 5), torch.randn(3, 4, 5)
+    n, rows = 60, 12
+    softmax = count_flops(
+        lambda a, b: torch.ops.aten._softmax_backward_data(a, b, -1, torch.float32), dy, y, engine="aten"
+    )
+    assert softmax.total == 4 * n - rows  # y·(dy − Σ dy·y)
+    x, w = torch.randn(2, 4, 3, 3), torch.randn(4)
+    mean, invstd = torch.zeros(4), torch.ones(4)
+
+    def bn_backward(train: bool, mask: list[bool]) -> object:
+        return lambda dy, x: torch.ops.aten.native_batch_norm_backward(
+            dy, x, w, mean, invstd, mean, invstd, train, 1e-5, mask
+        )
+
+    n, c = x.numel(), 4
+    cases = (
+        (True, [True, False, False], (10 + 1) * n - 2 * c),
+        (False, [True, False, False], (1 + 1) * n),
+        (True, [False, True, True], 2 * n - c + n - c),
+    )
+    for train, mask, expected in cases:
+        assert count_flops(bn_backward(train, mask), torch.randn_like(x), x, engine="aten").total == expected
+
+
+@pytest.mark.slow
+def test_the_census_of_forward_and_backward_ops_finds_no_op_without_a_rule() -> None:
+    """torch_flops_rules_aten/tools/census.py on a few models: every aten op forward + backward runs has a rule."""
+    from conftest import ROOT, run_python
+
+    out = run_python(
+        f"""
+        import runpy, sys
+        sys.argv = ["census", "--models", "resnet18", "vit_small_patch16_224", "efficientnet_b0",
+                    "mobilenetv3_large_100"]
+        runpy.run_path({str(ROOT / "torch_flops_rules_aten" / "tools" / "census.py")!r}, run_name="__main__")
+        """
+    )
+    assert out.stdout.startswith("0 ops without a rule:"), out.stdout[:2000]

@@ -9,6 +9,7 @@ Groups are honoured (torch's own counter over-counts a grouped convolution's wei
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 from torch_flops_core import Call, Count, Registry
 from torch_flops_core.formulas import contraction, conv_transpose, total
@@ -18,8 +19,20 @@ from ._ops import aten
 from .pooling import _adaptive_windows, _window
 
 __all__ = [
-    "adaptive_avg_pool_backward", "avg_pool_backward", "convolution_backward", "embedding_dense_backward",
-    "max_pool_backward", "norm_backward", "register",
+    "ACTIVATION_BACKWARD",
+    "activation_backward",
+    "adaptive_avg_pool_backward",
+    "avg_pool_backward",
+    "batch_norm_backward",
+    "convolution_backward",
+    "embedding_dense_backward",
+    "free_backward",
+    "log_softmax_backward",
+    "max_pool_backward",
+    "norm_backward",
+    "pad_backward",
+    "register",
+    "softmax_backward",
 ]  # fmt: skip
 
 
@@ -94,7 +107,90 @@ def embedding_dense_backward(call: Call) -> int:
     return call.args[0].numel()
 
 
+ACTIVATION_BACKWARD = {
+    "threshold_backward": 1,  # ReLU's: x > t ? dy : 0, one compare-select
+    "sigmoid_backward": 3,  # dy·y·(1 − y)
+    "tanh_backward": 3,  # dy·(1 − y²)
+    "silu_backward": 8,  # s = sigmoid(x) (3), dy·s·(1 + x·(1 − s)) (5)
+    "gelu_backward": 11,  # Φ(x) (4), φ(x) = c·exp(−x²/2) (4), dy·(Φ + x·φ) (3); the tanh form likewise
+    "hardsigmoid_backward": 3,  # −3 < x < 3 ? dy/6 : 0: two compares, a multiply
+    "hardswish_backward": 6,  # x < −3 ? 0 : x > 3 ? dy : dy·(2x + 3)/6: two compares, four ops
+    "hardtanh_backward": 2,  # lo < x < hi ? dy : 0: two compares
+    "leaky_relu_backward": 3,  # x > 0 ? dy : slope·dy: compare, multiply, select
+    "elu_backward": 4,  # x > 0 ? dy : dy·(y + α) (or α·exp(x)): compare, add, multiply, select
+    "softplus_backward": 5,  # dy·sigmoid(β·x): multiply, sigmoid (3), multiply
+    "mish_backward": 9,  # tanh(softplus(x)) and its derivative recomputed: the forward's 5 + 4
+}
+"""FLOPs per element of each activation's backward (from dy and the saved input or output)."""
+
+
+def activation_backward(cost: int, name: str) -> Callable[[Call], int]:
+    def rule(call: Call) -> int:
+        return cost * numel(call.args[0])
+
+    rule.__name__ = rule.__qualname__ = name
+    rule.__doc__ = f"aten.{name}: {cost}·N, N = numel(grad_output)."
+    return rule
+
+
+def softmax_backward(call: Call) -> int:
+    """_softmax_backward_data(dy, y, dim, _): y·(dy − Σ dy·y): 4N − N/S (multiply, row sum, subtract, multiply)."""
+    dy, dim = call.args[0], call.args[2]
+    size = dy.shape[dim] if dy.dim() else 1
+    return 4 * dy.numel() - (dy.numel() // size if size else 0)
+
+
+def log_softmax_backward(call: Call) -> int:
+    """_log_softmax_backward_data(dy, y, dim, _): dy − exp(y)·Σ dy: 3N − N/S (exp, row sum, multiply-subtract)."""
+    dy, dim = call.args[0], call.args[2]
+    size = dy.shape[dim] if dy.dim() else 1
+    return 3 * dy.numel() - (dy.numel() // size if size else 0)
+
+
+def batch_norm_backward(call: Call) -> int:
+    """native_batch_norm_backward(dy, x, w, rm, rv, save_mean, save_invstd, train, eps, mask): in training dx
+    (10 + [w])·n − 2C as the layer norm's; in eval dx = dy·w·invstd (1 + [w])·n; dw 2n − C; db n − C."""
+    x, weight, train, mask = call.args[1], call.args[2], call.args[7], call.args[9]
+    n = x.numel()
+    channels = x.shape[1] if x.dim() > 1 else 1
+    has_weight = weight is not None
+    flops = 0
+    if mask[0]:
+        flops += (10 + has_weight) * n - 2 * channels if train else (1 + has_weight) * n
+    if mask[1]:
+        flops += max(2 * n - channels, 0)
+    if mask[2]:
+        flops += max(n - channels, 0)
+    return flops
+
+
+def free_backward(call: Call) -> int:
+    """select_backward, slice_backward: 0, the gradient copied into zeros (data movement)."""
+    return 0
+
+
+def pad_backward(call: Call) -> int:
+    """reflection/replication_pad*_backward: numel(dy) − numel(dx) adds, each padded position into its source."""
+    return max(call.args[0].numel() - call.args[1].numel(), 0)
+
+
 def register(registry: Registry) -> None:
+    for name, cost in ACTIVATION_BACKWARD.items():
+        ops = aten(name)
+        if ops:
+            registry.function(*ops)(activation_backward(cost, name))
+    registry.function(*aten("_softmax_backward_data"))(softmax_backward)
+    registry.function(*aten("_log_softmax_backward_data"))(log_softmax_backward)
+    registry.function(*aten("native_batch_norm_backward"))(batch_norm_backward)
+    registry.function(*aten("select_backward", "slice_backward", "index_select_backward", "diagonal_backward"))(
+        free_backward
+    )
+    registry.function(
+        *aten(
+            "reflection_pad1d_backward", "reflection_pad2d_backward", "reflection_pad3d_backward",
+            "replication_pad1d_backward", "replication_pad2d_backward", "replication_pad3d_backward",
+        )
+    )(pad_backward)  # fmt: skip
     registry.function(*aten("convolution_backward"))(convolution_backward)
     registry.function(*aten("native_layer_norm_backward", "native_group_norm_backward"))(norm_backward)
     registry.function(
