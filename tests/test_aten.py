@@ -216,3 +216,42 @@ def test_the_census_of_forward_and_backward_ops_finds_no_op_without_a_rule() -> 
         """
     )
     assert out.stdout.startswith("0 ops without a rule:"), out.stdout[:2000]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["resnet18", "vit_tiny_patch16_224"])
+def test_an_exported_program_counts_to_the_modules_macs(name: str) -> None:
+    import timm
+
+    model = timm.create_model(name, pretrained=False).eval()
+    x = torch.randn(1, 3, 224, 224)
+    program = torch.export.export(model, (x,))
+    result = count_flops(program, x)
+    default = count_flops(model, x)
+    assert result.engine == "aten" and result.unrecognized == []
+    assert result.total_macs == default.total_macs
+    assert math.isclose(result.total, default.total, rel_tol=0.01)
+    assert {r.module_path.split(".")[0] for r in result.ops} >= {"", "head" if "vit" in name else "fc"}
+    graph_module = program.run_decompositions().module(check_guards=False)  # an aten-level GraphModule
+    assert count_flops(graph_module, x, engine="aten").total == result.total
+
+
+@pytest.mark.slow
+def test_the_command_line_counts_a_saved_program_and_refuses_a_bad_file(
+    tmp_path: object, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+    from pathlib import Path
+
+    from torch_flops_core.cli import main
+
+    folder = Path(str(tmp_path))
+    model = nn.Sequential(nn.Conv2d(3, 4, 3), nn.ReLU(), nn.Flatten(), nn.Linear(4 * 6 * 6, 5)).eval()
+    x = torch.randn(1, 3, 8, 8)
+    torch.export.save(torch.export.export(model, (x,)), folder / "tiny.pt2")
+    assert main(["count", str(folder / "tiny.pt2"), "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["engine"] == "aten" and data["total"] == count_flops(model, x).total
+    (folder / "bad.pt2").write_text("not a program")
+    assert main(["count", str(folder / "bad.pt2")]) == 2
+    assert "cannot load" in capsys.readouterr().err

@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from typing import Any, Literal
 
 import torch
+import torch.fx as fx
 from torch.utils._pytree import tree_flatten
 
 from .aten import AtenCounter, run_aten
@@ -113,7 +114,9 @@ def count_flops(
         on buffers and constants). ``"fx"`` traces the model with ``torch.fx`` and counts one op per
         graph node, the seed's view; fx cannot see work done at trace time (``result.notes`` says
         so). ``"aten"`` runs the model under a ``TorchDispatchMode`` and counts every aten op the
-        dispatcher runs with the aten rules (the ``torch-flops-rules-aten`` pack). Passing a
+        dispatcher runs with the aten rules (the ``torch-flops-rules-aten`` pack); an aten-level
+        ``GraphModule`` (``ep.module()``, ``make_fx``) with ``engine="aten"`` and a
+        ``torch.export.ExportedProgram`` (decomposed to Core ATen) are counted node by node. Passing a
         ``torch.fx.GraphModule`` with ``engine="fx"`` counts its graph without tracing again.
         ``result.engine`` tells which ran.
     :param ignore_ops: ops to count as 0 and show as ``ignored``: module classes, functions/ops
@@ -136,7 +139,7 @@ def count_flops(
     model_kwargs = model_keywords(model, keywords, model_kwargs, OPTIONS)
     if engine not in ENGINES:
         raise ValueError(f"engine must be one of {', '.join(map(repr, ENGINES))}, got {engine!r}")
-    if not callable(model):
+    if not callable(model) and not isinstance(model, torch.export.ExportedProgram):
         raise TypeError(f"count_flops() counts an nn.Module or a callable, got {type(model).__name__}")
     if isinstance(model, torch.jit.ScriptFunction | torch._C.ScriptMethod):
         raise InputError(
@@ -144,6 +147,10 @@ def count_flops(
             "where no engine can see them. Count the Python module or function it was scripted from."
         )
     notes: list[str] = []
+    if isinstance(model, torch.export.ExportedProgram):
+        model = aten_graph(model)
+        notes.append("counted the exported program's graph, decomposed to Core ATen, with the aten rules")
+        engine = "aten"
     model, compiled = _uncompiled(model)
     if compiled:
         notes.append(f"counted the {compiled} that torch.compile wraps, eagerly: compiling does not change its FLOPs")
@@ -162,6 +169,10 @@ def count_flops(
             traced, values = trace(model, args, model_kwargs, table)
             output = FlopsInterpreter(traced.root, traced.graph, table, ignore, recorder).run(*values)
             result = FlopsResult(recorder.records, "fx", traced.graph, notes + fx_notes(traced))
+        elif engine == "aten" and isinstance(model, fx.GraphModule):  # an aten graph: its nodes are the ops
+            traced, values = trace(model, args, model_kwargs, table)
+            output = FlopsInterpreter(traced.root, traced.graph, table, ignore, recorder).run(*values)
+            result = FlopsResult(recorder.records, "aten", traced.graph, notes)
         elif engine == "aten":
             bind(model, args, model_kwargs)
             aten = AtenCounter(table, ignore, recorder, paths=guarded.paths)
@@ -176,6 +187,16 @@ def count_flops(
     if strict and result.unrecognized:
         raise unrecognized_error(result)
     return result
+
+
+def aten_graph(program: torch.export.ExportedProgram) -> fx.GraphModule:
+    """The graph module of an exported program, decomposed to the Core ATen opset (what the aten pack
+    covers), without the input guards ``ExportedProgram.module()`` adds (they compute nothing)."""
+    decomposed = program.run_decompositions()
+    try:
+        return decomposed.module(check_guards=False)
+    except TypeError:  # torch without check_guards: no guard module either
+        return decomposed.module()
 
 
 def _uncompiled(model: Any) -> tuple[Any, str | None]:

@@ -98,7 +98,7 @@ def build_model(source: ModelSource, device: str, dtype: torch.dtype | None) -> 
         model.eval()
         if dtype is not None:
             model.to(dtype)
-    elif not callable(model):
+    elif not callable(model) and not isinstance(model, torch.export.ExportedProgram):
         raise UsageError(f"{source.what} returned a {type(model).__name__}, not an nn.Module")
     return model
 

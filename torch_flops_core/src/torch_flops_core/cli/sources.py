@@ -11,6 +11,7 @@ import contextlib
 import difflib
 import importlib
 import importlib.util
+import logging
 import os
 import re
 import sys
@@ -20,6 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType, TracebackType
 from typing import Any
+
+import torch
 
 from ..errors import UsageError
 from .shapes import InputPoint
@@ -46,7 +49,7 @@ TRACEBACK_FRAMES = 3
 
 SPEC_HELP = (
     "SPEC is timm:NAME, torchvision:NAME, hf:PATH (a local config.json or its folder), "
-    "package.module:factory or path/to/file.py:factory"
+    "package.module:factory, path/to/file.py:factory or path/to/program.pt2 (saved with torch.export.save)"
 )
 _DOTTED = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*\Z")
 _PACKAGE_DIR = os.path.dirname(__file__)
@@ -244,8 +247,46 @@ def file_source(spec: str, file: str, factory: str) -> ModelSource:
     return ModelSource(spec, "file", fn, what=f"factory {spec!r}")
 
 
+def program_source(spec: str) -> ModelSource:
+    """``path/to/program.pt2``: a program saved with ``torch.export.save``, counted node by node with the
+    aten rules; its example inputs are the default inputs."""
+    path = Path(spec).expanduser()
+    if not path.is_file():
+        raise UsageError(f"model not found: no file {spec!r}")
+
+    def build() -> Any:
+        import torch.export
+
+        previous = logging.root.manager.disable
+        logging.disable(logging.WARNING)  # torch.export logs a traceback of its own before raising
+        try:
+            with torch.device("cpu"):  # a program's tensors are loaded where they were saved from
+                return torch.export.load(str(path))
+        except Exception as exc:
+            raise UsageError(
+                f"cannot load {spec!r} as an exported program ({type(exc).__name__}: {_first(exc)}); a .pt2 SPEC "
+                "is a file written by torch.export.save(torch.export.export(model, inputs), path)"
+            ) from None
+        finally:
+            logging.disable(previous)
+
+    def default_input(program: Any, batch: int) -> InputPoint | None:
+        args, kwargs = getattr(program, "example_inputs", None) or ((), {})
+        if kwargs or not all(isinstance(a, torch.Tensor) for a in args):
+            return None
+        return InputPoint(shapes=tuple(tuple(a.shape) for a in args))
+
+    return ModelSource(spec, "program", build, default_input, what=f"loading {spec!r}")
+
+
+def _first(exc: BaseException) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+
+
 def resolve_spec(spec: str) -> ModelSource:
     """Resolve a SPEC to a :class:`ModelSource`; :class:`UsageError` for unknown schemes and models."""
+    if spec.endswith(".pt2"):
+        return program_source(spec)
     scheme, sep, rest = spec.partition(":")
     if not sep:
         if spec.endswith(".py"):
