@@ -15,9 +15,9 @@ from typing import Final
 from .rules import Count
 
 __all__ = [
-    "ACTIVATION_COSTS", "POINTWISE_COSTS", "REDUCTION_COSTS", "activation", "attention", "contraction",
-    "conv_transpose", "covered", "covered_outputs", "log_softmax", "norm", "reduction", "softmax", "total",
-    "vector_norm",
+    "ACTIVATION_COSTS", "CTC_STATE", "LOSS_COSTS", "POINTWISE_COSTS", "REDUCTION_COSTS", "activation", "attention",
+    "contraction", "conv_transpose", "cosine_similarity", "covered", "covered_outputs", "cross_entropy",
+    "log_softmax", "loss_reduction", "norm", "reduction", "softmax", "total", "vector_norm",
 ]  # fmt: skip
 
 ACTIVATION_COSTS: Final[Mapping[str, int]] = {
@@ -112,6 +112,29 @@ REDUCTION_COSTS: Final[Mapping[str, tuple[int, int, str]]] = {
 """Reductions by function name: ``(a, b, formula)`` for ``a·n + b·R`` FLOPs, n = numel(in), R = numel(out)."""
 
 
+LOSS_COSTS: Final[Mapping[str, int]] = {
+    "l1_loss": 2,  # |x − y|
+    "mse_loss": 2,  # (x − y)²
+    "huber_loss": 5,  # d = x − y, |d|, compare with δ, then 0.5·d·d or δ·(|d| − δ/2): 2 either way
+    "smooth_l1_loss": 5,  # as huber with β (2, as l1, when β = 0)
+    "soft_margin_loss": 4,  # log(1 + exp(−y·x)): multiply, exp, add, log
+    "hinge_embedding_loss": 3,  # y = 1 ? x : max(0, margin − x): compare, subtract, max
+    "margin_ranking_loss": 4,  # max(0, −y·(x1 − x2) + margin): subtract, multiply, add, max
+    "kl_div": 3,  # y·(log y − x), or exp(y)·(y − x) with log_target
+    "binary_cross_entropy": 7,  # −(y·log x + (1 − y)·log(1 − x)), + 1 with weight
+    "binary_cross_entropy_with_logits": 6,  # (1 − y)·x + log(1 + exp(−x)), + 1 with weight, + 3 with pos_weight
+    "poisson_nll_loss": 3,  # exp(x) − y·x; 4 without log_input: x − y·log(x + eps); + 9 with full
+    "gaussian_nll_loss": 5,  # 0.5·(log var + (x − y)²/var), + 1 with full; var: clamp, log
+}
+"""FLOPs per element of the element-wise losses by function name, before the reduction (``F.mse_loss`` and
+``nn.MSELoss`` both count ``LOSS_COSTS["mse_loss"]`` per element); the extras in the comments are the rules'."""
+
+
+CTC_STATE: Final = 13
+"""FLOPs of one (time step, label state) of CTC's forward recursion: log-sum-exp of 3 predecessors
+(2 compares for the max, 3 subtracts, 3 exps, 2 adds, 1 log, 1 add back) plus the emission (1)."""
+
+
 def reduction(name: str, n: int, r: int) -> int:
     """A reduction of n elements to r: ``a·n + b·r`` from :data:`REDUCTION_COSTS` (never below 0)."""
     a, b, _ = REDUCTION_COSTS[name]
@@ -156,6 +179,38 @@ def norm(n: int, weight: bool, bias: bool, base: int = 2) -> int:
     """A normalisation of n elements: ``base`` per element (subtract the mean, divide by the std: 2; RMS
     norm 1) + n per affine parameter present. Statistics are not counted (docs/conventions.md)."""
     return (base + weight + bias) * n
+
+
+def cosine_similarity(d: int) -> int:
+    """x1·x2 / max(‖x1‖·‖x2‖, eps) over d elements: 6d + 2 (dot 2d − 1, two norms 2d each, ×, max, ÷)."""
+    return 6 * d + 2
+
+
+def loss_reduction(e: int, reduction: str, weighted: bool = False) -> int:
+    """Reduce e losses: 'none' 0, 'sum' e − 1, 'mean'/'batchmean' e (2e − 1 with class weights: Σ w too)."""
+    if reduction == "none" or e == 0:
+        return 0
+    if reduction == "sum":
+        return e - 1
+    return 2 * e - 1 if weighted else e
+
+
+def cross_entropy(m: int, classes: int, probabilities: bool, weighted: bool, smoothing: bool, reduction: str) -> int:
+    """Cross entropy of m class scores in rows of ``classes`` (E = m/classes rows), then the reduction of E.
+
+    log_softmax (3m), then against class indices: [weight]·E, + (m − E) + [weight]·m + 3E with label smoothing
+    (−Σ_c w_c·log p_c per row, mixed as (1 − ε)·nll + ε/C·smooth), class-weighted reduction; against class
+    probabilities: −Σ_c w_c·y_c·log p_c, m + [weight]·m + (m − E), + 2m with smoothing (y mixed with 1/C).
+    """
+    e = m // classes if classes else 0
+    flops = log_softmax(m, classes)
+    if probabilities:
+        flops += 2 * m * smoothing + m + weighted * m + (m - e)
+        return flops + loss_reduction(e, reduction)
+    flops += weighted * e
+    if smoothing:
+        flops += (m - e) + weighted * m + 3 * e
+    return flops + loss_reduction(e, reduction, weighted)
 
 
 def covered(size_in: int, size_out: int, kernel: int, stride: int, padding: int, dilation: int) -> int:

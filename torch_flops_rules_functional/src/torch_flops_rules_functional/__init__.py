@@ -6,8 +6,8 @@ A rule here is registered once per op: core's alias groups make ``operator.add``
 ``pointwise`` (math), ``activation``, ``reduction``, ``matmul`` (contractions), ``conv``, ``norm``,
 ``pooling``, ``resample``, ``embedding``, ``attention``, ``recurrent``, ``dropout``, ``loss``,
 ``distance``, and the zero-cost ``shape`` (data movement), ``factory`` (creation) and ``metadata``.
-Per-element costs: ``torch_flops_core.formulas.POINTWISE_COSTS`` and ``ACTIVATION_COSTS`` (shared with
-the nn and aten packs). Formulas: ``docs/conventions.md``.
+Per-element costs: ``torch_flops_core.formulas.ACTIVATION_COSTS`` (shared with the nn and aten packs) and
+``POINTWISE_COSTS`` (shared with the aten pack). Formulas: ``docs/conventions.md``.
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ import math
 import torch.nn.functional as F
 
 from torch_flops_core import Call, Count, Registry
-from torch_flops_core.formulas import attention
+from torch_flops_core.formulas import attention, contraction, total
 
 __all__ = ["attention_count", "multi_head_attention_forward", "scaled_dot_product_attention"]
 
@@ -28,10 +28,9 @@ def scaled_dot_product_attention(call: Call) -> Count:
                            dropout_p > 0)  # fmt: skip
 
 
-def _projection(rows: int, k: int, e: int, bias: bool) -> tuple[int, int]:
-    """(flops, macs) of projecting ``rows`` vectors of length k to length e."""
-    n = rows * e
-    return max(2 * k - 1, 0) * n + (n if bias else 0), k * n
+def _projection(rows: int, k: int, e: int, bias: bool) -> Count:
+    """Projecting ``rows`` vectors of length k to length e: rows·e dot products of length k."""
+    return contraction(rows * e, k, bias)
 
 
 def multi_head_attention_forward(call: Call) -> Count:
@@ -62,7 +61,6 @@ def multi_head_attention_forward(call: Call) -> Count:
     lq, e = query.shape[0], query.shape[-1]
     batch = query.shape[1] if query.dim() == 3 else 1
     lk = key.shape[0]
-    flops = macs = 0
     projections = [(lq, e)]  # (positions, input features) of the q, k, v projections computed
     if static_k is None:
         projections.append((lk, key.shape[-1]))
@@ -73,18 +71,17 @@ def multi_head_attention_forward(call: Call) -> Count:
     lk += (bias_k is not None) + bool(add_zero_attn)
     d = e // heads
     scores = batch * heads * lq * lk
-    parts = [_projection(rows * batch, k, e, in_bias) for rows, k in projections]
-    parts.append((max(2 * d - 1, 0) * scores, d * scores))  # QKᵀ
-    parts.append((max(2 * lk - 1, 0) * batch * heads * lq * d, lk * batch * heads * lq * d))  # AV
-    parts.append(_projection(lq * batch, e, e, out_bias))
-    flops = sum(f for f, _ in parts)
-    macs = sum(m for _, m in parts)
-    flops += lq * batch * e if need_weights else scores  # scale
-    flops += scores * ((attn_mask is not None) + (key_padding_mask is not None))
-    flops += 2 * scores + batch * heads * lq * (lk - 1)  # softmax
-    flops += scores if training and dropout_p > 0 else 0
-    flops += scores if need_weights and average else 0  # mean over heads
-    return Count(flops=flops, macs=macs)
+    return total(
+        *(_projection(rows * batch, k, e, in_bias) for rows, k in projections),
+        contraction(scores, d),  # QKᵀ
+        lq * batch * e if need_weights else scores,  # scale
+        scores * ((attn_mask is not None) + (key_padding_mask is not None)),
+        2 * scores + batch * heads * lq * (lk - 1),  # softmax
+        scores if training and dropout_p > 0 else 0,
+        contraction(batch * heads * lq * d, lk),  # AV
+        scores if need_weights and average else 0,  # mean over heads
+        _projection(lq * batch, e, e, out_bias),
+    )
 
 
 def register(registry: Registry) -> None:

@@ -46,10 +46,8 @@ def conv_transpose(call: Call) -> Count:
 
 def conv_tbc(call: Call) -> Count:
     """F.conv_tbc, weight [k, Cin, Cout]: N·(2·Cin·k − 1) + N (bias); MACs N·Cin·k."""
-    weight, bias = call.arg(1, "weight"), call.arg(2, "bias")
-    n = out_numel(call)
-    cin_k = weight.shape[0] * weight.shape[1]
-    return Count(flops=n * max(2 * cin_k - 1, 0) + (n if bias is not None else 0), macs=n * cin_k)
+    weight = call.arg(1, "weight")
+    return contraction(out_numel(call), weight.shape[0] * weight.shape[1], call.arg(2, "bias") is not None)
 
 
 def convolution(call: Call) -> Count:

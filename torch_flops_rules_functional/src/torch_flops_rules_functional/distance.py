@@ -7,26 +7,25 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
-from torch_flops_core import Call, Registry
+from torch_flops_core import Call, Registry, formulas
 from torch_flops_core.shapes import out_numel
 
 from ._common import Claimer, ops
 from .reduction import norm_cost
 
-__all__ = ["cdist", "cosine_cost", "cosine_similarity", "pairwise_cost", "pairwise_distance", "pdist"]
+__all__ = ["cdist", "cosine_similarity", "pairwise_cost", "pairwise_distance", "pdist"]
 
 
 def _broadcast_numel(*tensors: torch.Tensor) -> int:
     return torch.broadcast_shapes(*(t.shape for t in tensors)).numel()
 
 
-def cosine_cost(d: int) -> int:
-    """x1·x2 / max(‖x1‖·‖x2‖, eps) over d elements: 6d + 2 (dot 2d − 1, two norms 2d each, ×, max, ÷)."""
-    return 6 * d + 2
-
-
 def pairwise_cost(p: Any, d: int) -> int:
-    """‖x1 − x2 + eps‖_p over d elements: d subtractions, d additions of eps, then the p-norm."""
+    """‖x1 − x2 + eps‖_p over d elements: d subtractions, d additions of eps, then the p-norm.
+
+    Not the nn pack's ``pairwise_cost``: this p-norm is ``formulas.vector_norm``, 2d − 1 for p = −1 and
+    p = −∞ where the nn pack counts 3d, so the two are not merged into ``torch_flops_core.formulas``.
+    """
     return 2 * d + norm_cost(p, d, 1)
 
 
@@ -34,7 +33,7 @@ def cosine_similarity(call: Call) -> int:
     """cosine_similarity over D: (6D + 2) per output (as nn.CosineSimilarity)."""
     n = out_numel(call)
     d = _broadcast_numel(call.arg(0, "x1"), call.arg(1, "x2")) // n if n else 0
-    return n * cosine_cost(d) if d else 0
+    return n * formulas.cosine_similarity(d) if d else 0
 
 
 def pairwise_distance(call: Call) -> int:

@@ -19,31 +19,19 @@ import torch
 import torch.nn.functional as F
 
 from torch_flops_core import NOT_RECOGNIZED, Call, Count, NotRecognizedType, Registry, RuleFn
+from torch_flops_core.formulas import CTC_STATE, LOSS_COSTS, contraction, cosine_similarity, loss_reduction, total
+from torch_flops_core.formulas import cross_entropy as cross_entropy_cost
 from torch_flops_core.shapes import numel
 
 from ._common import Claimer, named, ops
 from .activation import ACTIVATION_COSTS
-from .distance import cosine_cost, pairwise_cost
+from .distance import pairwise_cost
 
 __all__ = ["ELEMENTWISE_LOSS_COSTS", "reduction_cost"]
 
-ELEMENTWISE_LOSS_COSTS: Mapping[str, int] = {
-    "l1_loss": 2,  # |x − y|
-    "mse_loss": 2,  # (x − y)²
-    "huber_loss": 5,  # d = x − y, |d|, compare with δ, then 0.5·d·d or δ·(|d| − δ/2): 2 either way
-    "smooth_l1_loss": 5,  # as huber with β (2, as l1, when β = 0)
-    "soft_margin_loss": 4,  # log(1 + exp(−y·x)): multiply, exp, add, log
-    "hinge_embedding_loss": 3,  # y = 1 ? x : max(0, margin − x): compare, subtract, max
-    "margin_ranking_loss": 4,  # max(0, −y·(x1 − x2) + margin): subtract, multiply, add, max
-    "kl_div": 3,  # y·(log y − x), or exp(y)·(y − x) with log_target
-    "binary_cross_entropy": 7,  # −(y·log x + (1 − y)·log(1 − x)), + 1 with weight
-    "binary_cross_entropy_with_logits": 6,  # (1 − y)·x + log(1 + exp(−x)), + 1 with weight, + 3 with pos_weight
-    "poisson_nll_loss": 3,  # exp(x) − y·x; 4 without log_input: x − y·log(x + eps); + 9 with full
-    "gaussian_nll_loss": 5,  # 0.5·(log var + (x − y)²/var), + 1 with full; var: clamp, log
-}
-"""FLOPs per element of the element-wise losses, before the reduction."""
-
-_LOG_SOFTMAX = 3
+ELEMENTWISE_LOSS_COSTS: Mapping[str, int] = LOSS_COSTS
+"""FLOPs per element of the element-wise losses, before the reduction: ``torch_flops_core.formulas.LOSS_COSTS``,
+under this pack's former name (the nn pack's loss modules count the same values)."""
 
 
 @functools.cache
@@ -68,12 +56,7 @@ def _mode(args: Mapping[str, Any]) -> str:
 
 def reduction_cost(args: Mapping[str, Any], terms: int, weighted: bool = False) -> int:
     """Reduce ``terms`` losses: 'none' 0, 'sum' terms − 1, 'mean'/'batchmean' terms (2·terms − 1 class-weighted)."""
-    mode = _mode(args)
-    if mode == "none" or terms == 0:
-        return 0
-    if mode == "sum":
-        return terms - 1
-    return 2 * terms - 1 if weighted else terms
+    return loss_reduction(terms, _mode(args), weighted)
 
 
 def _tensor(value: Any) -> bool:
@@ -89,7 +72,7 @@ def _per_element(name: str, cost: int, args: Mapping[str, Any]) -> int:
     if name in ("binary_cross_entropy", "binary_cross_entropy_with_logits"):
         return cost + _tensor(args.get("weight")) + 3 * _tensor(args.get("pos_weight"))
     if name == "smooth_l1_loss" and args.get("beta", 1.0) == 0:
-        return 2
+        return LOSS_COSTS["l1_loss"]
     if name == "poisson_nll_loss":
         return cost + (not args.get("log_input", True)) + 9 * bool(args.get("full"))
     if name == "gaussian_nll_loss":
@@ -129,18 +112,10 @@ def nll_loss(call: Call) -> int:
 
 
 def _cross_entropy(args: Mapping[str, Any], m: int, classes: int, target: torch.Tensor) -> int:
-    """Cross entropy of M class scores in rows of C against indices or probabilities (as the nn pack)."""
-    e = m // classes if classes else 0
+    """Cross entropy of M class scores in rows of C against indices or probabilities (``formulas.cross_entropy``)."""
     weighted = _tensor(args.get("weight"))
     smoothing = args.get("label_smoothing", 0.0) > 0
-    flops = _LOG_SOFTMAX * m
-    if target.is_floating_point():  # class probabilities: −Σ_c w_c·y_c·log p_c per row
-        flops += 2 * m * smoothing + m + weighted * m + (m - e)
-        return flops + reduction_cost(args, e)
-    flops += weighted * e
-    if smoothing:  # −Σ_c w_c·log p_c per row, mixed as (1 − ε)·nll + ε/C·smooth
-        flops += (m - e) + weighted * m + 3 * e
-    return flops + reduction_cost(args, e, weighted)
+    return cross_entropy_cost(m, classes, target.is_floating_point(), weighted, smoothing, _mode(args))
 
 
 def cross_entropy(call: Call) -> int:
@@ -156,8 +131,8 @@ def linear_cross_entropy(call: Call) -> Count:
     x, weight = args["input"], args["linear_weight"]
     k, classes = weight.shape[-1], weight.shape[0]
     m = (x.numel() // k if k else 0) * classes
-    flops = max(2 * k - 1, 0) * m + (m if _tensor(args.get("linear_bias")) else 0)
-    return Count(flops=flops + _cross_entropy(args, m, classes, args["target"]), macs=k * m)
+    linear = contraction(m, k, _tensor(args.get("linear_bias")))
+    return total(linear, _cross_entropy(args, m, classes, args["target"]))
 
 
 def multi_margin_loss(call: Call) -> int:
@@ -194,7 +169,7 @@ def cosine_embedding_loss(call: Call) -> int:
     x1 = args["input1"]
     d = x1.shape[-1]
     rows = x1.numel() // d if d else 0
-    return (cosine_cost(d) + 4) * rows + reduction_cost(args, rows)
+    return (cosine_similarity(d) + 4) * rows + reduction_cost(args, rows)
 
 
 def _distance_cost(args: Mapping[str, Any], d: int) -> int | None:
@@ -219,11 +194,6 @@ def triplet_margin_loss(call: Call) -> int | NotRecognizedType:
     rows = anchor.numel() // d if d else 0
     swap = bool(args.get("swap"))
     return rows * ((3 if swap else 2) * distance + swap + 3) + reduction_cost(args, rows)
-
-
-CTC_STATE = 13
-"""FLOPs of one (time step, label state) of CTC's forward recursion: log-sum-exp of 3 predecessors
-(2 compares, 3 subtracts, 3 exps, 2 adds, 1 log, 1 add back) plus the emission (1)."""
 
 
 def ctc_loss(call: Call) -> int:

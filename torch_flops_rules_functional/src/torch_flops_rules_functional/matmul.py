@@ -16,6 +16,7 @@ import torch
 import torch.nn.functional as F
 
 from torch_flops_core import NOT_RECOGNIZED, Call, Count, NotRecognizedType, Registry
+from torch_flops_core.formulas import contraction, total
 from torch_flops_core.shapes import out_numel
 
 from ._common import Claimer, named, ops, variants
@@ -26,23 +27,18 @@ __all__ = ["add_contraction", "bilinear", "einsum", "linear", "matmul", "outer",
 def matmul(call: Call) -> Count:
     """matmul / @ / mm / bmm / mv / dot / inner: (2·K − 1)·N; K = a.shape[-1] (a.shape[0] when a is 1-d); MACs K·N."""
     a = call.arg(0, "input")
-    k = a.shape[-1] if a.dim() else 1
-    n = out_numel(call)
-    return Count(flops=max(2 * k - 1, 0) * n, macs=k * n)
+    return contraction(out_numel(call), a.shape[-1] if a.dim() else 1)
 
 
 def linear(call: Call) -> Count:
     """F.linear: (2·K − 1)·N, plus N with bias; K = weight.shape[-1], N = numel(out); MACs K·N."""
     weight = call.arg(1, "weight")
-    bias = call.arg(2, "bias")
-    n, k = out_numel(call), weight.shape[-1]
-    return Count(flops=max(2 * k - 1, 0) * n + (n if bias is not None else 0), macs=k * n)
+    return contraction(out_numel(call), weight.shape[-1], call.arg(2, "bias") is not None)
 
 
 def outer(call: Call) -> Count:
     """outer / ger: N multiplies, N = numel(out); MACs N (a contraction of length 1)."""
-    n = out_numel(call)
-    return Count(flops=n, macs=n)
+    return contraction(out_numel(call), 1)
 
 
 def add_contraction(operand: str, k_of: Any, name: str, k_doc: str) -> Any:
@@ -53,19 +49,21 @@ def add_contraction(operand: str, k_of: Any, name: str, k_doc: str) -> Any:
         k = k_of(call.arg(1, operand))
         beta, alpha = call.kwargs.get("beta", 1), call.kwargs.get("alpha", 1)
         extra = (beta != 0) + (alpha != 1) + (beta not in (0, 1))
-        return Count(flops=max(2 * k - 1, 0) * n + extra * n, macs=k * n)
+        return total(contraction(n, k), extra * n)
 
     doc = f"{name}: (2K − 1)·N + N (add input) [+ N per alpha ≠ 1, beta ∉ {{0, 1}}]; K = {k_doc}; MACs K·N."
     return named(rule, __name__, name, doc)
 
 
 def bilinear(call: Call) -> Count:
-    """F.bilinear, weight [O, I1, I2]: N·(I2·(2·I1 − 1) + 2·I2 − 1), + N with bias; MACs N·(I1·I2 + I2)."""
+    """F.bilinear, weight [O, I1, I2]: N·(I2·(2·I1 − 1) + 2·I2 − 1), + N with bias; MACs N·(I1·I2 + I2).
+
+    N·I2 dot products of length I1 (x1 with the weight), then N of length I2 (with x2), as ``nn.Bilinear``.
+    """
     weight, bias = call.arg(2, "weight"), call.arg(3, "bias")
     i1, i2 = weight.shape[1], weight.shape[2]
     n = out_numel(call)
-    flops = n * max(i2 * (2 * i1 - 1) + 2 * i2 - 1, 0) + (n if bias is not None else 0)
-    return Count(flops=flops, macs=n * (i1 * i2 + i2))
+    return total(contraction(n * i2, i1), contraction(n, i2, bias is not None))
 
 
 def tensordot(call: Call) -> Count:
@@ -79,18 +77,14 @@ def tensordot(call: Call) -> Count:
     else:
         first = dims[0]
         contracted = [first] if isinstance(first, int) else list(first)
-    k = math.prod(a.shape[d] for d in contracted)
-    n = out_numel(call)
-    return Count(flops=max(2 * k - 1, 0) * n, macs=k * n)
+    return contraction(out_numel(call), math.prod(a.shape[d] for d in contracted))
 
 
 def vecdot(call: Call) -> Count:
     """linalg.vecdot(x, y, dim): (2K − 1)·N; K = size of dim of the broadcast inputs, N = numel(out); MACs K·N."""
     x, y = call.arg(0, "x"), call.arg(1, "y")
     dim = call.arg(2, "dim", -1)
-    k = torch.broadcast_shapes(x.shape, y.shape)[dim]
-    n = out_numel(call)
-    return Count(flops=max(2 * k - 1, 0) * n, macs=k * n)
+    return contraction(out_numel(call), torch.broadcast_shapes(x.shape, y.shape)[dim])
 
 
 def chain(call: Call) -> Count:
@@ -111,16 +105,13 @@ def chain(call: Call) -> Count:
                 (cost[i][k] + cost[k + 1][j] + p[i] * p[k + 1] * p[j + 1], k) for k in range(i, j)
             )
 
-    def walk(i: int, j: int) -> tuple[int, int]:
+    def walk(i: int, j: int) -> Count:
         if i == j:
-            return 0, 0
+            return Count(0)
         k = split[i][j]
-        (f1, m1), (f2, m2) = walk(i, k), walk(k + 1, j)
-        inner, n = p[k + 1], p[i] * p[j + 1]
-        return f1 + f2 + max(2 * inner - 1, 0) * n, m1 + m2 + inner * n
+        return total(walk(i, k), walk(k + 1, j), contraction(p[i] * p[j + 1], p[k + 1]))
 
-    flops, macs = walk(0, count - 1)
-    return Count(flops=flops, macs=macs)
+    return walk(0, count - 1)
 
 
 def grouped_mm(call: Call) -> Count:
@@ -217,21 +208,18 @@ def einsum(call: Call) -> Count | NotRecognizedType:
     subs, out, sizes = spelled
     if len(subs) == 1:  # a sum over labels not in the output (or a permutation / diagonal: 0)
         kept = math.prod(sizes[lab] for lab in out)
-        total = math.prod(sizes[lab] for lab in set(subs[0]))
-        return Count(flops=max(total - kept, 0), macs=0)
-    flops = macs = 0
+        every = math.prod(sizes[lab] for lab in set(subs[0]))
+        return Count(flops=max(every - kept, 0), macs=0)
+    steps = []
     current = subs[0]
     for i, sub in enumerate(subs[1:], start=1):
         later = set(out).union(*subs[i + 1 :])
         labels = set(current) | set(sub)
         keep = [lab for lab in labels if lab in later]
         summed = [lab for lab in labels if lab not in later]
-        m = math.prod(sizes[lab] for lab in keep)
-        k = math.prod(sizes[lab] for lab in summed)
-        flops += max(2 * k - 1, 0) * m
-        macs += k * m
+        steps.append(contraction(math.prod(sizes[lab] for lab in keep), math.prod(sizes[lab] for lab in summed)))
         current = "".join(keep)
-    return Count(flops=flops, macs=macs)
+    return total(*steps)
 
 
 def register(registry: Registry) -> None:

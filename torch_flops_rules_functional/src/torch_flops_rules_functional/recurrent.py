@@ -16,7 +16,7 @@ from typing import Any
 import torch
 
 from torch_flops_core import Call, Count, Registry, RuleFn
-from torch_flops_core.formulas import ACTIVATION_COSTS
+from torch_flops_core.formulas import ACTIVATION_COSTS, contraction, total
 
 from ._common import Claimer, named, ops
 
@@ -36,19 +36,17 @@ GATE_ARITHMETIC: Mapping[str, int] = {
 """FLOPs per hidden unit of one step's gate arithmetic, after the gate pre-activations are summed."""
 
 
-def _dot(n: int, k: int) -> tuple[int, int]:
-    return max(2 * k - 1, 0) * n, k * n
-
-
-def _step(mode: str, w_ih: torch.Tensor, w_hh: torch.Tensor, bias: bool, w_hr: torch.Tensor | None) -> tuple[int, int]:
-    """(flops, macs) of one row through one layer and direction."""
+def _step(mode: str, w_ih: torch.Tensor, w_hh: torch.Tensor, bias: bool, w_hr: torch.Tensor | None) -> Count:
+    """One row through one layer and direction."""
     gates = w_ih.shape[0]
     hidden = gates // GATES[mode]
-    parts = [_dot(gates, w_ih.shape[1]), _dot(gates, w_hh.shape[1])]
-    if w_hr is not None:
-        parts.append(_dot(w_hr.shape[0], w_hr.shape[1]))
-    flops = sum(f for f, _ in parts) + gates * (1 + 2 * bias) + GATE_ARITHMETIC[mode] * hidden
-    return flops, sum(m for _, m in parts)
+    return total(
+        contraction(gates, w_ih.shape[1]),
+        contraction(gates, w_hh.shape[1]),
+        gates * (1 + 2 * bias),
+        GATE_ARITHMETIC[mode] * hidden,
+        contraction(w_hr.shape[0], w_hr.shape[1]) if w_hr is not None else 0,
+    )
 
 
 def _params(args: Sequence[Any]) -> int:
@@ -72,13 +70,13 @@ def recurrent(mode: str) -> RuleFn:
         rows = x.shape[0] if packed else x.numel() // params[0].shape[1]
         groups = layers * (2 if bidirectional else 1)
         stride = len(params) // groups
-        flops = macs = 0
+        steps = []
         for g in range(groups):
             w = params[g * stride : (g + 1) * stride]
             w_hr = w[-1] if stride in (3, 5) else None  # an LSTM projection follows the weights and biases
-            f, m = _step(mode, w[0], w[1], bool(has_biases), w_hr)
-            flops, macs = flops + f, macs + m
-        return Count(flops=rows * flops, macs=rows * macs)
+            steps.append(_step(mode, w[0], w[1], bool(has_biases), w_hr))
+        one_row = total(*steps)
+        return Count(flops=rows * one_row.flops, macs=rows * one_row.macs)
 
     return named(rule, __name__, mode, f"torch.{mode}: {recurrent.__doc__}")
 
@@ -89,8 +87,8 @@ def recurrent_cell(mode: str) -> RuleFn:
     def rule(call: Call) -> Count:
         x, w_ih, w_hh = call.arg(0, "input"), call.arg(2, "w_ih"), call.arg(3, "w_hh")
         rows = x.numel() // w_ih.shape[1]
-        f, m = _step(mode, w_ih, w_hh, call.arg(4, "b_ih") is not None, None)
-        return Count(flops=rows * f, macs=rows * m)
+        step = _step(mode, w_ih, w_hh, call.arg(4, "b_ih") is not None, None)
+        return Count(flops=rows * step.flops, macs=rows * step.macs)
 
     return named(rule, __name__, f"{mode}_cell", f"torch.{mode}_cell: {recurrent_cell.__doc__}")
 

@@ -44,7 +44,8 @@ def max_min(call: Call) -> int:
 
 
 norm_cost = vector_norm
-"""The shared p-norm formula (``torch_flops_core.formulas.vector_norm``)."""
+"""The p-norm formula ``torch_flops_core.formulas.vector_norm``, shared with the aten pack (not with the nn
+pack, whose ``distance.vector_norm_cost`` counts p = −1 and p = −∞ as 3n)."""
 
 
 def norm(call: Call) -> int | NotRecognizedType:

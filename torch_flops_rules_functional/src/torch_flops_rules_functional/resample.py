@@ -8,6 +8,7 @@ from typing import Final
 import torch.nn.functional as F
 
 from torch_flops_core import Call, Count, Registry
+from torch_flops_core.formulas import contraction
 from torch_flops_core.shapes import out_numel
 
 from ._common import Claimer, ops
@@ -71,9 +72,7 @@ def grid_sampler(call: Call) -> int:
 
 def affine_grid(call: Call) -> Count:
     """F.affine_grid: N grid coordinates, each a dot product of length K = theta.shape[-1]: (2K − 1)·N; MACs K·N."""
-    theta = call.arg(0, "theta")
-    k, n = theta.shape[-1], out_numel(call)
-    return Count(flops=max(2 * k - 1, 0) * n, macs=k * n)
+    return contraction(out_numel(call), call.arg(0, "theta").shape[-1])
 
 
 def register(registry: Registry) -> None:

@@ -10,12 +10,11 @@ from typing import Final
 
 from torch import nn
 
-from torch_flops_core import Call, Registry
+from torch_flops_core import Call, Registry, formulas
 from torch_flops_core.formulas import ACTIVATION_COSTS
-from torch_flops_core.formulas import softmax as softmax_cost
 from torch_flops_core.shapes import out_numel
 
-__all__ = ["PER_ELEMENT", "cost_of", "elementwise", "glu", "log_softmax", "register", "softmax", "softmax_cost"]
+__all__ = ["PER_ELEMENT", "cost_of", "elementwise", "glu", "log_softmax", "register", "softmax"]
 
 ACTIVATION_NAMES: Final[dict[type[nn.Module], str]] = {
     nn.ReLU: "relu", nn.ReLU6: "relu6", nn.Hardtanh: "hardtanh", nn.Threshold: "threshold",
@@ -54,7 +53,7 @@ def _dim(call: Call) -> int:
 def softmax(call: Call) -> int:
     """Softmax, Softmin, Softmax2d: 2N + (S − 1)·N/S; S = size of dim (Softmax2d: the channels)."""
     x = call.arg(0, "input")
-    return softmax_cost(out_numel(call), x.shape[_dim(call)] if x.dim() else 1)
+    return formulas.softmax(out_numel(call), x.shape[_dim(call)] if x.dim() else 1)
 
 
 def log_softmax(call: Call) -> int:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from torch import nn
 
 from torch_flops_core import Call, Count, Registry
+from torch_flops_core.formulas import softmax
 
 from ._count import contraction, total
-from .activation import softmax_cost
 
 __all__ = ["multihead_attention", "register"]
 
@@ -46,7 +46,7 @@ def multihead_attention(call: Call) -> Count:
         contraction(scores, d),
         length * batch * e if need_weights else scores,
         scores * masks,  # the mask added to the scores, and the two masks merged when both are given
-        softmax_cost(scores, source_ext),
+        softmax(scores, source_ext),
         scores if module.training and module.dropout > 0 else 0,
         contraction(batch * heads * length * d, source_ext),
         scores if need_weights and average else 0,

@@ -1,4 +1,9 @@
-"""Distances between vectors: PairwiseDistance, CosineSimilarity; the costs the losses reuse."""
+"""Distances between vectors: PairwiseDistance, CosineSimilarity; the p-norm costs the losses reuse.
+
+The cosine is ``torch_flops_core.formulas.cosine_similarity``. ``vector_norm_cost`` is not
+``formulas.vector_norm`` (the functional and aten packs' p-norm): for p = −1 and p = −∞ it counts 3d
+where that counts 2d − 1, so this p-norm and ``pairwise_cost`` stay here.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +12,10 @@ import math
 import torch
 from torch import nn
 
-from torch_flops_core import Call, Registry
+from torch_flops_core import Call, Registry, formulas
 from torch_flops_core.shapes import out_numel
 
-__all__ = ["cosine_cost", "pairwise_cost", "register", "vector_norm_cost"]
+__all__ = ["pairwise_cost", "register", "vector_norm_cost"]
 
 
 def vector_norm_cost(p: float, d: int) -> int:
@@ -31,11 +36,6 @@ def pairwise_cost(p: float, d: int) -> int:
     return 2 * d + vector_norm_cost(p, d)
 
 
-def cosine_cost(d: int) -> int:
-    """x1·x2 / max(||x1||·||x2||, eps) of d elements: 6d + 2 (dot 2d − 1, two norms 2d each, ×, max, ÷)."""
-    return 6 * d + 2
-
-
 def pairwise_distance(call: Call) -> int:
     """PairwiseDistance: R·(2D + norm_p(D)); R = numel(out) rows, D = the last (broadcast) dim."""
     module = call.module
@@ -49,7 +49,7 @@ def cosine_similarity(call: Call) -> int:
     module = call.module
     assert isinstance(module, nn.CosineSimilarity)
     d = torch.broadcast_shapes(call.arg(0, "x1").shape, call.arg(1, "x2").shape)[module.dim]
-    return out_numel(call) * cosine_cost(d)
+    return out_numel(call) * formulas.cosine_similarity(d)
 
 
 def register(registry: Registry) -> None:

@@ -15,25 +15,23 @@ import torch
 from torch import nn
 
 from torch_flops_core import NOT_RECOGNIZED, Call, Count, NotRecognizedType, Registry
+from torch_flops_core.formulas import (
+    CTC_STATE,
+    LOSS_COSTS,
+    cosine_similarity,
+    cross_entropy,
+    log_softmax,
+    loss_reduction,
+)
 from torch_flops_core.shapes import numel
 
 from ._count import contraction, total
 from .activation import cost_of
-from .distance import cosine_cost, pairwise_cost
+from .distance import pairwise_cost
 
 __all__ = ["POINTWISE", "register"]
 
-_LOG_SOFTMAX = 3  # per element: exp, the row's adds and log spread over it, subtract (see activation.log_softmax)
 _SIGMOID = cost_of(nn.Sigmoid)
-
-
-def _reduce(e: int, reduction: str, weighted: bool = False) -> int:
-    """Reduce e losses: 'none' 0, 'sum' e − 1, 'mean'/'batchmean' e (2e − 1 with class weights)."""
-    if reduction == "none" or e == 0:
-        return 0
-    if reduction == "sum":
-        return e - 1
-    return 2 * e - 1 if weighted else e
 
 
 def _elements(call: Call, *names: str) -> int:
@@ -42,14 +40,15 @@ def _elements(call: Call, *names: str) -> int:
 
 
 POINTWISE: Final[dict[type[nn.Module], int]] = {
-    nn.L1Loss: 2,  # |x − y|
-    nn.MSELoss: 2,  # (x − y)²
-    nn.HuberLoss: 5,  # d = x − y, |d|, compare with delta, then 0.5·d·d or delta·(|d| − delta/2): 2 either way
-    nn.SoftMarginLoss: 4,  # log(1 + exp(−y·x)): multiply, exp, add, log
-    nn.HingeEmbeddingLoss: 3,  # y = 1: x, else max(0, margin − x): compare y, subtract, max
-    nn.MarginRankingLoss: 4,  # max(0, −y·(x1 − x2) + margin): subtract, multiply, add, max
+    nn.L1Loss: LOSS_COSTS["l1_loss"],
+    nn.MSELoss: LOSS_COSTS["mse_loss"],
+    nn.HuberLoss: LOSS_COSTS["huber_loss"],
+    nn.SoftMarginLoss: LOSS_COSTS["soft_margin_loss"],
+    nn.HingeEmbeddingLoss: LOSS_COSTS["hinge_embedding_loss"],
+    nn.MarginRankingLoss: LOSS_COSTS["margin_ranking_loss"],
 }
-"""FLOPs per element of the losses that are one element-wise formula of broadcast inputs."""
+"""FLOPs per element of the losses that are one element-wise formula of broadcast inputs: the values of
+``torch_flops_core.formulas.LOSS_COSTS`` for their functions, so ``nn.MSELoss`` counts what ``F.mse_loss`` counts."""
 
 
 def pointwise_loss(call: Call) -> int:
@@ -59,7 +58,7 @@ def pointwise_loss(call: Call) -> int:
     cls = next(c for c in type(module).__mro__ if c in POINTWISE)
     names = ("input1", "input2", "target") if cls is nn.MarginRankingLoss else ("input", "target")
     e = _elements(call, *names)
-    return POINTWISE[cls] * e + _reduce(e, module.reduction)
+    return POINTWISE[cls] * e + loss_reduction(e, module.reduction)
 
 
 def smooth_l1_loss(call: Call) -> int:
@@ -67,7 +66,8 @@ def smooth_l1_loss(call: Call) -> int:
     module = call.module
     assert isinstance(module, nn.SmoothL1Loss)
     e = _elements(call, "input", "target")
-    return (5 if module.beta > 0 else 2) * e + _reduce(e, module.reduction)
+    per_element = LOSS_COSTS["smooth_l1_loss"] if module.beta > 0 else LOSS_COSTS["l1_loss"]
+    return per_element * e + loss_reduction(e, module.reduction)
 
 
 def bce_loss(call: Call) -> int:
@@ -75,7 +75,7 @@ def bce_loss(call: Call) -> int:
     module = call.module
     assert isinstance(module, nn.BCELoss)
     e = _elements(call, "input", "target")
-    return (7 + (module.weight is not None)) * e + _reduce(e, module.reduction)
+    return (LOSS_COSTS["binary_cross_entropy"] + (module.weight is not None)) * e + loss_reduction(e, module.reduction)
 
 
 def bce_with_logits_loss(call: Call) -> int:
@@ -88,8 +88,8 @@ def bce_with_logits_loss(call: Call) -> int:
     assert isinstance(module, nn.BCEWithLogitsLoss)
     e = _elements(call, "input", "target")
     pos = module.pos_weight
-    per_element = 6 + (module.weight is not None) + (3 if pos is not None else 0)
-    return per_element * e + numel(pos) + _reduce(e, module.reduction)
+    per_element = LOSS_COSTS["binary_cross_entropy_with_logits"] + (module.weight is not None) + 3 * (pos is not None)
+    return per_element * e + numel(pos) + loss_reduction(e, module.reduction)
 
 
 def kl_div_loss(call: Call) -> int:
@@ -97,7 +97,7 @@ def kl_div_loss(call: Call) -> int:
     module = call.module
     assert isinstance(module, nn.KLDivLoss)
     e = _elements(call, "input", "target")
-    return 3 * e + _reduce(e, module.reduction)
+    return LOSS_COSTS["kl_div"] * e + loss_reduction(e, module.reduction)
 
 
 def poisson_nll_loss(call: Call) -> int:
@@ -106,8 +106,8 @@ def poisson_nll_loss(call: Call) -> int:
     assert isinstance(module, nn.PoissonNLLLoss)
     e = _elements(call, "input", "target")
     # full adds Stirling's y·log y − y + 0.5·log(2π·y) where y > 1: 7, the compare, the add: 9
-    per_element = (3 if module.log_input else 4) + (9 if module.full else 0)
-    return per_element * e + _reduce(e, module.reduction)
+    per_element = LOSS_COSTS["poisson_nll_loss"] + (not module.log_input) + 9 * module.full
+    return per_element * e + loss_reduction(e, module.reduction)
 
 
 def gaussian_nll_loss(call: Call) -> int:
@@ -115,7 +115,8 @@ def gaussian_nll_loss(call: Call) -> int:
     module = call.module
     assert isinstance(module, nn.GaussianNLLLoss)
     e = _elements(call, "input", "target")
-    return (5 + module.full) * e + 2 * numel(call.arg(2, "var")) + _reduce(e, module.reduction)
+    per_element = LOSS_COSTS["gaussian_nll_loss"] + module.full
+    return per_element * e + 2 * numel(call.arg(2, "var")) + loss_reduction(e, module.reduction)
 
 
 def _classes(x: torch.Tensor) -> int:
@@ -129,23 +130,15 @@ def nll_loss(call: Call) -> int:
     assert isinstance(module, nn.NLLLoss)
     e = numel(call.arg(1, "target"))
     weighted = module.weight is not None
-    return weighted * e + _reduce(e, module.reduction, weighted)
+    return weighted * e + loss_reduction(e, module.reduction, weighted)
 
 
 def _cross_entropy(logits: torch.Tensor, target: torch.Tensor, module: Any) -> int:
     """Cross entropy of class scores (M = numel, C classes, E = M/C) against indices or probabilities."""
     m = logits.numel()
-    e = m // _classes(logits) if m else 0
-    weighted = module.weight is not None
-    smoothing = module.label_smoothing > 0
-    flops = _LOG_SOFTMAX * m
-    if target.is_floating_point():  # class probabilities: −Σ_c w_c·y_c·log p_c per row
-        flops += 2 * m * smoothing + m + weighted * m + (m - e)  # smoothing mixes y with 1/C: 2 per element
-        return flops + _reduce(e, module.reduction)
-    flops += weighted * e
-    if smoothing:  # −Σ_c w_c·log p_c per row, mixed as (1 − ε)·nll + ε/C·smooth
-        flops += (m - e) + weighted * m + 3 * e
-    return flops + _reduce(e, module.reduction, weighted)
+    classes = _classes(logits) if m else 0
+    weighted, smoothing = module.weight is not None, module.label_smoothing > 0
+    return cross_entropy(m, classes, target.is_floating_point(), weighted, smoothing, module.reduction)
 
 
 def cross_entropy_loss(call: Call) -> int:
@@ -163,7 +156,7 @@ def multilabel_soft_margin_loss(call: Call) -> int:
     m = x.numel()
     # −(y·logsigmoid(x) + (1 − y)·logsigmoid(−x)): 2 log-sigmoids (3 each) + 4; the mean over C: 1
     rows = m // x.shape[-1] if m else 0
-    return (2 * _SIGMOID + 4 + 1 + (module.weight is not None)) * m + _reduce(rows, module.reduction)
+    return (2 * _SIGMOID + 4 + 1 + (module.weight is not None)) * m + loss_reduction(rows, module.reduction)
 
 
 def multi_margin_loss(call: Call) -> int:
@@ -174,7 +167,7 @@ def multi_margin_loss(call: Call) -> int:
     m = x.numel()
     # per class: margin − x_y + x_i (2), max (1), square for p = 2, weight; the mean over C: 1
     per_element = 4 + (module.p == 2) + (module.weight is not None)
-    return per_element * m + _reduce(m // _classes(x) if m else 0, module.reduction)
+    return per_element * m + loss_reduction(m // _classes(x) if m else 0, module.reduction)
 
 
 def multilabel_margin_loss(call: Call) -> int:
@@ -186,7 +179,7 @@ def multilabel_margin_loss(call: Call) -> int:
     rows = x.numel() // c if c else 0
     # t targets and C − t others give t·(C − t) ≤ ⌊C²/4⌋ hinge terms max(0, 1 − (x_target − x_other)):
     # 3 each, summed (pairs − 1 adds) and divided by C (1): 4 per pair at most.
-    return rows * 4 * (c * c // 4) + _reduce(rows, module.reduction)
+    return rows * 4 * (c * c // 4) + loss_reduction(rows, module.reduction)
 
 
 def cosine_embedding_loss(call: Call) -> int:
@@ -196,14 +189,14 @@ def cosine_embedding_loss(call: Call) -> int:
     x1 = call.arg(0, "input1")
     d = x1.shape[-1]
     rows = x1.numel() // d if d else 0
-    return (cosine_cost(d) + 4) * rows + _reduce(rows, module.reduction)
+    return (cosine_similarity(d) + 4) * rows + loss_reduction(rows, module.reduction)
 
 
 def _triplet(call: Call, reduction: str, distance: int, swap: bool) -> int:
     """A triplet loss with a distance of `distance` FLOPs per row: 2 distances (3 with swap, + a min), the hinge (3)."""
     anchor = call.arg(0, "anchor")
     rows = anchor.numel() // anchor.shape[-1] if anchor.numel() else 0
-    return rows * ((3 if swap else 2) * distance + swap + 3) + _reduce(rows, reduction)
+    return rows * ((3 if swap else 2) * distance + swap + 3) + loss_reduction(rows, reduction)
 
 
 def triplet_margin_loss(call: Call) -> int:
@@ -229,11 +222,6 @@ def triplet_margin_with_distance_loss(call: Call) -> int | NotRecognizedType:
     return _triplet(call, module.reduction, distance, module.swap)
 
 
-_CTC_STATE = 13
-"""FLOPs of one (time step, label state) of CTC's forward recursion: log-sum-exp of 3 predecessors
-(2 compares for the max, 3 subtracts, 3 exps, 2 adds, 1 log, 1 add back) plus the emission (1)."""
-
-
 def ctc_loss(call: Call) -> int:
     """CTCLoss: 13·T·(2·numel(targets) + N) + [zero_infinity]·N + reduction ('mean': 2N, 'sum': N − 1)."""
     module = call.module
@@ -243,10 +231,10 @@ def ctc_loss(call: Call) -> int:
     batch = log_probs.shape[1] if log_probs.dim() == 3 else 1
     # 2S + 1 extended-label states per sequence of S targets; T and S at their full (padded) sizes
     states = 2 * targets.numel() + batch
-    flops = _CTC_STATE * steps * states + module.zero_infinity * batch
+    flops = CTC_STATE * steps * states + module.zero_infinity * batch
     if module.reduction == "mean":  # each loss divided by its target length, then the mean
         return flops + 2 * batch
-    return flops + _reduce(batch, module.reduction)
+    return flops + loss_reduction(batch, module.reduction)
 
 
 def adaptive_log_softmax(call: Call) -> Count:
@@ -262,7 +250,7 @@ def adaptive_log_softmax(call: Call) -> Count:
     rows = x.numel() // module.in_features
     head = total(
         contraction(rows * module.head_size, module.in_features, module.head_bias),
-        _LOG_SOFTMAX * rows * module.head_size,
+        log_softmax(rows * module.head_size, module.head_size),
     )
     tails = []
     for tail in module.tail:
@@ -272,7 +260,7 @@ def adaptive_log_softmax(call: Call) -> Count:
             total(
                 contraction(rows * project.out_features, module.in_features),
                 contraction(rows * classify.out_features, project.out_features),
-                _LOG_SOFTMAX * rows * classify.out_features,
+                log_softmax(rows * classify.out_features, classify.out_features),
             )
         )
     worst = max(tails, key=lambda c: c.flops, default=Count(0))
