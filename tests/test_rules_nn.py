@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 import torch
+import torch.nn.functional as F
 from helpers import calls, count_module, flop_counter_mode
 from torch import nn
 
@@ -419,3 +420,14 @@ def test_subclass_of_an_adaptive_pool_uses_its_rule(base: type[nn.Module]) -> No
     n, window = 3 * 2 * 2, 2 * 2  # 4 -> 2 per dim: divisible, window 2
     expected = window * n if base is nn.AdaptiveAvgPool2d else (window - 1) * n
     assert result.total == expected
+
+
+@pytest.mark.parametrize("p", [2.0, 1.0, 0.0, 3.0, math.inf, -math.inf, -1.0])
+def test_pairwise_distance_module_and_function_agree_for_every_p(p: float) -> None:
+    """One p-norm formula in every pack (formulas.vector_norm): they disagreed for p = −1 and −∞."""
+    x1, x2 = torch.randn(4, 8), torch.randn(4, 8)
+    module = count_flops(nn.PairwiseDistance(p=p), x1, x2).total
+    function = count_flops(lambda a, b: F.pairwise_distance(a, b, p=p), x1, x2).total
+    d = 8
+    norm = 2 * d if p == 2 else 2 * d - 1 if p in (1.0, 0.0, math.inf, -math.inf) else 3 * d
+    assert module == function == 4 * (2 * d + norm)  # per row: d subtracts, d adds of eps, the p-norm

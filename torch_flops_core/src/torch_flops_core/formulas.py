@@ -284,8 +284,12 @@ def attention(b: int, lq: int, lk: int, d: int, dv: int, masked: bool, dropout: 
 
 
 def vector_norm(p: object, n: int, r: int) -> int:
-    """A p-norm reducing n elements to r: p = 2 or 'fro': 2n; p = 1, ∞, −∞, 0: 2n − r; other p: 3n."""
-    if p in (1, -1, math.inf, -math.inf, 0):  # |x| (or x ≠ 0) per element, then n − R adds/compares
+    """A p-norm reducing n elements to r: p = 2 or 'fro': 2n; p = 1, ∞, −∞, 0: 2n − r; other p (−1 too): 3n.
+
+    p = 1: n abs, n − r adds; ±∞: n abs, n − r compares (max or min |x|); 0: n compares, n − r adds;
+    2: n squares, n − r adds, r roots; any other p (−1: (Σ |x|⁻¹)⁻¹): n abs, n powers, n − r adds, r roots.
+    """
+    if p in (1, math.inf, -math.inf, 0):  # |x| (or x ≠ 0) per element, then n − R adds/compares
         return 2 * n - r
     if p in (2, "fro", None):  # squares, n − R additions, R square roots
         return 2 * n

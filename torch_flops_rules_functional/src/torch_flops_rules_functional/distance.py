@@ -23,8 +23,7 @@ def _broadcast_numel(*tensors: torch.Tensor) -> int:
 def pairwise_cost(p: Any, d: int) -> int:
     """‖x1 − x2 + eps‖_p over d elements: d subtractions, d additions of eps, then the p-norm.
 
-    Not the nn pack's ``pairwise_cost``: this p-norm is ``formulas.vector_norm``, 2d − 1 for p = −1 and
-    p = −∞ where the nn pack counts 3d, so the two are not merged into ``torch_flops_core.formulas``.
+    The p-norm is ``formulas.vector_norm``, as the nn pack's ``PairwiseDistance``.
     """
     return 2 * d + norm_cost(p, d, 1)
 

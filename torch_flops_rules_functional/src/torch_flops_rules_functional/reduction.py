@@ -44,12 +44,11 @@ def max_min(call: Call) -> int:
 
 
 norm_cost = vector_norm
-"""The p-norm formula ``torch_flops_core.formulas.vector_norm``, shared with the aten pack (not with the nn
-pack, whose ``distance.vector_norm_cost`` counts p = −1 and p = −∞ as 3n)."""
+"""The p-norm formula ``torch_flops_core.formulas.vector_norm``, shared with the nn and aten packs."""
 
 
 def norm(call: Call) -> int | NotRecognizedType:
-    """norm/vector_norm: p = 2 or 'fro': 2n; p = 1, ∞, −∞, 0: 2n − R; other p: 3n; 'nuc': not counted."""
+    """norm/vector_norm: p = 2 or 'fro': 2n; p = 1, ±∞, 0: 2n − R; other p (−1 too): 3n; 'nuc': not counted."""
     p = call.arg(1, "ord" if call.target is torch.linalg.vector_norm else "p", 2)
     if p == "nuc":
         return NOT_RECOGNIZED

@@ -1,34 +1,24 @@
 """Distances between vectors: PairwiseDistance, CosineSimilarity; the p-norm costs the losses reuse.
 
-The cosine is ``torch_flops_core.formulas.cosine_similarity``. ``vector_norm_cost`` is not
-``formulas.vector_norm`` (the functional and aten packs' p-norm): for p = −1 and p = −∞ it counts 3d
-where that counts 2d − 1, so this p-norm and ``pairwise_cost`` stay here.
+The cosine is ``torch_flops_core.formulas.cosine_similarity`` and the p-norm ``formulas.vector_norm``,
+the functional and aten packs' too (they disagreed for p = −1 and −∞ until both used it).
 """
 
 from __future__ import annotations
-
-import math
 
 import torch
 from torch import nn
 
 from torch_flops_core import Call, Registry, formulas
+from torch_flops_core.formulas import vector_norm
 from torch_flops_core.shapes import out_numel
 
 __all__ = ["pairwise_cost", "register", "vector_norm_cost"]
 
 
 def vector_norm_cost(p: float, d: int) -> int:
-    """A p-norm of d elements: 2d for p = 2 (d squares, d − 1 adds, 1 root); 2d − 1 for p = 1, ∞, 0; else 3d.
-
-    p = 1: d abs, d − 1 adds. p = ∞: d abs, d − 1 compares. p = 0: d compares, d − 1 adds.
-    Any other p: d abs, d powers, d − 1 adds, 1 root.
-    """
-    if p == 2:
-        return 2 * d
-    if p in (1, math.inf, 0):
-        return 2 * d - 1
-    return 3 * d
+    """A p-norm of d elements: ``formulas.vector_norm`` (2d for p = 2; 2d − 1 for p = 1, ±∞, 0; else 3d)."""
+    return vector_norm(p, d, 1)
 
 
 def pairwise_cost(p: float, d: int) -> int:
