@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-from torch_flops_core import Call, Registry
-from torch_flops_core.shapes import out_numel
+from torch_flops_core import Registry
 
 from ._ops import aten
+from .pointwise import per_element
 
-__all__ = ["UPSAMPLE_COSTS", "register", "upsample"]
+__all__ = ["UPSAMPLE_COSTS", "register"]
 
 UPSAMPLE_COSTS = {
     "upsample_nearest1d": 0, "upsample_nearest2d": 0, "upsample_nearest3d": 0,
@@ -20,17 +18,8 @@ UPSAMPLE_COSTS = {
 """Per output element: each output is a weighted sum of m = 2^d neighbours (bicubic 4^d): 2m − 1; nearest copies."""
 
 
-def upsample(cost: int, name: str) -> Callable[[Call], int]:
-    def rule(call: Call) -> int:
-        return cost * out_numel(call)
-
-    rule.__name__ = rule.__qualname__ = name
-    rule.__doc__ = f"aten.{name}: {cost}·N, N = numel(out)."
-    return rule
-
-
 def register(registry: Registry) -> None:
     for name, cost in UPSAMPLE_COSTS.items():
         ops = aten(name)
         if ops:
-            registry.function(*ops)(upsample(cost, name))
+            registry.function(*ops)(per_element(cost, name))
