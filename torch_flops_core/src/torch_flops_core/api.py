@@ -11,7 +11,6 @@ from typing import Any, Literal
 
 import torch
 import torch.fx as fx
-from torch.utils._pytree import tree_flatten
 
 from .aten import AtenCounter, run_aten
 from .eager import EagerCounter, run_eager
@@ -24,7 +23,7 @@ from .inputs import bind, check_output, model_keywords
 from .interpreter import FlopsInterpreter
 from .module_events import outer_counts_paused
 from .plugins import get_plugins
-from .recorder import Recorder, on_cuda
+from .recorder import Recorder, tensor_devices
 from .results import FlopsResult
 from .tracer import Traced, trace
 
@@ -72,10 +71,6 @@ def _gc_paused() -> Iterator[None]:
 _gc_lock = threading.Lock()
 _gc_pausers = 0
 _gc_state = [True]
-
-
-def _on_meta(args: Any, kwargs: Any) -> bool:
-    return any(isinstance(t, torch.Tensor) and t.is_meta for t in tree_flatten((args, kwargs))[0])
 
 
 _meta_ready = False
@@ -161,8 +156,9 @@ def count_flops(
         warnings.warn(f"torch-flops: {notes[-1]}.", PluginLoadWarning, stacklevel=2)
     ignore = IgnoreSpec(ignore_ops, table)
     with _gc_paused(), outer_counts_paused(), preserve_model(model) as guarded, _eager_stance(guarded), torch.no_grad():
-        recorder = Recorder(measure_time=measure_time, cuda=guarded.cuda or on_cuda(None, args, model_kwargs))
-        if guarded.meta or _on_meta(args, model_kwargs):
+        devices = tensor_devices(args, model_kwargs)
+        recorder = Recorder(measure_time=measure_time, cuda=guarded.cuda or "cuda" in devices)
+        if guarded.meta or "meta" in devices:
             with _no_torch_function():  # an outer count (this one nested in a forward) must not see it
                 warm_up_meta()
         if engine == "fx":

@@ -19,11 +19,10 @@ import torch
 from torch.utils._python_dispatch import TorchDispatchMode
 
 from .ignore import IgnoreSpec
-from .module_events import module_events
+from .module_events import module_events, module_path
 from .recorder import Recorder
 from .registry import RuleEntry, RuleTable
-from .results import OpRecord
-from .rules import NOT_RECOGNIZED, Call, NotRecognizedType
+from .rules import Call
 from .subcalls import SubCalls
 
 __all__ = ["AtenCounter", "run_aten"]
@@ -71,25 +70,15 @@ class AtenCounter(TorchDispatchMode):
         measured = recorder.stop(probe)
         name = recorder.name(base)
         path, type_name = (self._frames[-1][1], self._frames[-1][2]) if self._frames else ("", "")
-        flops: int | NotRecognizedType
-        if ignored:
-            flops, macs = 0, 0
-        elif entry is None:
-            flops, macs = NOT_RECOGNIZED, 0
-        else:
-            call = Call("call_function", func, args, kwargs, output, None, name, self._subcalls)
-            flops, macs = entry.apply(call, path)
+        call = Call("call_function", func, args, kwargs, output, None, name, self._subcalls)
+        flops, macs = Recorder.count(entry, ignored, call, path)
         recorder.record(name, "call_function", func, path, type_name, flops, macs, entry, ignored, measured)
         return output
 
     # -- module events (module_events.ModuleListener) ---------------------------------------------
     def module_started(self, module: torch.nn.Module) -> None:
-        type_name = type(module).__name__
-        path = self._paths.get(id(module))
-        if path is None:  # a module outside the model (built in forward, or held by a closure)
-            parent = self._frames[-1][1] if self._frames else ""
-            path = f"{parent}.{type_name}" if parent else type_name
-        self._frames.append((module, path, type_name))
+        path = module_path(self._paths, module, self._frames[-1][1] if self._frames else "")
+        self._frames.append((module, path, type(module).__name__))
 
     def module_finished(
         self, module: torch.nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any], output: Any
@@ -99,10 +88,6 @@ class AtenCounter(TorchDispatchMode):
 
     def pause(self, delta: int) -> None:
         self._paused += delta
-
-    @property
-    def records(self) -> list[OpRecord]:
-        return self.recorder.records
 
 
 def run_aten(fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any], counter: AtenCounter) -> Any:

@@ -15,7 +15,7 @@ from .guard import preserve_model
 from .ignore import IgnoreSpec
 from .interpreter import FlopsInterpreter
 from .plugins import get_plugins
-from .recorder import Recorder, on_cuda
+from .recorder import Recorder, tensor_devices
 from .results import FlopsResult
 from .rules import NOT_RECOGNIZED
 from .tracer import trace, trace_graph
@@ -64,11 +64,16 @@ class TorchFLOPsByFX:
         defaults fill what is not given; a wrong input is an ``InputError`` naming ``forward``).
         """
         _, values = trace(self.graph_model, args, kwargs, self._table)  # a GraphModule: bound, not traced again
-        recorder = Recorder(cuda=on_cuda(self.model, args, kwargs), memory=getattr(torch.cuda, self.mem_func_name))
-        interpreter = FlopsInterpreter(
-            self.graph_model, self.graph_model.graph, self._table, IgnoreSpec(self.ignore_ops, self._table), recorder
-        )
-        with preserve_model(self.model), torch.no_grad():
+        with preserve_model(self.model) as guarded, torch.no_grad():
+            cuda = guarded.cuda or "cuda" in tensor_devices(args, kwargs)
+            recorder = Recorder(cuda=cuda, memory=getattr(torch.cuda, self.mem_func_name))
+            interpreter = FlopsInterpreter(
+                self.graph_model,
+                self.graph_model.graph,
+                self._table,
+                IgnoreSpec(self.ignore_ops, self._table),
+                recorder,
+            )
             self.model.eval()  # as 0.4.1 counts; the caller's flags are put back on exit
             output = interpreter.run(*values)
         self.result = FlopsResult(recorder.records, "fx", self.graph_model.graph)

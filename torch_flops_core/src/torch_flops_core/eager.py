@@ -29,11 +29,11 @@ from torch.overrides import TorchFunctionMode
 
 from .aliases import operator_spellings
 from .ignore import IgnoreSpec
-from .module_events import module_events
+from .module_events import module_events, module_path
 from .recorder import Probe, Recorder
 from .registry import RuleEntry, RuleTable
 from .results import OpRecord
-from .rules import NOT_RECOGNIZED, Call, CallKind, NotRecognizedType
+from .rules import NOT_RECOGNIZED, Call, CallKind
 from .subcalls import SubCalls
 
 __all__ = ["EagerCounter", "no_torch_function", "run_eager"]
@@ -110,10 +110,6 @@ class EagerCounter(TorchFunctionMode):
         self._class_entries: dict[type, RuleEntry | None] = {}
         self._quiet: Any = None
         self._subcalls = SubCalls(table, ignore)
-
-    @property
-    def records(self) -> list[Any]:
-        return self.recorder.records
 
     # -- resolution -----------------------------------------------------------------------------
     def _ignored(self, kind: CallKind, target: Any, module: torch.nn.Module | None) -> bool:
@@ -207,10 +203,7 @@ class EagerCounter(TorchFunctionMode):
         if plan is not None and plan.module is module:
             return plan
         type_name = type(module).__name__
-        path = self._paths.get(id(module))
-        if path is None:  # a module outside the model (built in forward, or held by a closure)
-            parent = self._frames[-1][0].path if self._frames else self._base[0]
-            path = f"{parent}.{type_name}" if parent else type_name
+        path = module_path(self._paths, module, self._frames[-1][0].path if self._frames else self._base[0])
         cls = type(module)
         try:
             entry = self._class_entries[cls]
@@ -253,15 +246,9 @@ class EagerCounter(TorchFunctionMode):
         time_ms, before, after = recorder.stop(probe)
         name = recorder.name(plan.base)
         entry = plan.entry
-        flops: int | NotRecognizedType
         try:  # still quiet: the rule's own tensor calls (x.numel()) are not ops of the model
-            if plan.ignored:
-                flops, macs = 0, 0
-            elif entry is None:  # opaque
-                flops, macs = NOT_RECOGNIZED, 0
-            else:
-                call = Call("call_module", plan.path, args, kwargs, output, module, name, self._subcalls)
-                flops, macs = entry.apply(call, plan.path)
+            call = Call("call_module", plan.path, args, kwargs, output, module, name, self._subcalls)
+            flops, macs = Recorder.count(entry, plan.ignored, call, plan.path)  # opaque: no entry, not recognized
         finally:
             self._suppress -= 1
             if not self._suppress:

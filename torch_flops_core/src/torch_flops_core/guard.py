@@ -163,19 +163,17 @@ def _changed(container: Any, copy: Any) -> bool:
 
 
 class Guarded:
-    """What :func:`preserve_model` saw: the guarded modules, with their paths from the first root."""
+    """What :func:`preserve_model` saw: the guarded modules, their paths from the first root, their devices."""
 
-    __slots__ = ("cuda", "meta", "modules", "paths", "roots")
+    __slots__ = ("cuda", "meta", "modules", "paths")
 
     def __init__(
         self,
-        roots: list[torch.nn.Module],
         modules: list[torch.nn.Module],
         paths: dict[int, str],
         cuda: bool,
         meta: bool = False,
     ) -> None:
-        self.roots = roots
         self.modules = modules
         """Every guarded module, once each."""
         self.paths = paths
@@ -214,7 +212,7 @@ def preserve_model(model: Any) -> Iterator[Guarded]:
         if isinstance(m, torch.nn.Embedding | torch.nn.EmbeddingBag) and m.max_norm is not None and not m.weight.is_meta
     ]
     try:
-        yield Guarded(roots, modules, paths, cuda, meta)
+        yield Guarded(modules, paths, cuda, meta)
     finally:
         snapshot.restore()
         if values:

@@ -93,10 +93,6 @@ class FlopsInterpreter:
         self._subcalls = SubCalls(table, ignore)
         self._steps = self._planned()
 
-    @property
-    def records(self) -> list[Any]:
-        return self.recorder.records
-
     def _planned(self) -> list[tuple[fx.Node, _Plan, tuple[fx.Node, ...]]]:
         last_use: dict[fx.Node, fx.Node] = {}
         for node in reversed(self.graph.nodes):

@@ -20,7 +20,7 @@ from typing import Any, Protocol
 import torch
 from torch.nn.modules.module import register_module_forward_hook, register_module_forward_pre_hook
 
-__all__ = ["ModuleListener", "module_events", "outer_counts_paused"]
+__all__ = ["ModuleListener", "module_events", "module_path", "outer_counts_paused"]
 
 
 class ModuleListener(Protocol):
@@ -34,6 +34,16 @@ class ModuleListener(Protocol):
 
     def pause(self, delta: int) -> None:
         """Stop (+1) or resume (−1) recording anything (a count nested in this one's forward)."""
+
+
+def module_path(paths: dict[int, str], module: torch.nn.Module, parent: str) -> str:
+    """A module's path in a count: its path in the model (``paths``, from the guard's walk), or, for a module
+    outside the model (built in forward, or held by a closure), its class name under the caller's path."""
+    path = paths.get(id(module))
+    if path is not None:
+        return path
+    name = type(module).__name__
+    return f"{parent}.{name}" if parent else name
 
 
 _local = threading.local()

@@ -20,7 +20,7 @@ from .registry import RuleEntry
 from .results import OpRecord
 from .rules import NOT_RECOGNIZED, Call, NotRecognizedType, RecordKind
 
-__all__ = ["Probe", "Recorder", "on_cuda"]
+__all__ = ["Probe", "Recorder", "tensor_devices"]
 
 Probe = tuple[float, "int | None"]
 """What :meth:`Recorder.start` returns: the start time and the memory before the op (CUDA only)."""
@@ -126,9 +126,6 @@ class Recorder:
         return entry.apply(call, module_path)
 
 
-def on_cuda(model: Any, args: Any, kwargs: Any) -> bool:
-    """Whether the model's parameters or buffers, or any input tensor, are on CUDA."""
-    leaves = tree_flatten((args, kwargs))[0]
-    if isinstance(model, torch.nn.Module):
-        leaves += list(model.parameters()) + list(model.buffers())
-    return any(isinstance(t, torch.Tensor) and t.is_cuda for t in leaves)
+def tensor_devices(*values: Any) -> set[str]:
+    """The device types of the tensors in ``values`` (nested in tuples, lists, dicts): one walk of the inputs."""
+    return {leaf.device.type for leaf in tree_flatten(values)[0] if isinstance(leaf, torch.Tensor)}
