@@ -277,7 +277,7 @@ def test_timm_json_has_the_seed_figure_and_the_documented_keys(cli: tuple[Callab
     data = json.loads(ok(cli[0]("timm-json")).stdout)
     assert set(data) == CLI_JSON_KEYS
     assert (data["total"], data["total_macs"]) == (RESNET50_FLOPS, RESNET50_MACS)
-    assert data["schema"] == "torch-flops/1" and data["engine"] == "eager" and data["unrecognized"] == {}
+    assert data["schema"] == "torch-flops/2" and data["engine"] == "eager" and data["unrecognized"] == {}
     assert data["model"] == "timm:resnet50" and data["device"] == "meta" and data["by_module"] is None
     assert data["inputs"] == [{"keyword": None, "shape": [1, 3, 224, 224], "dtype": "float32"}]  # from pretrained_cfg
     assert all(set(op) == OP_KEYS for op in data["ops"])

@@ -100,13 +100,13 @@ def test_module_table_sums_agree_with_by_module_and_are_sorted() -> None:
         }
     )
     assert sum(row.flops for row in rows) == r.total
-    assert rows[0] == ModuleRow("body", 2 * BLOCK, 2 * 16 * 48, 6, 2 * BLOCK / r.total)
+    assert rows[0] == ModuleRow("body", 2 * BLOCK, 2 * 16 * 48, 6, 2 * BLOCK / r.total, forward=2 * BLOCK)
     root = rows[-1]
     assert root.label == "(root)" and root.ops == 2  # opaque (not recognized, still an op) and + 1
     assert r.module_table(2)[0].path in ("body.0", "body.1")
     assert [row.path for row in r.module_table(1, top=2)] == ["body", "stem"]
     calls = sum(1 for op in r.ops if op.kind.startswith("call_"))
-    assert module_rows(r, 0) == [ModuleRow("", r.total, r.total_macs, calls, 1.0)]
+    assert module_rows(r, 0) == [ModuleRow("", r.total, r.total_macs, calls, 1.0, forward=r.total)]
 
 
 def test_module_table_rejects_bad_depth_and_top() -> None:

@@ -13,6 +13,7 @@ import torch
 import torch.fx as fx
 
 from .aten import AtenCounter, run_aten
+from .backward import BackwardCounter, count_backward
 from .eager import EagerCounter, run_eager
 from .eager import no_torch_function as _no_torch_function
 from .errors import InputError, PluginLoadWarning, UnrecognizedOpsError
@@ -23,7 +24,7 @@ from .inputs import bind, check_output, model_keywords
 from .interpreter import FlopsInterpreter
 from .module_events import outer_counts_paused
 from .plugins import get_plugins
-from .recorder import Recorder, tensor_devices
+from .recorder import NodeOwners, Recorder, tensor_devices
 from .results import FlopsResult
 from .tracer import Traced, trace
 
@@ -32,7 +33,7 @@ __all__ = ["ENGINES", "count_flops"]
 Engine = Literal["auto", "fx", "eager", "aten"]
 ENGINES: tuple[str, ...] = ("auto", "fx", "eager", "aten")
 OPTIONS: tuple[str, ...] = (
-    "engine", "ignore_ops", "plugins", "disable", "strict", "measure_time", "model_kwargs",
+    "engine", "ignore_ops", "plugins", "disable", "strict", "measure_time", "model_kwargs", "backward", "loss",
 )  # fmt: skip
 """``count_flops``'s own keywords: a loose keyword close to one of them is refused as a misspelling."""
 
@@ -100,6 +101,8 @@ def count_flops(
     strict: bool = False,
     measure_time: bool = True,
     model_kwargs: Mapping[str, Any] | None = None,
+    backward: bool = False,
+    loss: Callable[[Any], torch.Tensor] | None = None,
     **keywords: Any,
 ) -> FlopsResult:
     """Count the exact FLOPs of ``model(*args, **keywords)``, op by op.
@@ -125,9 +128,17 @@ def count_flops(
         option: ``model_kwargs={"strict": True}``). Other keywords go to the model too; one that looks
         like a misspelt option (``strickt=True``) and that the model's ``forward`` does not name is an
         :class:`InputError`, never silently handed to a forward that takes ``**kwargs``.
+    :param backward: also count a training step's backward pass: after the forward (counted by the
+        chosen engine), ``loss(output)`` is computed and its gradient taken, and every aten op autograd
+        runs is counted with the aten rules and attributed to the module whose forward created its
+        autograd node. Each record has a ``phase`` (``forward``, ``loss``, ``backward``, ``recompute``);
+        ``result.total_by_phase`` sums them. No ``.grad`` is written (see docs/training-flops.md).
+    :param loss: with ``backward=True``, the function of the model's output to differentiate. Default:
+        the output's ``.loss`` if it has one, else the sum of every floating-point output tensor.
 
-    The model is run once, under ``torch.no_grad()``, on whatever device its tensors are on (``meta``
-    included), and left exactly as it was (see :func:`~torch_flops_core.guard.preserve_model`).
+    The model is run once, under ``torch.no_grad()`` (with grad enabled for the count when
+    ``backward=True``), on whatever device its tensors are on (``meta`` included), and left exactly
+    as it was (see :func:`~torch_flops_core.guard.preserve_model`).
     Nothing is cached between calls: each count sees the model as it is now. Counts in several
     threads at once are independent, and never change what another thread's forward computes.
     """
@@ -141,6 +152,10 @@ def count_flops(
             f"count_flops() got a TorchScript {type(model).__name__}: its ops run in TorchScript's interpreter, "
             "where no engine can see them. Count the Python module or function it was scripted from."
         )
+    if loss is not None and not backward:
+        raise InputError("loss= is the function differentiated by the backward pass: pass backward=True with it")
+    if loss is not None and not callable(loss):
+        raise TypeError(f"loss= takes a function of the model's output, got {type(loss).__name__}")
     notes: list[str] = []
     if isinstance(model, torch.export.ExportedProgram):
         model = aten_graph(model)
@@ -155,31 +170,49 @@ def count_flops(
         notes.append(_no_rules(plugin_set.infos))
         warnings.warn(f"torch-flops: {notes[-1]}.", PluginLoadWarning, stacklevel=2)
     ignore = IgnoreSpec(ignore_ops, table)
-    with _gc_paused(), outer_counts_paused(), preserve_model(model) as guarded, _eager_stance(guarded), torch.no_grad():
+    with (
+        _gc_paused(),
+        outer_counts_paused(),
+        preserve_model(model) as guarded,
+        _eager_stance(guarded),
+        _grad_mode(backward),
+    ):
         devices = tensor_devices(args, model_kwargs)
-        recorder = Recorder(measure_time=measure_time, cuda=guarded.cuda or "cuda" in devices)
+        owners = NodeOwners() if backward else None
+        recorder = Recorder(measure_time=measure_time, cuda=guarded.cuda or "cuda" in devices, owners=owners)
         if guarded.meta or "meta" in devices:
             with _no_torch_function():  # an outer count (this one nested in a forward) must not see it
                 warm_up_meta()
+        graph = None
         if engine == "fx":
             traced, values = trace(model, args, model_kwargs, table)
             output = FlopsInterpreter(traced.root, traced.graph, table, ignore, recorder).run(*values)
-            result = FlopsResult(recorder.records, "fx", traced.graph, notes + fx_notes(traced))
+            graph, ran, notes = traced.graph, "fx", notes + fx_notes(traced)
         elif engine == "aten" and isinstance(model, fx.GraphModule):  # an aten graph: its nodes are the ops
             traced, values = trace(model, args, model_kwargs, table)
             output = FlopsInterpreter(traced.root, traced.graph, table, ignore, recorder).run(*values)
-            result = FlopsResult(recorder.records, "aten", traced.graph, notes)
+            graph, ran = traced.graph, "aten"
         elif engine == "aten":
             bind(model, args, model_kwargs)
             aten = AtenCounter(table, ignore, recorder, paths=guarded.paths)
             output = run_aten(model, args, model_kwargs, aten)
-            result = FlopsResult(recorder.records, "aten", None, notes)
+            ran = "aten"
         else:
             bind(model, args, model_kwargs)
             counter = EagerCounter(table, ignore, recorder, paths=guarded.paths)
             output = run_eager(model, args, model_kwargs, counter)
-            result = FlopsResult(recorder.records, "eager", None, notes)
+            ran = "eager"
         check_output(model, output)
+        if owners is not None:
+            count_backward(
+                output,
+                loss,
+                BackwardCounter(table, ignore, recorder, owners, paths=guarded.paths),
+                AtenCounter(table, ignore, recorder, paths=guarded.paths, phase="loss"),
+                [p for m in guarded.modules for p in m.parameters(recurse=False)],
+            )
+            del output  # the autograd graph goes with it
+        result = FlopsResult(recorder.records, ran, graph, notes)
     if strict and result.unrecognized:
         raise unrecognized_error(result)
     return result
@@ -204,6 +237,18 @@ def _uncompiled(model: Any) -> tuple[Any, str | None]:
     if original is not None and callable(original):
         return original, f"function {getattr(original, '__qualname__', 'function')}"
     return model, None
+
+
+@contextmanager
+def _grad_mode(backward: bool) -> Iterator[None]:
+    """Grad off for a forward-only count; on (also inside ``torch.no_grad()`` or ``inference_mode()``
+    of the caller) when the backward is counted: autograd must record the forward's graph."""
+    if not backward:
+        with torch.no_grad():
+            yield
+        return
+    with torch.inference_mode(False), torch.enable_grad():
+        yield
 
 
 @contextmanager

@@ -22,6 +22,7 @@ from .ignore import IgnoreSpec
 from .module_events import module_events, module_path
 from .recorder import Recorder
 from .registry import RuleEntry, RuleTable
+from .results import Phase
 from .rules import Call
 from .subcalls import SubCalls
 
@@ -35,9 +36,16 @@ class AtenCounter(TorchDispatchMode):
     """Records one :class:`OpRecord` per aten op, in the module it ran in."""
 
     def __init__(
-        self, table: RuleTable, ignore: IgnoreSpec | None, recorder: Recorder, *, paths: dict[int, str] | None = None
+        self,
+        table: RuleTable,
+        ignore: IgnoreSpec | None,
+        recorder: Recorder,
+        *,
+        paths: dict[int, str] | None = None,
+        phase: Phase = "forward",
     ) -> None:
         super().__init__()
+        self.phase: Phase = phase
         self.table = table
         self.ignore = ignore if ignore else None
         self.recorder = recorder
@@ -69,11 +77,18 @@ class AtenCounter(TorchDispatchMode):
         output = func(*args, **kwargs)
         measured = recorder.stop(probe)
         name = recorder.name(base)
-        path, type_name = (self._frames[-1][1], self._frames[-1][2]) if self._frames else ("", "")
+        path, type_name, phase = self.place()
         call = Call("call_function", func, args, kwargs, output, None, name, self._subcalls)
         flops, macs = Recorder.count(entry, ignored, call, path)
-        recorder.record(name, "call_function", func, path, type_name, flops, macs, entry, ignored, measured)
+        recorder.record(name, "call_function", func, path, type_name, flops, macs, entry, ignored, measured, phase)
         return output
+
+    def place(self) -> tuple[str, str, Phase]:
+        """Where the op running now belongs: module path, module type, phase (the innermost module's)."""
+        if self._frames:
+            frame = self._frames[-1]
+            return frame[1], frame[2], self.phase
+        return "", "", self.phase
 
     # -- module events (module_events.ModuleListener) ---------------------------------------------
     def module_started(self, module: torch.nn.Module) -> None:

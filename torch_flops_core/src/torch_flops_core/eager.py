@@ -190,6 +190,8 @@ class EagerCounter(TorchFunctionMode):
                 None if after is None or before is None else after - before,
             )
         )  # fmt: skip
+        if recorder.owners is not None:
+            recorder.owners.mark(path, mtype)
         return output
 
     def pause(self, delta: int) -> None:

@@ -283,6 +283,33 @@ def attention(b: int, lq: int, lk: int, d: int, dv: int, masked: bool, dropout: 
     return Count(flops=flops, macs=scores * d + scores * dv)
 
 
+def attention_backward(
+    b: int, lq: int, lk: int, d: int, dv: int, dropout: bool, grads: tuple[bool, bool, bool] = (True, True, True)
+) -> Count:
+    """The gradients of softmax(Q·Kᵀ·scale)·V (:func:`attention`) for B = b, S = b·Lq·Lk, as the math computes them.
+
+    dV = Pᵀ·dO (2Lq − 1)·b·Lk·dv; dP = dO·Vᵀ (2dv − 1)·S [+ S dropout]; dS = P·(dP − Σ dP·P) 4S − b·Lq;
+    scale S; dQ = dS·K (2Lk − 1)·b·Lq·d; dK = dSᵀ·Q (2Lq − 1)·b·Lk·d. MACs 2·S·(d + dv), twice the forward's.
+    ``grads`` says which of dQ, dK, dV are computed (dP and dS only for dQ or dK). A fused kernel that
+    recomputes P from Q and K (flash attention) does that work again; it is not counted (model FLOPs).
+    """
+    scores = b * lq * lk
+    flops = macs = 0
+    if grads[2]:  # dV
+        flops += max(2 * lq - 1, 0) * b * lk * dv
+        macs += scores * dv
+    if grads[0] or grads[1]:  # dP, dropout, softmax backward, scale
+        flops += max(2 * dv - 1, 0) * scores + (scores if dropout else 0) + 4 * scores - b * lq + scores
+        macs += scores * dv
+    if grads[0]:  # dQ
+        flops += max(2 * lk - 1, 0) * b * lq * d
+        macs += scores * d
+    if grads[1]:  # dK
+        flops += max(2 * lq - 1, 0) * b * lk * d
+        macs += scores * d
+    return Count(flops=flops, macs=macs)
+
+
 def vector_norm(p: object, n: int, r: int) -> int:
     """A p-norm reducing n elements to r: p = 2 or 'fro': 2n; p = 1, ∞, −∞, 0: 2n − r; other p (−1 too): 3n.
 

@@ -10,6 +10,7 @@ read before and after it (CUDA only), and one :class:`~torch_flops_core.results.
 from __future__ import annotations
 
 import time
+from bisect import bisect_right
 from collections.abc import Callable
 from typing import Any
 
@@ -17,15 +18,50 @@ import torch
 from torch.utils._pytree import tree_flatten
 
 from .registry import RuleEntry
-from .results import OpRecord
+from .results import OpRecord, Phase
 from .rules import NOT_RECOGNIZED, Call, NotRecognizedType, RecordKind
 
-__all__ = ["Probe", "Recorder", "tensor_devices"]
+__all__ = ["NodeOwners", "Probe", "Recorder", "tensor_devices"]
 
 Probe = tuple[float, "int | None"]
 """What :meth:`Recorder.start` returns: the start time and the memory before the op (CUDA only)."""
 
 _perf_counter = time.perf_counter
+_next_sequence_nr: Callable[[], int] = torch._C._autograd._get_sequence_nr
+
+
+class NodeOwners:
+    """Which recorded op, in which module, created each autograd node of a forward.
+
+    Autograd numbers the nodes it creates in a thread (``node._sequence_nr()``) in creation order;
+    after each recorded op the numbers it used up are one range, owned by that op's module. The
+    backward counter asks who owns the node it is running for (:meth:`owner`). Ranges are appended
+    in increasing order, so a lookup is one bisection.
+    """
+
+    __slots__ = ("ends", "last", "owners", "starts")
+
+    def __init__(self) -> None:
+        self.starts: list[int] = []
+        self.ends: list[int] = []
+        self.owners: list[tuple[str, str]] = []
+        self.last = _next_sequence_nr()
+
+    def mark(self, module_path: str, module_type: str) -> None:
+        """The nodes created since the last mark belong to ``module_path`` (an op was just recorded there)."""
+        now = _next_sequence_nr()
+        if now > self.last:
+            self.starts.append(self.last)
+            self.ends.append(now)
+            self.owners.append((module_path, module_type))
+            self.last = now
+
+    def owner(self, sequence_nr: int) -> tuple[str, str] | None:
+        """(module path, module type) of the op that created node number ``sequence_nr``, if recorded."""
+        i = bisect_right(self.starts, sequence_nr) - 1
+        if i >= 0 and sequence_nr < self.ends[i]:
+            return self.owners[i]
+        return None
 
 
 class Recorder:
@@ -34,9 +70,10 @@ class Recorder:
     ``measure_time``: take each op's wall time. ``cuda``: synchronise around each op and read
     ``memory`` (default ``torch.cuda.memory_allocated``) before and after it. ``prefix`` is put
     before every record name (records of an op expanded into its torch calls: ``node.op``).
+    ``owners``, when the backward is to be counted, learns which module created each autograd node.
     """
 
-    __slots__ = ("cuda", "measure_time", "memory", "names", "prefix", "records")
+    __slots__ = ("cuda", "measure_time", "memory", "names", "owners", "prefix", "records")
 
     def __init__(
         self,
@@ -45,7 +82,9 @@ class Recorder:
         cuda: bool = False,
         memory: Callable[[], int] | None = None,
         prefix: str = "",
+        owners: NodeOwners | None = None,
     ) -> None:
+        self.owners = owners
         self.measure_time = measure_time
         self.cuda = cuda
         self.memory = memory or torch.cuda.memory_allocated
@@ -56,7 +95,9 @@ class Recorder:
 
     def child(self, prefix: str) -> Recorder:
         """A recorder with the same probes whose names start with ``prefix`` (records go to its own list)."""
-        return Recorder(measure_time=self.measure_time, cuda=self.cuda, memory=self.memory, prefix=prefix)
+        return Recorder(
+            measure_time=self.measure_time, cuda=self.cuda, memory=self.memory, prefix=prefix, owners=self.owners
+        )
 
     def name(self, base: str) -> str:
         """A unique record name: ``base``, then ``base_1``, ``base_2`` ... (FX's naming)."""
@@ -91,6 +132,7 @@ class Recorder:
         entry: RuleEntry | None,
         ignored: bool,
         measured: tuple[float | None, int | None, int | None] = (None, None, None),
+        phase: Phase = "forward",
     ) -> OpRecord:
         """Append one op's record; ``entry`` is the rule that counted it (``None``: none, or ignored)."""
         time_ms, before, after = measured
@@ -110,8 +152,11 @@ class Recorder:
             mem_before=before,
             mem_after=after,
             mem_delta=None if before is None or after is None else after - before,
+            phase=phase,
         )
         self.records.append(record)
+        if self.owners is not None:
+            self.owners.mark(module_path, module_type)
         return record
 
     @staticmethod

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from tabulate import tabulate
 
-from .results import ROOT_LABEL, ModuleRow, module_rows
+from .results import PHASES, ROOT_LABEL, ModuleRow, module_rows
 from .rules import CALL_KINDS, NOT_RECOGNIZED
 
 if TYPE_CHECKING:
@@ -35,12 +35,12 @@ __all__ = [
     "top_records",
 ]
 
-JSON_SCHEMA = "torch-flops/1"
+JSON_SCHEMA = "torch-flops/2"
 """Value of the ``schema`` key of :meth:`FlopsResult.to_json`; bumped when keys change."""
 
 CSV_COLUMNS = (
     "name", "kind", "target", "module_path", "module_type", "status", "flops", "macs",
-    "plugin", "rule", "time_ms", "mem_before", "mem_after", "mem_delta",
+    "plugin", "rule", "time_ms", "mem_before", "mem_after", "mem_delta", "phase",
 )  # fmt: skip
 
 
@@ -80,6 +80,9 @@ def summary_line(result: FlopsResult) -> str:
         return f"{n:,} {unit}" + (f" ({format_flops(n, unit)})" if n >= 1000 else "")
 
     summary = f"total: {both(result.total, 'FLOPs')}, {both(result.total_macs, 'MACs')}, {result.engine} engine"
+    if result.counted_backward:
+        phases = result.total_by_phase
+        summary += " (" + ", ".join(f"{phase} {format_flops(phases[phase])}" for phase in PHASES if phases[phase]) + ")"
     missing = result.unrecognized_targets()
     if missing:
         listed = ", ".join(f"{name} ×{n}" for name, n in missing.items())
@@ -109,6 +112,7 @@ def _record_dict(r: OpRecord) -> dict[str, Any]:
         "mem_before": r.mem_before,
         "mem_after": r.mem_after,
         "mem_delta": r.mem_delta,
+        "phase": r.phase,
     }
 
 
@@ -119,6 +123,7 @@ def result_to_dict(result: FlopsResult) -> dict[str, Any]:
         "engine": result.engine,
         "total": result.total,
         "total_macs": result.total_macs,
+        "total_by_phase": result.total_by_phase,
         "unrecognized": result.unrecognized_targets(),
         "ops": [_record_dict(r) for r in result.ops],
     }
@@ -145,17 +150,32 @@ def render_csv(result: FlopsResult, *, top: int | None = None) -> str:
     return out.getvalue()
 
 
-MODULE_CSV_COLUMNS = ("module", "flops", "macs", "share", "ops")
+MODULE_CSV_COLUMNS = ("module", "flops", "macs", "share", "ops", *PHASES)
 
 
 def render_module_csv(result: FlopsResult, depth: int = 1, top: int | None = None) -> str:
-    """The per-module view as CSV: exact integers; ``module`` is ``""`` for the root; ``share`` in 0..1."""
+    """The per-module view as CSV: exact integers; ``module`` is ``""`` for the root; ``share`` in 0..1;
+    then the module's FLOPs in each phase (``forward`` ... ``recompute``)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(MODULE_CSV_COLUMNS)
     for row in module_rows(result, depth, top):
-        writer.writerow([row.path, row.flops, row.macs, f"{row.share:.6f}", row.ops])
+        writer.writerow([row.path, row.flops, row.macs, f"{row.share:.6f}", row.ops, *phase_values(row)])
     return out.getvalue()
+
+
+def phase_values(row: ModuleRow) -> list[int]:
+    """A module row's FLOPs in each of :data:`PHASES`, in that order."""
+    return [getattr(row, phase) for phase in PHASES]
+
+
+def shown_phases(result: FlopsResult) -> tuple[str, ...]:
+    """The phases a table gives a column: none for a forward-only count; else forward and backward,
+    and loss and recompute where they hold FLOPs."""
+    if not result.counted_backward:
+        return ()
+    phases = result.total_by_phase
+    return tuple(p for p in PHASES if p in ("forward", "backward") or phases[p])
 
 
 def render_module_table(
@@ -167,14 +187,16 @@ def render_module_table(
     """
     every = module_rows(result, depth)
     rows = every[:top] if top is not None else every
+    phases = shown_phases(result)
     body = tabulate(
         [
             [row.label, format_flops(row.flops), f"{100 * row.share:.1f}%", format_macs(row.macs), row.ops]
+            + [format_flops(getattr(row, phase)) for phase in phases]
             for row in rows
         ],
-        ["module", "FLOPs", "share", "MACs", "ops"],
+        ["module", "FLOPs", "share", "MACs", "ops", *phases],
         tablefmt=tablefmt,
-        colalign=("left", "right", "right", "right", "right"),
+        colalign=("left",) + ("right",) * (4 + len(phases)),
     )
     lines = [body]
     if len(rows) < len(every):
@@ -203,7 +225,10 @@ def render_table(
     every = [r for r in result.ops if all_nodes or r.kind in CALL_KINDS]
     records = every if top is None else top_records(result, top)
     with_mem = any(r.mem_after is not None for r in records)
+    with_phase = result.counted_backward
     headers = ["node", "kind", "target", "module", "flops", "macs", "rule", "time_ms"]
+    if with_phase:
+        headers.insert(1, "phase")
     if with_mem:
         headers += ["mem_before", "mem_after", "mem_delta"]
     rows: list[list[Any]] = []
@@ -211,10 +236,12 @@ def render_table(
         target = r.target_name if r.kind != "call_module" else r.module_type
         rule = f"{r.plugin}: {r.rule.rsplit('.', 1)[-1]}" if r.plugin and r.rule else ""
         row: list[Any] = [r.name, r.kind, target, r.module_path, _flops_cell(r), r.macs, rule, r.time_ms]
+        if with_phase:
+            row.insert(1, r.phase)
         if with_mem:
             row += [r.mem_before, r.mem_after, r.mem_delta]
         rows.append(row)
-    align = ("left",) * 4 + ("right", "right", "left", "right", "right", "right", "right")
+    align = ("left",) * (4 + with_phase) + ("right", "right", "left", "right", "right", "right", "right")
     body = tabulate(
         rows, headers, tablefmt=tablefmt, intfmt=",", floatfmt=".3f", missingval="", colalign=align[: len(headers)]
     )

@@ -4,15 +4,21 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from .aliases import op_name
 from .rules import CALL_KINDS, NOT_RECOGNIZED, NotRecognizedType, RecordKind
 
-__all__ = ["ROOT_LABEL", "FlopsResult", "ModuleRow", "OpRecord", "module_rows"]
+__all__ = ["PHASES", "ROOT_LABEL", "FlopsResult", "ModuleRow", "OpRecord", "Phase", "module_rows"]
 
 ROOT_LABEL = "(root)"
 """How reports name the ops outside every submodule (module path ``""``)."""
+
+Phase = Literal["forward", "loss", "backward", "recompute"]
+PHASES: tuple[Phase, ...] = ("forward", "loss", "backward", "recompute")
+"""The phases of a count, in the order they run: the model's forward; the loss computed from its output
+(``count_flops(..., backward=True)`` only); the backward pass; forward ops that activation
+checkpointing runs again during the backward."""
 
 
 @dataclass(slots=True)
@@ -42,6 +48,8 @@ class OpRecord:
     mem_before: int | None = None
     mem_after: int | None = None
     mem_delta: int | None = None
+    phase: Phase = "forward"
+    """Which pass ran the op (:data:`PHASES`): ``"forward"`` unless the backward was counted."""
 
     @property
     def target_name(self) -> str:
@@ -72,7 +80,12 @@ class ModuleRow:
     ops: int
     """Number of ops (calls) under ``path``, recognized or not."""
     share: float
-    """``flops / result.total`` (0.0 when the total is 0)."""
+    """``flops / result.total`` (0.0 when the total is 0); of the phase's total when rows are of one phase."""
+    forward: int = 0
+    """The ``flops`` of the module's ops in the forward phase (also ``loss``, ``backward``, ``recompute``)."""
+    loss: int = 0
+    backward: int = 0
+    recompute: int = 0
 
     @property
     def label(self) -> str:
@@ -94,6 +107,24 @@ class FlopsResult:
         """The traced ``torch.fx.Graph`` (fx engine), else ``None``."""
         self.notes: list[str] = list(notes or [])
         """One line per thing the user should know about how this was counted (engine fallback)."""
+
+    @property
+    def total_by_phase(self) -> dict[Phase, int]:
+        """Recognized FLOPs per phase, every phase of :data:`PHASES` a key (0 when none of its ops ran).
+
+        Model FLOPs of a training step are ``forward + loss + backward``; hardware FLOPs add
+        ``recompute`` (activation checkpointing). ``result.total`` is the sum of all of them.
+        """
+        sums: dict[Phase, int] = dict.fromkeys(PHASES, 0)
+        for r in self.ops:
+            if type(r.flops) is int:
+                sums[r.phase] += r.flops
+        return sums
+
+    @property
+    def counted_backward(self) -> bool:
+        """Whether the backward pass was counted (``count_flops(..., backward=True)``)."""
+        return any(r.phase != "forward" for r in self.ops)
 
     @property
     def unrecognized(self) -> list[OpRecord]:
@@ -122,20 +153,23 @@ class FlopsResult:
         values = [r.mem_after for r in self.ops if r.mem_after is not None]
         return max(values) if values else None
 
-    def by_module(self, depth: int = 1) -> dict[str, int]:
+    def by_module(self, depth: int = 1, phase: Phase | None = None) -> dict[str, int]:
         """Recognized FLOPs summed per module path cut to ``depth`` components (``""``: the root).
 
         Only paths holding at least one op appear, so the keys are the same whichever engine counted
-        (placeholders and outputs belong to no module). The values of :meth:`module_table`.
+        (placeholders and outputs belong to no module). The values of :meth:`module_table`. With
+        ``phase``, only that phase's ops (``"backward"``: each module's share of the backward pass).
         """
-        return {row.path: row.flops for row in module_rows(self, depth)}
+        return {row.path: row.flops for row in module_rows(self, depth, phase=phase)}
 
-    def module_table(self, depth: int = 1, top: int | None = None) -> list[ModuleRow]:
-        """Per-module rows at ``depth``, largest first: path (``""`` is the root), FLOPs, MACs, ops, share.
+    def module_table(self, depth: int = 1, top: int | None = None, phase: Phase | None = None) -> list[ModuleRow]:
+        """Per-module rows at ``depth``, largest first: path (``""`` is the root), FLOPs, MACs, ops, share,
+        and the FLOPs of each phase.
 
-        Only paths holding at least one op appear, and ``top`` keeps the ``top`` largest.
+        Only paths holding at least one op appear, and ``top`` keeps the ``top`` largest. With
+        ``phase``, the rows count only that phase's ops.
         """
-        return module_rows(self, depth, top)
+        return module_rows(self, depth, top, phase)
 
     def module_report(self, depth: int = 1, top: int | None = None, *, tablefmt: str = "simple") -> str:
         """The per-module view as text: module, FLOPs (human units), share of the total, MACs, ops."""
@@ -182,29 +216,40 @@ class FlopsResult:
         )
 
 
-def module_rows(result: FlopsResult, depth: int = 1, top: int | None = None) -> list[ModuleRow]:
+_PHASE_SLOT = {phase: 3 + i for i, phase in enumerate(PHASES)}
+
+
+def module_rows(
+    result: FlopsResult, depth: int = 1, top: int | None = None, phase: Phase | None = None
+) -> list[ModuleRow]:
     """Totals per module path cut to ``depth`` (as :meth:`FlopsResult.by_module`), largest first.
 
-    Only paths holding at least one op appear; ``top`` keeps the ``top`` largest. Ties are ordered
-    by path, so the order is stable.
+    Only paths holding at least one op appear; ``top`` keeps the ``top`` largest; ``phase`` keeps
+    only that phase's ops. Ties are ordered by path, so the order is stable.
     """
     if depth < 0:
         raise ValueError(f"depth must be >= 0, got {depth}")
     if top is not None and top < 1:
         raise ValueError(f"top must be >= 1, got {top}")
+    if phase is not None and phase not in _PHASE_SLOT:
+        raise ValueError(f"phase must be one of {', '.join(map(repr, PHASES))} or None, got {phase!r}")
     sums: dict[str, list[int]] = {}
     for r in result.ops:
-        if r.kind not in CALL_KINDS:
+        if r.kind not in CALL_KINDS or (phase is not None and r.phase != phase):
             continue
         key = ".".join(r.module_path.split(".")[:depth]) if r.module_path else ""
-        acc = sums.setdefault(key, [0, 0, 0])
+        acc = sums.get(key)
+        if acc is None:
+            acc = sums[key] = [0] * (3 + len(PHASES))
         if type(r.flops) is int:
             acc[0] += r.flops
+            acc[_PHASE_SLOT[r.phase]] += r.flops
         acc[1] += r.macs
         acc[2] += 1
-    total = result.total
+    total = result.total if phase is None else result.total_by_phase[phase]
     rows = [
-        ModuleRow(path, flops, macs, ops, flops / total if total else 0.0) for path, (flops, macs, ops) in sums.items()
+        ModuleRow(path, acc[0], acc[1], acc[2], acc[0] / total if total else 0.0, *acc[3:])
+        for path, acc in sums.items()
     ]
     rows.sort(key=lambda row: (-row.flops, row.path))
     return rows[:top] if top is not None else rows

@@ -8,11 +8,11 @@ from __future__ import annotations
 import math
 
 from torch_flops_core import Call, Count, Registry
-from torch_flops_core.formulas import attention
+from torch_flops_core.formulas import attention, attention_backward
 
 from ._ops import aten
 
-__all__ = ["fused_attention", "register"]
+__all__ = ["fused_attention", "fused_attention_backward", "register"]
 
 
 def fused_attention(call: Call) -> Count:
@@ -26,7 +26,36 @@ def fused_attention(call: Call) -> Count:
     return attention(b, q.shape[-2], k.shape[-2], q.shape[-1], v.shape[-1], masked, bool(dropout))
 
 
+def fused_attention_backward(call: Call) -> Count:
+    """_scaled_dot_product_*_attention_backward(dO, q, k, v, ...): formulas.attention_backward, 2× the forward's MACs;
+    the gradients grad_input_mask asks for (efficient kernel), else dQ, dK and dV."""
+    q, k, v = call.args[1], call.args[2], call.args[3]
+    named = _arguments(call)
+    mask = named.get("grad_input_mask")
+    grads = (bool(mask[0]), bool(mask[1]), bool(mask[2])) if mask is not None else (True, True, True)
+    b = math.prod(q.shape[:-2])
+    return attention_backward(
+        b, q.shape[-2], k.shape[-2], q.shape[-1], v.shape[-1], bool(named.get("dropout_p") or 0.0), grads
+    )
+
+
+def _arguments(call: Call) -> dict[str, object]:
+    """The op's arguments by their schema names (positional and keyword)."""
+    schema = getattr(call.target, "_schema", None)
+    if schema is None:
+        return dict(call.kwargs)
+    named: dict[str, object] = dict(zip((a.name for a in schema.arguments), call.args, strict=False))
+    named.update(call.kwargs)
+    return named
+
+
 def register(registry: Registry) -> None:
+    registry.function(
+        *aten(
+            "_scaled_dot_product_flash_attention_for_cpu_backward", "_scaled_dot_product_flash_attention_backward",
+            "_scaled_dot_product_efficient_attention_backward", "_scaled_dot_product_cudnn_attention_backward",
+        )
+    )(fused_attention_backward)  # fmt: skip
     registry.function(
         *aten(
             "_scaled_dot_product_flash_attention_for_cpu", "_scaled_dot_product_flash_attention",

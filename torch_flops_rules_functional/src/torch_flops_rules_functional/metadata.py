@@ -35,6 +35,10 @@ METADATA: tuple[str, ...] = (
 )  # fmt: skip
 """Queries and conversions (each in its torch and Tensor spellings)."""
 
+GRAD_MODE: tuple[object, ...] = (torch._C._set_grad_enabled,)
+"""Grad-mode switches a forward makes (``with torch.no_grad():`` calls ``torch._C._set_grad_enabled``,
+which torch function modes see): 0, they compute nothing."""
+
 
 def query(call: Call) -> int:
     """Metadata query or conversion (size, dim, item, to, float, cpu ...): 0."""
@@ -43,4 +47,4 @@ def query(call: Call) -> int:
 
 def register(registry: Registry) -> None:
     claim = Claimer(registry)
-    claim([builtins.len, torch.Tensor.__len__, *variants(*METADATA, inplace=False)], query)
+    claim([builtins.len, torch.Tensor.__len__, *variants(*METADATA, inplace=False), *GRAD_MODE], query)
