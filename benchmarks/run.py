@@ -12,12 +12,18 @@ Cases (model, device, input):
 Methods: ``forward`` (the plain eager forward, no_grad), ``default`` (``count_flops`` as a user calls
 it: the default engine, per-op times on), ``fx``, ``eager`` and ``aten`` (that engine), ``meta`` (the default
 engine on the same model built on meta), ``flop_counter`` (torch's FlopCounterMode around a forward).
+Training methods (issue 14) count a forward and its backward: ``train_forward`` (a plain forward with grad
+and ``torch.autograd.grad`` of the outputs' sum over the parameters), ``train_default`` and ``train_aten``
+(``count_flops(..., backward=True)``), ``train_flop_counter`` (FlopCounterMode around the same forward and
+backward); their ratios are taken against ``train_forward`` and ``train_flop_counter``.
 Each (case, method) runs in its own process, so its peak RSS is its own: the first call is reported on
 its own (``first ms``: one-time initialisation, the rule table, lazy imports), then the median of
 ``--repeats`` calls. Every call is a fresh count: nothing is reused across calls (counts keep no
 cache). Ratios are taken against ``forward`` and ``flop_counter`` of the same run.
 Targets (issue 11): resnet50/vit_b16 default ≤ 1.15× forward; chain4000 default ≤ 0.25× flop_counter;
-(issues 5, 8) vit_giant < 1 s; llama2_70b < 2 s and < 1 GB; (issue 13) aten ≤ 1× flop_counter on each case.
+(issues 5, 8) vit_giant < 1 s; llama2_70b < 2 s and < 1 GB; (issue 13) aten ≤ 1× flop_counter on each case;
+(issue 14) train_default ≤ 1.3× train_forward on resnet50/vit_b16, ≤ 1× train_flop_counter and < 1 GB on
+llama2_70b.
 """
 
 from __future__ import annotations
@@ -35,12 +41,13 @@ from typing import Any
 
 import torch
 
+TRAINING = ("train_forward", "train_default", "train_aten", "train_flop_counter")
 CASES: dict[str, tuple[str, ...]] = {
-    "resnet50": ("forward", "default", "fx", "aten", "meta", "flop_counter"),
-    "vit_b16": ("forward", "default", "fx", "aten", "meta", "flop_counter"),
+    "resnet50": ("forward", "default", "fx", "aten", "meta", "flop_counter", *TRAINING),
+    "vit_b16": ("forward", "default", "fx", "aten", "meta", "flop_counter", *TRAINING),
     "chain4000": ("forward", "default", "fx", "aten", "flop_counter"),
     "vit_giant": ("default", "fx", "aten", "flop_counter"),
-    "llama2_70b": ("default", "aten", "flop_counter"),
+    "llama2_70b": ("default", "aten", "flop_counter", "train_default", "train_aten", "train_flop_counter"),
 }
 
 
@@ -80,7 +87,27 @@ def build(case: str, meta: bool = False) -> tuple[torch.nn.Module, tuple[Any, ..
     raise ValueError(f"unknown case {case!r}; choose from {', '.join(CASES)}")
 
 
+def _train_step(model: torch.nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    """A plain forward with grad and the gradient of its output's sum over the parameters (no .grad written)."""
+    with torch.enable_grad():
+        out = model(*args, **kwargs)
+        out = getattr(out, "logits", out)
+        params = [p for p in model.parameters() if p.requires_grad]
+        return torch.autograd.grad(out.sum(), params)
+
+
 def method_fn(method: str, model: torch.nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Callable[[], Any]:
+    if method == "train_forward":
+        return lambda: _train_step(model, args, kwargs)
+    if method == "train_flop_counter":
+        from torch.utils.flop_counter import FlopCounterMode
+
+        def train_flop_counter() -> Any:
+            with FlopCounterMode(display=False) as counter:
+                _train_step(model, args, kwargs)
+            return counter.get_total_flops()
+
+        return train_flop_counter
     if method == "forward":
 
         def forward() -> Any:
@@ -103,6 +130,9 @@ def method_fn(method: str, model: torch.nn.Module, args: tuple[Any, ...], kwargs
     disable = only_plugins(["nn", "functional", "aten"])  # the built-in packs alone, whatever else is installed
     if method in ("default", "meta"):  # "meta": the default engine, on a model built on meta
         return lambda: count_flops(model, *args, disable=disable, **kwargs)
+    if method.startswith("train_"):
+        engine = "auto" if method == "train_default" else method.removeprefix("train_")
+        return lambda: count_flops(model, *args, engine=engine, backward=True, disable=disable, **kwargs)  # type: ignore[arg-type]
     return lambda: count_flops(model, *args, engine=method, disable=disable, **kwargs)  # type: ignore[arg-type]
 
 
@@ -156,13 +186,14 @@ def main() -> None:
             rows.append(json.loads(done.stdout.strip().splitlines()[-1]))
     base = {(r["case"], r["method"]): r["median_ms"] for r in rows}
     for r in rows:
-        fwd, fcm = base.get((r["case"], "forward")), base.get((r["case"], "flop_counter"))
+        train = "train_" if r["method"].startswith("train_") else ""
+        fwd, fcm = base.get((r["case"], f"{train}forward")), base.get((r["case"], f"{train}flop_counter"))
         r["x_forward"] = r["median_ms"] / fwd if fwd else None
         r["x_flop_counter"] = r["median_ms"] / fcm if fcm else None
 
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, median of {args.repeats} runs")
     header = (
-        f"{'case':<12}{'method':<14}{'first ms':>10}{'ms':>10}{'× forward':>11}{'× FCM':>8}"
+        f"{'case':<12}{'method':<20}{'first ms':>10}{'ms':>10}{'× forward':>11}{'× FCM':>8}"
         f"{'peak RSS MB':>13}{'FLOPs':>22}  note"
     )
     print(header)
@@ -172,9 +203,9 @@ def main() -> None:
         flops = r.get("flops", r.get("flops_2mac"))
         shown = "" if flops is None else f"{flops:,}"
         note = f"{r['ops']} ops, {r['unrecognized']} unrecognized, {r['engine']}" if "ops" in r else ""
-        note = "FlopCounterMode: 2·MACs" if r["method"] == "flop_counter" else note
+        note = "FlopCounterMode: 2·MACs" if r["method"].endswith("flop_counter") else note
         print(
-            f"{r['case']:<12}{r['method']:<14}{r['first_ms']:>10.1f}{r['median_ms']:>10.1f}{ratio(r['x_forward']):>11}"
+            f"{r['case']:<12}{r['method']:<20}{r['first_ms']:>10.1f}{r['median_ms']:>10.1f}{ratio(r['x_forward']):>11}"
             f"{ratio(r['x_flop_counter']):>8}{r['peak_rss_mb']:>13.0f}{shown:>22}  {note}"
         )
     if args.json:

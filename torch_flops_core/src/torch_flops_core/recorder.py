@@ -9,6 +9,7 @@ read before and after it (CUDA only), and one :class:`~torch_flops_core.results.
 
 from __future__ import annotations
 
+import threading
 import time
 from bisect import bisect_right
 from collections.abc import Callable
@@ -36,19 +37,23 @@ class NodeOwners:
     Autograd numbers the nodes it creates in a thread (``node._sequence_nr()``) in creation order;
     after each recorded op the numbers it used up are one range, owned by that op's module. The
     backward counter asks who owns the node it is running for (:meth:`owner`). Ranges are appended
-    in increasing order, so a lookup is one bisection.
+    in increasing order, so a lookup is one bisection. The numbering is per thread: only ops recorded
+    in the counting thread mark ranges (on CUDA, autograd runs the backward in a thread of its own).
     """
 
-    __slots__ = ("ends", "last", "owners", "starts")
+    __slots__ = ("ends", "last", "owners", "starts", "thread")
 
     def __init__(self) -> None:
         self.starts: list[int] = []
         self.ends: list[int] = []
         self.owners: list[tuple[str, str]] = []
         self.last = _next_sequence_nr()
+        self.thread = threading.get_ident()
 
     def mark(self, module_path: str, module_type: str) -> None:
         """The nodes created since the last mark belong to ``module_path`` (an op was just recorded there)."""
+        if threading.get_ident() != self.thread:
+            return
         now = _next_sequence_nr()
         if now > self.last:
             self.starts.append(self.last)

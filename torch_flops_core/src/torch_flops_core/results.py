@@ -122,6 +122,15 @@ class FlopsResult:
         return sums
 
     @property
+    def total_macs_by_phase(self) -> dict[Phase, int]:
+        """Multiply-accumulates per phase, every phase of :data:`PHASES` a key: ``2 ×`` these are the
+        "matmul FLOPs" of published estimates (6N, PaLM's MFU)."""
+        sums: dict[Phase, int] = dict.fromkeys(PHASES, 0)
+        for r in self.ops:
+            sums[r.phase] += r.macs
+        return sums
+
+    @property
     def counted_backward(self) -> bool:
         """Whether the backward pass was counted (``count_flops(..., backward=True)``)."""
         return any(r.phase != "forward" for r in self.ops)

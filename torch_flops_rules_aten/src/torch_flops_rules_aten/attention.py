@@ -32,7 +32,9 @@ def fused_attention_backward(call: Call) -> Count:
     q, k, v = call.args[1], call.args[2], call.args[3]
     named = _arguments(call)
     mask = named.get("grad_input_mask")
-    grads = (bool(mask[0]), bool(mask[1]), bool(mask[2])) if mask is not None else (True, True, True)
+    grads = (True, True, True)
+    if isinstance(mask, list | tuple) and len(mask) >= 3:
+        grads = (bool(mask[0]), bool(mask[1]), bool(mask[2]))
     b = math.prod(q.shape[:-2])
     return attention_backward(
         b, q.shape[-2], k.shape[-2], q.shape[-1], v.shape[-1], bool(named.get("dropout_p") or 0.0), grads

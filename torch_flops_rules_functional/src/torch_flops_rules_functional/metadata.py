@@ -7,6 +7,8 @@ where the fx engine sees attribute reads or nothing; registered as 0 so both eng
 from __future__ import annotations
 
 import builtins
+from collections.abc import Callable
+from typing import Any
 
 import torch
 
@@ -35,7 +37,7 @@ METADATA: tuple[str, ...] = (
 )  # fmt: skip
 """Queries and conversions (each in its torch and Tensor spellings)."""
 
-GRAD_MODE: tuple[object, ...] = (torch._C._set_grad_enabled,)
+GRAD_MODE: tuple[Callable[..., Any], ...] = (torch._C._set_grad_enabled,)
 """Grad-mode switches a forward makes (``with torch.no_grad():`` calls ``torch._C._set_grad_enabled``,
 which torch function modes see): 0, they compute nothing."""
 

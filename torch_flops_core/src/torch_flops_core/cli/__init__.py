@@ -78,6 +78,7 @@ COUNT_EXAMPLES = """examples:
   torch-flops count timm:resnet50 --by-module 1 --top 5 --plot modules.png
   torch-flops count torchvision:vit_b_16 --format json --output vit.json
   torch-flops count hf:./llama-config --seq-len 512,1024,2048 --plot sweep.png
+  torch-flops count hf:./llama-config --seq-len 2048 --backward --by-module 1
   torch-flops count my_models.py:build --input-shape '1,3,{224,384,512},{224,384,512}'
 
 exit status: 0 done, 1 --strict found ops without a rule, 2 usage error (see docs/cli.md)"""
@@ -148,6 +149,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="count an op as 0 and show it as ignored: a module class name (Dropout) or op name (softmax); repeatable",
     )
     counting.add_argument("--strict", action="store_true", help="exit 1 when any op is not recognized")
+    counting.add_argument(
+        "--backward",
+        action="store_true",
+        help="also count the backward pass of the outputs' sum (training FLOPs): totals per phase, a phase column; "
+        "per token for language models",
+    )
     output = count.add_argument_group("output")
     output.add_argument("--format", choices=FORMATS, default="table", help="default table")
     output.add_argument(

@@ -18,6 +18,7 @@ from tabulate import tabulate
 
 from ..errors import UsageError
 from ..report import (
+    PHASES,
     format_flops,
     format_macs,
     module_rows,
@@ -66,12 +67,16 @@ def render_count(run: CountRun, args: argparse.Namespace) -> str:
         data["model"] = run.spec
         data["device"] = run.device
         data["inputs"] = run.points[0].to_json(run.dtype)
+        tokens = run.points[0].tokens
+        data["tokens"] = tokens
+        data["flops_per_token"] = result.total / tokens if tokens else None
         data["by_module"] = None
         if depth is not None:
             data["by_module"] = {
                 "depth": depth,
                 "modules": [
                     {"module": r.path, "flops": r.flops, "macs": r.macs, "share": r.share, "ops": r.ops}
+                    | {phase: getattr(r, phase) for phase in PHASES}
                     for r in module_rows(result, depth, top)
                 ],
             }
@@ -85,6 +90,12 @@ def render_count(run: CountRun, args: argparse.Namespace) -> str:
     else:
         body = render_table(result, tablefmt=tablefmt, top=top)
     header = f"**{_header(run)}**" if fmt == "markdown" else _header(run)
+    tokens = run.points[0].tokens
+    if tokens:
+        what = "training FLOPs" if result.counted_backward else "FLOPs"
+        body += ("\n\n" if fmt == "markdown" else "\n") + (
+            f"{what} per token: {format_flops(result.total / tokens)} ({tokens:,} tokens)"
+        )
     return header + ("\n\n" if fmt == "markdown" else "\n") + body
 
 
@@ -99,6 +110,7 @@ def sweep_rows(run: CountRun) -> list[dict[str, Any]]:
             "inputs": point.to_json(run.dtype),
             "total": result.total,
             "total_macs": result.total_macs,
+            "total_by_phase": result.total_by_phase,
             "unrecognized": len(result.unrecognized),
             "engine": result.engine,
         }

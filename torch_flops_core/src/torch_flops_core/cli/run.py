@@ -148,7 +148,11 @@ def _count_points(
 ) -> list[FlopsResult]:
     """One count per input point. A sweep with ``--engine fx`` traces once (this command owns the model,
     and an fx graph does not depend on input sizes) and counts every size from that graph."""
-    options: dict[str, Any] = {"ignore_ops": list(args.ignore_op), "disable": list(args.disable_plugin)}
+    options: dict[str, Any] = {
+        "ignore_ops": list(args.ignore_op),
+        "disable": list(args.disable_plugin),
+        "backward": bool(getattr(args, "backward", False)),
+    }
     results = []
     counted: Any = model
     for i, point in enumerate(points):

@@ -91,6 +91,11 @@ class InputPoint:
     size: int | None = None
     """The swept value of this point (a sweep's x axis); ``None`` outside sweeps."""
 
+    @property
+    def tokens(self) -> int | None:
+        """Tokens of a language model's input (batch × sequence length), ``None`` without ``input_ids``."""
+        return self.batch_size * self.seq_len if self.seq_len is not None else None
+
     def describe(self) -> str:
         parts = ["×".join(map(str, shape)) for shape in self.shapes]
         if self.seq_len is not None:
