@@ -196,6 +196,51 @@ def test_a_fused_backward_counts_only_the_gradients_it_is_asked_for() -> None:
     assert result.total_macs == 3 * s * d  # dV, dP and dQ
 
 
+# -- other kernels autograd runs on cpu -----------------------------------------------------------
+
+
+def test_an_lstm_on_cpu_counts_its_onednn_layers_forward_and_backward() -> None:
+    """nn.LSTM on cpu runs oneDNN's mkldnn_rnn_layer and mkldnn_rnn_layer_backward, one call per layer."""
+    lstm = nn.LSTM(8, 16)
+    x = torch.randn(5, 2, 8, requires_grad=True)
+    result = count_flops(lstm, x, backward=True, engine="aten")
+    assert result.total_by_phase["forward"] == count_flops(lstm, x).total  # the nn pack's count of the module
+    rows, i, h = 5 * 2, 8, 16
+    g = 4 * h
+    gate_arithmetic = 3 * 3 + 1 + 3 + 1 + 1  # i, f, o sigmoids (3 each), g tanh, c', tanh(c'), h' per unit
+    expected = (
+        rows * (2 * g - 1) * i  # dX = dG·W_ih
+        + rows * (2 * g - 1) * h  # dH = dG·W_hh
+        + (2 * rows - 1) * g * i  # dW_ih
+        + (2 * rows - 1) * g * h  # dW_hh
+        + 2 * (rows - 1) * g  # db_ih, db_hh
+        + 2 * gate_arithmetic * h * rows
+    )
+    (layer,) = [r for r in backward_ops(result) if r.macs]
+    assert (layer.flops, layer.macs) == (expected, 2 * rows * (i + h) * g)
+    assert result.unrecognized == []
+
+
+def test_embedding_bag_upsampling_and_adaptive_max_pool_backward_by_hand() -> None:
+    bag = nn.EmbeddingBag(50, 8, mode="mean")
+    ids = torch.randint(0, 50, (4, 3))
+    result = count_flops(bag, ids, backward=True)
+    (op,) = [r for r in backward_ops(result) if "embedding_bag" in r.target_name]
+    assert op.flops == 4 * 8 + 12 * 8  # a divide per bag value, an add per looked-up value
+    x = torch.randn(1, 2, 5, 5, requires_grad=True)
+    up = count_flops(nn.Upsample(scale_factor=2, mode="bilinear"), x, backward=True)
+    (op,) = [r for r in backward_ops(up) if "upsample" in r.target_name]
+    assert op.flops == 8 * 2 * 10 * 10  # each output gradient scattered to 4 inputs: 4 multiplies, 4 adds
+    near = count_flops(nn.Upsample(scale_factor=2), x, backward=True)
+    (op,) = [r for r in backward_ops(near) if "upsample" in r.target_name]
+    assert op.flops == 2 * 10 * 10 - 2 * 5 * 5  # each input's gradient the sum of its 4 copies
+    pool = count_flops(nn.AdaptiveMaxPool2d(2), x, backward=True)
+    (op,) = [r for r in backward_ops(pool) if "adaptive_max_pool" in r.target_name]
+    assert op.flops == 2 * 2 * 2  # each gradient into its argmax
+    gru = count_flops(nn.GRU(8, 16, bidirectional=True), torch.randn(5, 2, 8), backward=True, engine="aten")
+    assert gru.unrecognized == []  # unsafe_split, the gate split, is a view
+
+
 # -- language models: forward + backward = 3 × forward ------------------------------------------
 
 

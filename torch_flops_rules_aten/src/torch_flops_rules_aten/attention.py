@@ -10,7 +10,7 @@ import math
 from torch_flops_core import Call, Count, Registry
 from torch_flops_core.formulas import attention, attention_backward
 
-from ._ops import aten
+from ._ops import arguments, aten
 
 __all__ = ["fused_attention", "fused_attention_backward", "register"]
 
@@ -30,7 +30,7 @@ def fused_attention_backward(call: Call) -> Count:
     """_scaled_dot_product_*_attention_backward(dO, q, k, v, ...): formulas.attention_backward, 2× the forward's MACs;
     the gradients grad_input_mask asks for (efficient kernel), else dQ, dK and dV."""
     q, k, v = call.args[1], call.args[2], call.args[3]
-    named = _arguments(call)
+    named = arguments(call)
     mask = named.get("grad_input_mask")
     grads = (True, True, True)
     if isinstance(mask, list | tuple) and len(mask) >= 3:
@@ -39,16 +39,6 @@ def fused_attention_backward(call: Call) -> Count:
     return attention_backward(
         b, q.shape[-2], k.shape[-2], q.shape[-1], v.shape[-1], bool(named.get("dropout_p") or 0.0), grads
     )
-
-
-def _arguments(call: Call) -> dict[str, object]:
-    """The op's arguments by their schema names (positional and keyword)."""
-    schema = getattr(call.target, "_schema", None)
-    if schema is None:
-        return dict(call.kwargs)
-    named: dict[str, object] = dict(zip((a.name for a in schema.arguments), call.args, strict=False))
-    named.update(call.kwargs)
-    return named
 
 
 def register(registry: Registry) -> None:

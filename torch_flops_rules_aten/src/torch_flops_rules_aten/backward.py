@@ -15,8 +15,9 @@ from torch_flops_core import Call, Count, Registry
 from torch_flops_core.formulas import contraction, conv_transpose, total
 from torch_flops_core.shapes import numel
 
-from ._ops import aten
+from ._ops import arguments, aten
 from .pooling import _adaptive_windows, _window
+from .resample import UPSAMPLE_COSTS
 
 __all__ = [
     "ACTIVATION_BACKWARD",
@@ -25,6 +26,8 @@ __all__ = [
     "avg_pool_backward",
     "batch_norm_backward",
     "convolution_backward",
+    "embedding_bag_backward",
+    "embedding_bag_weights_backward",
     "embedding_dense_backward",
     "free_backward",
     "log_softmax_backward",
@@ -33,6 +36,7 @@ __all__ = [
     "pad_backward",
     "register",
     "softmax_backward",
+    "upsample_backward",
 ]  # fmt: skip
 
 
@@ -85,7 +89,7 @@ def norm_backward(call: Call) -> int:
 
 
 def max_pool_backward(call: Call) -> int:
-    """max_pool*_with_indices_backward: numel(dy) adds, each gradient into its argmax position."""
+    """max_pool*_with_indices_backward, adaptive_max_pool*_backward: numel(dy) adds, each gradient into its argmax."""
     return call.args[0].numel()
 
 
@@ -100,6 +104,42 @@ def adaptive_avg_pool_backward(call: Call) -> int:
     dims = dy.dim() - 2 if dy.dim() > 2 else dy.dim() - 1
     channels = math.prod(dy.shape[: dy.dim() - dims])
     return channels * _adaptive_windows(x.shape[x.dim() - dims :], dy.shape[dy.dim() - dims :]) + dy.numel()
+
+
+def upsample_backward(cost: int, name: str) -> Callable[[Call], int]:
+    """The adjoint of an upsampling of ``cost`` FLOPs per output (m weights: m multiplies, m − 1 adds)."""
+
+    def rule(call: Call) -> int:
+        dy, dx = call.args[0], call.output
+        if cost == 0:  # nearest: each input's gradient is the sum of its copies
+            return max(dy.numel() - dx.numel(), 0)
+        return (cost + 1) * dy.numel()  # each dy scattered with the same m weights: m multiplies, m adds
+
+    rule.__name__ = rule.__qualname__ = name
+    rule.__doc__ = (
+        f"aten.{name}: numel(dy) − numel(dx) adds (nearest)" if cost == 0 else f"aten.{name}: {cost + 1}·numel(dy)"
+    )
+    return rule
+
+
+def embedding_bag_backward(call: Call) -> int:
+    """_embedding_bag*_backward(dy [N, D], indices [I], ..., mode): sum I·D adds (+ I·D multiplies by
+    per_sample_weights); mean N·D divides + I·D adds; max N·D, each bag's gradient into its argmax rows."""
+    named = arguments(call)
+    dy, indices = named["grad"], named["indices"]
+    n_d, i_d = dy.numel(), indices.numel() * dy.shape[-1]
+    mode = named.get("mode", 0)
+    if mode == 2:
+        return n_d
+    if mode == 1:
+        return n_d + i_d
+    return i_d * (2 if named.get("per_sample_weights") is not None else 1)
+
+
+def embedding_bag_weights_backward(call: Call) -> Count:
+    """_embedding_bag_per_sample_weights_backward(dy [N, D], weight, indices [I], ...): I dot products of D."""
+    named = arguments(call)
+    return contraction(named["indices"].numel(), named["grad"].shape[-1])
 
 
 def embedding_dense_backward(call: Call) -> int:
@@ -201,3 +241,12 @@ def register(registry: Registry) -> None:
         adaptive_avg_pool_backward
     )
     registry.function(*aten("embedding_dense_backward"))(embedding_dense_backward)
+    registry.function(
+        *aten("_embedding_bag_backward", "_embedding_bag_dense_backward", "_embedding_bag_sparse_backward")
+    )(embedding_bag_backward)
+    registry.function(*aten("_embedding_bag_per_sample_weights_backward"))(embedding_bag_weights_backward)
+    registry.function(*aten("adaptive_max_pool2d_backward", "adaptive_max_pool3d_backward"))(max_pool_backward)
+    for name, cost in UPSAMPLE_COSTS.items():
+        ops = aten(f"{name}_backward")
+        if ops:
+            registry.function(*ops)(upsample_backward(cost, f"{name}_backward"))

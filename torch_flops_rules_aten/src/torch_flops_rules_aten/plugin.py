@@ -4,9 +4,25 @@ from __future__ import annotations
 
 from torch_flops_core import Registry, hookimpl
 
-from . import attention, backward, conv, matmul, misc, norm, pointwise, pooling, reduction, resample, softmax, zero
+from . import (
+    attention,
+    backward,
+    conv,
+    matmul,
+    misc,
+    norm,
+    pointwise,
+    pooling,
+    recurrent,
+    reduction,
+    resample,
+    softmax,
+    zero,
+)
 
-FAMILIES = (matmul, conv, attention, pointwise, reduction, softmax, norm, pooling, resample, misc, backward, zero)
+FAMILIES = (
+    matmul, conv, attention, recurrent, pointwise, reduction, softmax, norm, pooling, resample, misc, backward, zero,
+)  # fmt: skip
 
 
 @hookimpl(trylast=True)

@@ -17,7 +17,8 @@ FREE = (
     "view", "_unsafe_view", "_reshape_alias", "reshape", "permute", "transpose", "t", "expand", "expand_as",
     "squeeze", "unsqueeze", "select", "slice", "as_strided", "alias", "diagonal", "unfold", "split",
     "split_with_sizes", "unbind", "narrow", "detach", "lift_fresh", "view_as_real", "view_as_complex",
-    "_reshape_copy", "flatten", "unflatten", "movedim", "chunk",
+    "_reshape_copy", "flatten", "unflatten", "movedim", "chunk", "unsafe_split", "unsafe_split_with_sizes",
+    "unsafe_chunk",
     # copies and data movement
     "clone", "copy", "copy_", "_to_copy", "contiguous", "cat", "stack", "repeat", "flip", "roll",
     "constant_pad_nd", "reflection_pad1d", "reflection_pad2d", "reflection_pad3d", "replication_pad1d",

@@ -16,37 +16,21 @@ from typing import Any
 import torch
 
 from torch_flops_core import Call, Count, Registry, RuleFn
-from torch_flops_core.formulas import ACTIVATION_COSTS, contraction, total
+from torch_flops_core.formulas import RNN_GATE_ARITHMETIC, RNN_GATES, rnn_step, total
 
 from ._common import Claimer, named, ops
 
 __all__ = ["GATES", "GATE_ARITHMETIC", "recurrent", "recurrent_cell"]
 
-_SIGMOID, _TANH = ACTIVATION_COSTS["sigmoid"], ACTIVATION_COSTS["tanh"]
-
-GATES: Mapping[str, int] = {"rnn_tanh": 1, "rnn_relu": 1, "lstm": 4, "gru": 3}
-GATE_ARITHMETIC: Mapping[str, int] = {
-    "rnn_tanh": _TANH,  # h' = tanh(gates)
-    "rnn_relu": ACTIVATION_COSTS["relu"],  # h' = relu(gates)
-    # i, f, o = sigmoid; g = tanh; c' = f·c + i·g (3); h' = o·tanh(c') (2)
-    "lstm": 3 * _SIGMOID + _TANH + 3 + _TANH + 1,
-    # r, z = sigmoid; r·(W_hn·h + b_hn) (1); n = tanh; h' = (1 − z)·n + z·h (4)
-    "gru": 2 * _SIGMOID + 1 + _TANH + 4,
-}
-"""FLOPs per hidden unit of one step's gate arithmetic, after the gate pre-activations are summed."""
+GATES: Mapping[str, int] = RNN_GATES
+GATE_ARITHMETIC: Mapping[str, int] = RNN_GATE_ARITHMETIC
+"""FLOPs per hidden unit of one step's gate arithmetic (``torch_flops_core.formulas``)."""
 
 
 def _step(mode: str, w_ih: torch.Tensor, w_hh: torch.Tensor, bias: bool, w_hr: torch.Tensor | None) -> Count:
-    """One row through one layer and direction."""
-    gates = w_ih.shape[0]
-    hidden = gates // GATES[mode]
-    return total(
-        contraction(gates, w_ih.shape[1]),
-        contraction(gates, w_hh.shape[1]),
-        gates * (1 + 2 * bias),
-        GATE_ARITHMETIC[mode] * hidden,
-        contraction(w_hr.shape[0], w_hr.shape[1]) if w_hr is not None else 0,
-    )
+    """One row through one layer and direction: ``formulas.rnn_step`` with sizes read from the weights."""
+    hidden = w_ih.shape[0] // RNN_GATES[mode]
+    return rnn_step(mode, w_ih.shape[1], hidden, w_hh.shape[1], w_hr.shape[0] if w_hr is not None else 0, bias)
 
 
 def _params(args: Sequence[Any]) -> int:

@@ -17,37 +17,21 @@ from torch import nn
 from torch.nn.utils.rnn import PackedSequence
 
 from torch_flops_core import Call, Count, Registry
+from torch_flops_core.formulas import RNN_GATE_ARITHMETIC, RNN_GATES, rnn_step
 from torch_flops_core.shapes import numel
 
-from ._count import contraction, total
-from .activation import cost_of
+from ._count import total
 
 __all__ = ["ELEMENTWISE", "GATES", "register", "rnn", "rnn_cell", "step"]
 
-_SIGMOID, _TANH = cost_of(nn.Sigmoid), cost_of(nn.Tanh)
-
-GATES: Final[dict[str, int]] = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
-ELEMENTWISE: Final[dict[str, int]] = {
-    "RNN_TANH": _TANH,  # h' = tanh(gates)
-    "RNN_RELU": cost_of(nn.ReLU),  # h' = relu(gates)
-    # i, f, o = sigmoid (3 sigmoids); g = tanh; c' = f·c + i·g (3); h' = o·tanh(c') (2)
-    "LSTM": 3 * _SIGMOID + _TANH + 3 + _TANH + 1,
-    # r, z = sigmoid (2 sigmoids); r·(W_hn·h + b_hn) (1); n = tanh; h' = (1 − z)·n + z·h (4)
-    "GRU": 2 * _SIGMOID + 1 + _TANH + 4,
-}
-"""FLOPs per hidden unit of a step's gate arithmetic, after the gate pre-activations are summed."""
+GATES: Final[dict[str, int]] = {mode.upper(): n for mode, n in RNN_GATES.items()}
+ELEMENTWISE: Final[dict[str, int]] = {mode.upper(): n for mode, n in RNN_GATE_ARITHMETIC.items()}
+"""FLOPs per hidden unit of a step's gate arithmetic (``torch_flops_core.formulas.RNN_GATE_ARITHMETIC``)."""
 
 
 def step(mode: str, in_size: int, hidden: int, rec_size: int, proj: int, bias: bool) -> Count:
-    """One step of one row through one layer and direction (see the module docstring)."""
-    gates = GATES[mode] * hidden
-    return total(
-        contraction(gates, in_size),
-        contraction(gates, rec_size),
-        gates * (1 + 2 * bias),
-        ELEMENTWISE[mode] * hidden,
-        contraction(proj, hidden),
-    )
+    """One step of one row through one layer and direction: ``formulas.rnn_step`` (see the module docstring)."""
+    return rnn_step(mode.lower(), in_size, hidden, rec_size, proj, bias)
 
 
 def _scale(count: Count, rows: int) -> Count:
