@@ -134,6 +134,33 @@ def test_an_attribute_set_lazily_in_forward_is_put_back(engine: str) -> None:
     assert isinstance(model(x), torch.Tensor)
 
 
+class Caches(nn.Module):
+    """timm's LeViT/EfficientFormer way: an attention bias cache (a dict) filled in eval-mode forward."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.bias = nn.Parameter(torch.ones(4))
+        self.cache: dict[str, torch.Tensor] = {}
+        self.seen: list[int] = [1]
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if str(x.device) not in self.cache:
+            self.cache[str(x.device)] = self.bias * 2
+        self.seen.append(len(self.seen))
+        return x + self.cache[str(x.device)]
+
+
+@pytest.mark.parametrize("engine", ["auto", "aten"])  # fx cannot trace a dict keyed by a device's name
+@pytest.mark.parametrize("backward", [False, True])
+def test_a_dict_or_list_filled_in_forward_gets_its_contents_back(engine: str, backward: bool) -> None:
+    model = Caches().eval()
+    cache, seen = model.cache, model.seen
+    for _ in range(2):  # with backward=True the second count would reach a freed graph through the cache
+        result = count_flops(model, torch.randn(4), engine=engine, backward=backward)
+        assert result.total_by_phase["forward"] == 4 + 4  # bias·2, x + cached
+        assert model.cache is cache and cache == {} and model.seen is seen and seen == [1]
+
+
 class Tinkers(nn.Module):
     """A forward that changes attributes of its submodules and registers hooks on them."""
 

@@ -19,6 +19,7 @@ from helpers import calls
 from torch import nn
 from torch.utils.checkpoint import checkpoint
 from torch.utils.flop_counter import FlopCounterMode
+from zoo_models import MODELS
 
 from torch_flops_core import FlopsResult, InputError, count_flops
 from torch_flops_core.cli import main
@@ -439,6 +440,21 @@ def test_reentrant_checkpointing_leaves_existing_gradients_as_they_were() -> Non
         assert p.grad is grads[name] and bool((p.grad == 7.0).all()), name
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize(("build", "name"), MODELS)
+def test_zoo_training_step_is_recognized_and_the_engines_agree(build: Any, name: str) -> None:
+    """Every zoo model on meta: forward and backward counted with no unrecognized op; the default and aten
+    engines run the same backward; no contraction runs more than twice its forward MACs backward."""
+    model, x = build(name)
+    default = count_flops(model, x, backward=True)
+    aten = count_flops(model, x, backward=True, engine="aten")
+    assert default.unrecognized == [] and aten.unrecognized == []
+    assert default.total_by_phase["backward"] == aten.total_by_phase["backward"]
+    assert default.by_module(1, phase="backward") == aten.by_module(1, phase="backward")
+    macs = default.total_macs_by_phase
+    assert macs["forward"] < macs["backward"] <= 2 * macs["forward"]
+
+
 # -- the model and the process end as they were ---------------------------------------------------
 
 
@@ -539,6 +555,11 @@ def test_bad_training_options_are_clear_errors() -> None:
         count_flops(layer.requires_grad_(False), x, backward=True)
     with pytest.raises(InputError, match="backward"):
         count_flops(layer, x, backwards=True)
+    with pytest.raises(InputError, match=r"output \(Tensor\) holds no floating-point tensor"):
+        count_flops(lambda t: t.long(), x.requires_grad_(), backward=True)
+    without_aten = count_flops(nn.Linear(K, N), x, backward=True, disable=["aten"])
+    assert without_aten.total_by_phase["backward"] == 0 and len(without_aten.unrecognized) > 0
+    assert "aten-level rules" in without_aten.notes[-1]
 
 
 def test_threads_count_training_steps_independently() -> None:

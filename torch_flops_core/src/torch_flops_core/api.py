@@ -26,6 +26,7 @@ from .module_events import outer_counts_paused
 from .plugins import get_plugins
 from .recorder import NodeOwners, Recorder, tensor_devices
 from .results import FlopsResult
+from .rules import NOT_RECOGNIZED
 from .tracer import Traced, trace
 
 __all__ = ["ENGINES", "count_flops"]
@@ -212,6 +213,12 @@ def count_flops(
                 [p for m in guarded.modules for p in m.parameters(recurse=False)],
             )
             del output  # the autograd graph goes with it
+            missing = sum(1 for r in recorder.records if r.phase != "forward" and r.flops is NOT_RECOGNIZED)
+            if missing:
+                notes.append(
+                    f"{missing} ops of the loss and backward have no rule: they are counted with aten-level rules "
+                    "(torch-flops-rules-aten, or a plugin claiming torch.ops.aten.* ops)"
+                )
         result = FlopsResult(recorder.records, ran, graph, notes)
     if strict and result.unrecognized:
         raise unrecognized_error(result)

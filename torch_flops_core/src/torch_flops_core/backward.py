@@ -94,7 +94,13 @@ def default_loss(output: Any) -> torch.Tensor:
     own = getattr(output, "loss", None)
     if isinstance(own, torch.Tensor):
         return own
-    parts = [t for t in _tensors(output) if t.requires_grad and (t.is_floating_point() or t.is_complex())]
+    floats = [t for t in _tensors(output) if t.is_floating_point() or t.is_complex()]
+    if not floats:
+        raise InputError(
+            f"backward=True, but the output ({type(output).__name__}) holds no floating-point tensor to "
+            "differentiate: pass loss=, a function of the output returning the tensor whose gradient to take"
+        )
+    parts = [t for t in floats if t.requires_grad]
     if not parts:
         raise InputError(_NOTHING_REQUIRES_GRAD.format(what="no tensor of the output"))
     total = parts[0].sum()

@@ -9,6 +9,8 @@ closure, defaults or the globals it names. For each of them, and each of their s
 - the contents of torch's own per-module dicts (parameters, buffers, submodules, forward/backward and
   state-dict hooks) are put back, so a buffer replaced or registered, or a hook added in forward, is
   undone;
+- the contents of plain ``dict`` and ``list`` attributes are put back (a cache filled in forward: with
+  ``backward=True`` it would keep a tensor of a freed autograd graph);
 - the values of non-meta buffers are copied back (BatchNorm's running statistics move in place in
   training mode without bumping the tensor's version counter);
 - parameters are not copied (they can be most of the machine's memory): an in-place write to one is
@@ -17,7 +19,9 @@ closure, defaults or the globals it names. For each of them, and each of their s
 
 All of it also when forward raises or is interrupted. A lazy module (``nn.LazyLinear``) still holding
 uninitialised parameters is materialised by its first forward, and that is kept: only its training
-flag is restored. Objects that forward mutates in place (a list an attribute holds) are not copied.
+flag is restored. A plain ``dict`` or ``list`` a module's attribute holds (a cache forward fills, as timm's
+``attention_bias_cache``) gets its contents back (shallowly: the items themselves are not copied);
+other objects that forward mutates in place are not copied.
 """
 
 from __future__ import annotations
@@ -93,6 +97,7 @@ _CONTAINERS = (
 )  # fmt: skip
 """The dicts (and one set) ``torch.nn.Module.__init__`` puts in every module's ``__dict__``."""
 
+_CONTAINER_KEYS = frozenset(_CONTAINERS)
 _get_containers = operator.itemgetter(*_CONTAINERS)
 _copy = operator.methodcaller("copy")
 
@@ -110,7 +115,7 @@ class _Snapshot:
     in it. Taken for every module at every count, so it is built in bulk with C-level calls
     (``dict.copy``, ``map``, ``itemgetter``, ``compress``): a few microseconds per module."""
 
-    __slots__ = ("containers", "copies", "dicts", "entries", "lazy", "lengths")
+    __slots__ = ("containers", "copies", "dicts", "entries", "held", "lazy", "lengths")
 
     def __init__(self, modules: list[torch.nn.Module]) -> None:
         # A lazy module still holding uninitialised parameters is materialised by its first forward,
@@ -127,10 +132,24 @@ class _Snapshot:
         self.lengths = [tuple(map(len, c)) for c in self.containers]
         # most containers are empty (no hooks): only the others are copied
         self.copies = [tuple(map(_copy, compress(c, n))) for c, n in zip(self.containers, self.lengths, strict=True)]
+        # plain dicts and lists the module's own code keeps (a cache filled in forward): their contents
+        self.held = [
+            (held, held.copy())
+            for d in self.dicts
+            for key in d.keys() - _CONTAINER_KEYS
+            if type(held := d[key]) is dict or type(held) is list
+        ]
 
     def restore(self) -> None:
         for module, training in self.lazy:
             module.training = training
+        for held, copy in self.held:
+            if len(held) != len(copy) or _changed_contents(held, copy):
+                held.clear()
+                if type(held) is dict:
+                    held.update(copy)
+                else:
+                    held.extend(copy)
         is_ = operator.is_
         for d, entries, containers, lengths, copies in zip(
             self.dicts, self.entries, self.containers, self.lengths, self.copies, strict=True
@@ -154,6 +173,12 @@ class _Snapshot:
                 if len(container) != before or _changed(container, copy):
                     container.clear()
                     container.update(copy)
+
+
+def _changed_contents(held: Any, copy: Any) -> bool:
+    if type(held) is dict:
+        return _changed(held, copy)
+    return not all(map(operator.is_, held, copy))
 
 
 def _changed(container: Any, copy: Any) -> bool:
