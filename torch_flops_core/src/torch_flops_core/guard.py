@@ -133,7 +133,7 @@ class _Snapshot:
         # most containers are empty (no hooks): only the others are copied
         self.copies = [tuple(map(_copy, compress(c, n))) for c, n in zip(self.containers, self.lengths, strict=True)]
         # plain dicts and lists the module's own code keeps (a cache filled in forward): their contents
-        self.held = [
+        self.held: list[tuple[dict[Any, Any] | list[Any], Any]] = [
             (held, held.copy())
             for d in self.dicts
             for key in d.keys() - _CONTAINER_KEYS
@@ -146,7 +146,7 @@ class _Snapshot:
         for held, copy in self.held:
             if len(held) != len(copy) or _changed_contents(held, copy):
                 held.clear()
-                if type(held) is dict:
+                if isinstance(held, dict):
                     held.update(copy)
                 else:
                     held.extend(copy)
