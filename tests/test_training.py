@@ -242,6 +242,55 @@ def test_embedding_bag_upsampling_and_adaptive_max_pool_backward_by_hand() -> No
     assert gru.unrecognized == []  # unsafe_split, the gate split, is a view
 
 
+ROWS, CLASSES = 4, 5
+_target = torch.randint(0, CLASSES, (ROWS,))
+_other, _probability = torch.randn(ROWS, CLASSES), torch.rand(ROWS, CLASSES)
+LOSSES: dict[str, Any] = {
+    "cross_entropy": lambda x: F.cross_entropy(x, _target),
+    "cross_entropy_weighted": lambda x: F.cross_entropy(x, _target, weight=torch.rand(CLASSES), reduction="sum"),
+    "nll_loss2d": lambda x: F.nll_loss(x.view(1, ROWS, CLASSES, 1), torch.zeros(1, CLASSES, 1, dtype=torch.long)),
+    "mse_loss": lambda x: F.mse_loss(x, _other),
+    "smooth_l1_loss": lambda x: F.smooth_l1_loss(x, _other, beta=0.5),
+    "huber_loss": lambda x: F.huber_loss(x, _other, reduction="none"),
+    "binary_cross_entropy": lambda x: F.binary_cross_entropy(x.sigmoid(), _probability),
+    "binary_cross_entropy_with_logits": lambda x: F.binary_cross_entropy_with_logits(
+        x, _probability, pos_weight=torch.ones(CLASSES)
+    ),
+    "soft_margin_loss": lambda x: F.soft_margin_loss(x, _other.sign()),
+    "multi_margin_loss": lambda x: F.multi_margin_loss(x, _target, p=2),
+    "multilabel_margin_loss": lambda x: F.multilabel_margin_loss(x, torch.zeros(ROWS, CLASSES, dtype=torch.long)),
+    "triplet_margin_loss": lambda x: F.triplet_margin_loss(x, _other, _probability),
+}
+
+
+@pytest.mark.parametrize("name", list(LOSSES))
+def test_loss_kernels_count_as_the_loss_functions_forward_and_have_a_backward(name: str) -> None:
+    """At the aten level (nll_loss_forward, mse_loss ...) a loss counts what the functional pack counts for
+    the function; its backward kernel has a rule."""
+    x = torch.randn(ROWS, CLASSES, requires_grad=True)
+    default = count_flops(LOSSES[name], x, backward=True)
+    aten = count_flops(LOSSES[name], x, backward=True, engine="aten")
+    assert default.unrecognized == [] and aten.unrecognized == []
+    assert aten.total_by_phase["forward"] == default.total_by_phase["forward"]
+    assert aten.total_by_phase["backward"] == default.total_by_phase["backward"] > 0
+
+
+def test_loss_backward_kernels_by_hand() -> None:
+    x = torch.randn(ROWS, CLASSES, requires_grad=True)
+    n = ROWS * CLASSES
+
+    def kernel(fn: Any, name: str) -> int:
+        result = count_flops(fn, x, backward=True, engine="aten")
+        (op,) = [r for r in backward_ops(result) if r.target_name.endswith(f"{name}.default")]
+        return int(op.flops)
+
+    assert kernel(LOSSES["mse_loss"], "mse_loss_backward") == 3 * n  # 2·(x − y)·g
+    assert kernel(LOSSES["cross_entropy"], "nll_loss_backward") == ROWS  # −g/E written at each target
+    assert kernel(LOSSES["cross_entropy_weighted"], "nll_loss_backward") == 2 * ROWS  # and × its class weight
+    assert kernel(LOSSES["huber_loss"], "huber_loss_backward") == 4 * n  # d, compare, d or δ·sign(d), × g
+    assert kernel(LOSSES["multi_margin_loss"], "multi_margin_loss_backward") == (3 + 1) * n  # p = 2: one more
+
+
 # -- language models: forward + backward = 3 × forward ------------------------------------------
 
 

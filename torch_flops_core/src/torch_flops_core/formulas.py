@@ -17,8 +17,9 @@ from .rules import Count
 __all__ = [
     "ACTIVATION_COSTS", "CTC_STATE", "LOSS_COSTS", "POINTWISE_COSTS", "REDUCTION_COSTS", "RNN_GATES",
     "RNN_GATE_ARITHMETIC", "activation", "attention", "attention_backward", "contraction", "conv_transpose",
-    "cosine_similarity", "covered", "covered_outputs", "cross_entropy", "log_softmax", "loss_reduction", "norm",
-    "reduction", "rnn_step", "rnn_step_backward", "softmax", "total", "vector_norm",
+    "cosine_similarity", "covered", "covered_outputs", "cross_entropy", "ctc", "log_softmax", "loss_reduction",
+    "multi_margin", "multilabel_margin", "norm", "reduction", "rnn_step", "rnn_step_backward", "softmax", "total",
+    "vector_norm",
 ]  # fmt: skip
 
 ACTIVATION_COSTS: Final[Mapping[str, int]] = {
@@ -194,6 +195,29 @@ def loss_reduction(e: int, reduction: str, weighted: bool = False) -> int:
     if reduction == "sum":
         return e - 1
     return 2 * e - 1 if weighted else e
+
+
+def multi_margin(m: int, p: int, weighted: bool) -> int:
+    """Multi-class hinge over m scores, before the reduction over rows: (4 + [p = 2] + [weight])·m.
+
+    Per class: margin − x_y + x_i (2), max (1), the square for p = 2, the weight; the mean over C (1).
+    """
+    return (4 + (p == 2) + weighted) * m
+
+
+def multilabel_margin(rows: int, classes: int) -> int:
+    """Multi-label hinge of ``rows`` rows of C, before the reduction: 4·⌊C²/4⌋ per row, an upper bound.
+
+    t targets and C − t others give t·(C − t) ≤ ⌊C²/4⌋ terms max(0, 1 − (x_target − x_other)): 3 each,
+    summed and divided by C: 4 per pair at most (the number of targets is a value, not a shape).
+    """
+    return rows * 4 * (classes * classes // 4)
+
+
+def ctc(steps: int, targets: int, batch: int, zero_infinity: bool) -> int:
+    """CTC's forward recursion over T steps and 2S + 1 states per sequence (S targets), before the reduction:
+    CTC_STATE·T·(2·numel(targets) + N) + [zero_infinity]·N (T and S at their full, padded sizes)."""
+    return CTC_STATE * steps * (2 * targets + batch) + zero_infinity * batch
 
 
 def cross_entropy(m: int, classes: int, probabilities: bool, weighted: bool, smoothing: bool, reduction: str) -> int:

@@ -160,6 +160,7 @@ ACTIVATION_BACKWARD = {
     "elu_backward": 4,  # x > 0 ? dy : dy·(y + α) (or α·exp(x)): compare, add, multiply, select
     "softplus_backward": 5,  # dy·sigmoid(β·x): multiply, sigmoid (3), multiply
     "mish_backward": 9,  # tanh(softplus(x)) and its derivative recomputed: the forward's 5 + 4
+    "log_sigmoid_backward": 3,  # dy/(1 + exp(x)): exp, add, divide
 }
 """FLOPs per element of each activation's backward (from dy and the saved input or output)."""
 

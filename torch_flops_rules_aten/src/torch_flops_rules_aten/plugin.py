@@ -8,6 +8,7 @@ from . import (
     attention,
     backward,
     conv,
+    loss,
     matmul,
     misc,
     norm,
@@ -21,7 +22,8 @@ from . import (
 )
 
 FAMILIES = (
-    matmul, conv, attention, recurrent, pointwise, reduction, softmax, norm, pooling, resample, misc, backward, zero,
+    matmul, conv, attention, recurrent, pointwise, reduction, softmax, norm, pooling, resample, loss, misc, backward,
+    zero,
 )  # fmt: skip
 
 

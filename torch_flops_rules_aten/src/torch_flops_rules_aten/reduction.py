@@ -12,7 +12,7 @@ from torch_flops_core.shapes import numel, out_numel
 
 from ._ops import aten
 
-__all__ = ["max_min", "reduce", "register", "scan", "sum_"]
+__all__ = ["linalg_vector_norm", "max_min", "norm", "reduce", "register", "scan", "sum_"]
 
 
 def sum_(call: Call) -> int:
@@ -44,6 +44,12 @@ def linalg_vector_norm(call: Call) -> int:
     return vector_norm(p, numel(call.args[0]), out_numel(call))
 
 
+def norm(call: Call) -> int:
+    """norm(x, p=2, dim, ...) (the legacy torch.norm kernel): formulas.vector_norm, as linalg_vector_norm."""
+    p = call.args[1] if len(call.args) > 1 else call.kwargs.get("p", 2)
+    return vector_norm(2 if p is None else p, numel(call.args[0]), out_numel(call))
+
+
 def scan(call: Call) -> int:
     """cumsum/cumprod along dim of size S: n − n/S ops (S − 1 per row)."""
     x, dim = call.args[0], call.args[1]
@@ -58,3 +64,4 @@ def register(registry: Registry) -> None:
     registry.function(*aten("max", "min"))(max_min)
     registry.function(*aten("cumsum", "cumprod"))(scan)
     registry.function(*aten("linalg_vector_norm"))(linalg_vector_norm)
+    registry.function(*aten("norm"))(norm)

@@ -19,7 +19,16 @@ import torch
 import torch.nn.functional as F
 
 from torch_flops_core import NOT_RECOGNIZED, Call, Count, NotRecognizedType, Registry, RuleFn
-from torch_flops_core.formulas import CTC_STATE, LOSS_COSTS, contraction, cosine_similarity, loss_reduction, total
+from torch_flops_core.formulas import (
+    LOSS_COSTS,
+    contraction,
+    cosine_similarity,
+    ctc,
+    loss_reduction,
+    multi_margin,
+    multilabel_margin,
+    total,
+)
 from torch_flops_core.formulas import cross_entropy as cross_entropy_cost
 from torch_flops_core.shapes import numel
 
@@ -140,8 +149,8 @@ def multi_margin_loss(call: Call) -> int:
     args = _arguments(call)
     x = args["input"]
     m = x.numel()
-    per = 4 + (args.get("p", 1) == 2) + _tensor(args.get("weight"))
-    return per * m + reduction_cost(args, m // _classes(x) if m else 0)
+    cost = multi_margin(m, args.get("p", 1), _tensor(args.get("weight")))
+    return cost + reduction_cost(args, m // _classes(x) if m else 0)
 
 
 def multilabel_soft_margin_loss(call: Call) -> int:
@@ -160,7 +169,7 @@ def multilabel_margin_loss(call: Call) -> int:
     x = args["input"]
     c = x.shape[-1]
     rows = x.numel() // c if c else 0
-    return rows * 4 * (c * c // 4) + reduction_cost(args, rows)
+    return multilabel_margin(rows, c) + reduction_cost(args, rows)
 
 
 def cosine_embedding_loss(call: Call) -> int:
@@ -202,7 +211,7 @@ def ctc_loss(call: Call) -> int:
     log_probs, targets = args["log_probs"], args["targets"]
     steps = log_probs.shape[0]
     batch = log_probs.shape[1] if log_probs.dim() == 3 else 1
-    flops = CTC_STATE * steps * (2 * targets.numel() + batch) + bool(args.get("zero_infinity")) * batch
+    flops = ctc(steps, targets.numel(), batch, bool(args.get("zero_infinity")))
     if _mode(args) == "mean":  # each loss divided by its target length, then the mean
         return flops + 2 * batch
     return flops + reduction_cost(args, batch)

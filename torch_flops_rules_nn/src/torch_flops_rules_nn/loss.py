@@ -16,12 +16,14 @@ from torch import nn
 
 from torch_flops_core import NOT_RECOGNIZED, Call, Count, NotRecognizedType, Registry
 from torch_flops_core.formulas import (
-    CTC_STATE,
     LOSS_COSTS,
     cosine_similarity,
     cross_entropy,
+    ctc,
     log_softmax,
     loss_reduction,
+    multi_margin,
+    multilabel_margin,
 )
 from torch_flops_core.shapes import numel
 
@@ -165,9 +167,8 @@ def multi_margin_loss(call: Call) -> int:
     assert isinstance(module, nn.MultiMarginLoss)
     x = call.arg(0, "input")
     m = x.numel()
-    # per class: margin − x_y + x_i (2), max (1), square for p = 2, weight; the mean over C: 1
-    per_element = 4 + (module.p == 2) + (module.weight is not None)
-    return per_element * m + loss_reduction(m // _classes(x) if m else 0, module.reduction)
+    cost = multi_margin(m, module.p, module.weight is not None)
+    return cost + loss_reduction(m // _classes(x) if m else 0, module.reduction)
 
 
 def multilabel_margin_loss(call: Call) -> int:
@@ -177,9 +178,7 @@ def multilabel_margin_loss(call: Call) -> int:
     x = call.arg(0, "input")
     c = x.shape[-1]
     rows = x.numel() // c if c else 0
-    # t targets and C − t others give t·(C − t) ≤ ⌊C²/4⌋ hinge terms max(0, 1 − (x_target − x_other)):
-    # 3 each, summed (pairs − 1 adds) and divided by C (1): 4 per pair at most.
-    return rows * 4 * (c * c // 4) + loss_reduction(rows, module.reduction)
+    return multilabel_margin(rows, c) + loss_reduction(rows, module.reduction)
 
 
 def cosine_embedding_loss(call: Call) -> int:
@@ -229,9 +228,7 @@ def ctc_loss(call: Call) -> int:
     log_probs, targets = call.arg(0, "log_probs"), call.arg(1, "targets")
     steps = log_probs.shape[0]
     batch = log_probs.shape[1] if log_probs.dim() == 3 else 1
-    # 2S + 1 extended-label states per sequence of S targets; T and S at their full (padded) sizes
-    states = 2 * targets.numel() + batch
-    flops = CTC_STATE * steps * states + module.zero_infinity * batch
+    flops = ctc(steps, targets.numel(), batch, module.zero_infinity)
     if module.reduction == "mean":  # each loss divided by its target length, then the mean
         return flops + 2 * batch
     return flops + loss_reduction(batch, module.reduction)

@@ -1,0 +1,167 @@
+"""Loss kernels and their backward: ``nll_loss_forward`` (``F.cross_entropy`` after its log_softmax),
+``mse_loss``, ``huber_loss``, ``binary_cross_entropy`` ... and the ``*_backward`` kernels autograd runs.
+
+A forward counts what the functional pack counts for the function (``torch_flops_core.formulas``:
+``LOSS_COSTS`` per element, ``multi_margin``, ``multilabel_margin``, ``ctc``, then ``loss_reduction``;
+the ``reduction`` argument is an int here: 0 none, 1 mean, 2 sum). A backward counts the derivative
+per element it computes (``LOSS_BACKWARD``), scaled by the incoming gradient; the mean's 1/E is folded
+into that scale.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+import torch
+
+from torch_flops_core import Call, Registry
+from torch_flops_core.formulas import CTC_STATE, LOSS_COSTS, ctc, loss_reduction, multi_margin, multilabel_margin
+from torch_flops_core.shapes import numel
+
+from ._ops import arguments, aten
+
+__all__ = ["LOSS_BACKWARD", "REDUCTIONS", "ctc_loss", "ctc_loss_backward", "register"]
+
+REDUCTIONS = {0: "none", 1: "mean", 2: "sum"}
+"""The ``reduction`` ints of aten's loss kernels."""
+
+LOSS_BACKWARD: dict[str, int] = {
+    "nll_loss": 1,  # −g·w/Σw written at each target position (+ [weight])
+    "mse_loss": 3,  # 2·(x − y)·g: subtract, two multiplies
+    "huber_loss": 4,  # d = x − y, |d| < δ ? d : δ·sign(d), × g
+    "smooth_l1_loss": 4,  # d = x − y, |d| < β ? d/β : sign(d), × g
+    "soft_margin_loss": 5,  # −y·g/(1 + exp(y·x)): multiply, exp, add, divide, multiply
+    # g·(x − y)/max(x·(1 − x), ε): two subtracts, multiply, max, divide, multiply (+ [weight])
+    "binary_cross_entropy": 6,
+    # per class: margin − x_y + x_i > 0 ? ±g/C : 0, and the target column's sum (+ [p = 2], [weight])
+    "multi_margin_loss": 3,
+}
+"""FLOPs per element of each loss's backward kernel (from the saved inputs and the incoming gradient)."""
+
+
+def _mode(named: dict[str, Any]) -> str:
+    return REDUCTIONS.get(named.get("reduction", 1), "mean")
+
+
+def _elements(*tensors: torch.Tensor) -> int:
+    return math.prod(torch.broadcast_shapes(*(t.shape for t in tensors)))
+
+
+def nll_loss(call: Call) -> int:
+    """nll_loss_forward, nll_loss2d_forward(x, target, weight, reduction, ...): [weight]·E + reduction;
+    E = numel(target)."""
+    named = arguments(call)
+    e = numel(named["target"])
+    weighted = named.get("weight") is not None
+    return weighted * e + loss_reduction(e, _mode(named), weighted)
+
+
+def elementwise_loss(name: str) -> Callable[[Call], int]:
+    """mse_loss, huber_loss, smooth_l1_loss, soft_margin_loss, binary_cross_entropy(_with_logits):
+    LOSS_COSTS·E + reduction."""
+
+    def rule(call: Call) -> int:
+        named = arguments(call)
+        e = _elements(named["self"], named["target"])
+        cost = LOSS_COSTS[name]
+        if name == "smooth_l1_loss" and named.get("beta", 1.0) == 0:
+            cost = LOSS_COSTS["l1_loss"]
+        extra = 0
+        if name.startswith("binary_cross_entropy"):
+            pos_weight = named.get("pos_weight")
+            cost += (named.get("weight") is not None) + 3 * (pos_weight is not None)
+            extra = numel(pos_weight)  # p − 1, once per pos_weight element
+        return cost * e + extra + loss_reduction(e, _mode(named))
+
+    rule.__name__ = rule.__qualname__ = name
+    rule.__doc__ = f"aten.{name}: LOSS_COSTS[{name!r}]·E + the reduction of E (E = numel of the broadcast inputs)."
+    return rule
+
+
+def multi_margin_loss(call: Call) -> int:
+    """multi_margin_loss(x, target, p, margin, weight, reduction): formulas.multi_margin + reduction over rows."""
+    named = arguments(call)
+    x = named["self"]
+    m = x.numel()
+    rows = m // x.shape[-1] if m and x.dim() else 0
+    return multi_margin(m, named.get("p", 1), named.get("weight") is not None) + loss_reduction(rows, _mode(named))
+
+
+def multilabel_margin_loss(call: Call) -> int:
+    """multilabel_margin_loss_forward(x, target, reduction): 4·⌊C²/4⌋ per row (an upper bound) + reduction."""
+    named = arguments(call)
+    x = named["self"]
+    c = x.shape[-1] if x.dim() else 1
+    rows = x.numel() // c if c else 0
+    return multilabel_margin(rows, c) + loss_reduction(rows, _mode(named))
+
+
+def _ctc_sizes(named: dict[str, Any]) -> tuple[int, int, int]:
+    log_probs, targets = named["log_probs"], named["targets"]
+    batch = log_probs.shape[1] if log_probs.dim() == 3 else 1
+    return log_probs.shape[0], targets.numel(), batch
+
+
+def ctc_loss(call: Call) -> int:
+    """_ctc_loss(log_probs, targets, ...): the forward recursion, formulas.ctc (the reduction runs as separate ops)."""
+    named = arguments(call)
+    steps, targets, batch = _ctc_sizes(named)
+    return ctc(steps, targets, batch, bool(named.get("zero_infinity")))
+
+
+def ctc_loss_backward(call: Call) -> int:
+    """_ctc_loss_backward: the backward recursion (as the forward's) + 3 per (step, state) to combine α and β
+    + 4 per log-probability (exp, subtract, exp, × g)."""
+    named = arguments(call)
+    steps, targets, batch = _ctc_sizes(named)
+    states = 2 * targets + batch
+    return CTC_STATE * steps * states + 3 * steps * states + 4 * named["log_probs"].numel()
+
+
+def loss_backward(name: str) -> Callable[[Call], int]:
+    """A loss's backward kernel: LOSS_BACKWARD[name] per element of the input's gradient."""
+
+    def rule(call: Call) -> int:
+        named = arguments(call)
+        if name == "nll_loss":
+            e = numel(named["target"])
+        elif name == "multi_margin_loss":
+            e = numel(named["self"])
+        else:
+            e = _elements(named["self"], named["target"])
+        cost = LOSS_BACKWARD[name] + (named.get("weight") is not None)
+        if name == "multi_margin_loss":
+            cost += named.get("p", 1) == 2
+        return cost * e
+
+    rule.__name__ = rule.__qualname__ = f"{name}_backward"
+    rule.__doc__ = f"aten.{name}_backward: LOSS_BACKWARD[{name!r}]·E (+ E with a weight)."
+    return rule
+
+
+def multilabel_margin_loss_backward(call: Call) -> int:
+    """multilabel_margin_loss_backward: 3 per (target, other) pair, ⌊C²/4⌋ pairs per row at most (compare, two adds)."""
+    x = arguments(call)["self"]
+    c = x.shape[-1] if x.dim() else 1
+    rows = x.numel() // c if c else 0
+    return rows * 3 * (c * c // 4)
+
+
+def register(registry: Registry) -> None:
+    registry.function(*aten("nll_loss_forward", "nll_loss2d_forward"))(nll_loss)
+    for name in (
+        "mse_loss", "huber_loss", "smooth_l1_loss", "soft_margin_loss", "binary_cross_entropy",
+        "binary_cross_entropy_with_logits",
+    ):  # fmt: skip
+        registry.function(*aten(name))(elementwise_loss(name))
+    registry.function(*aten("multi_margin_loss"))(multi_margin_loss)
+    registry.function(*aten("multilabel_margin_loss_forward"))(multilabel_margin_loss)
+    registry.function(*aten("_ctc_loss"))(ctc_loss)
+    registry.function(*aten("_ctc_loss_backward"))(ctc_loss_backward)
+    registry.function(*aten("nll_loss_backward", "nll_loss2d_backward"))(loss_backward("nll_loss"))
+    for name in LOSS_BACKWARD:
+        if name != "nll_loss":
+            registry.function(*aten(f"{name}_backward"))(loss_backward(name))
+    registry.function(*aten("multilabel_margin_loss_backward"))(multilabel_margin_loss_backward)
