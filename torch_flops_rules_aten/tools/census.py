@@ -45,7 +45,8 @@ def llm_models(device: str) -> list[tuple[str, torch.nn.Module, dict[str, Any]]]
                         num_key_value_heads=2, vocab_size=128)
         )  # fmt: skip
         ids = torch.zeros(1, 16, dtype=torch.long)
-    return [("gpt2", gpt2, {"input_ids": ids}), ("llama", llama, {"input_ids": ids})]
+    # labels: the loss (cross entropy: nll_loss_forward and its backward) is part of the census
+    return [("gpt2", gpt2, {"input_ids": ids, "labels": ids}), ("llama", llama, {"input_ids": ids, "labels": ids})]
 
 
 def main() -> None:
@@ -75,7 +76,7 @@ def main() -> None:
         try:
             with census:
                 out = model(*inputs, **kwargs)
-                out = out.logits if hasattr(out, "logits") else out
+                out = out.loss if getattr(out, "loss", None) is not None else getattr(out, "logits", out)
                 out = out[0] if isinstance(out, tuple) else out
                 out.float().sum().backward()
         except Exception as exc:  # a model the census cannot run is reported, not fatal
