@@ -258,18 +258,21 @@ CLI_JSON_KEYS = {
     "engine",
     "total",
     "total_macs",
+    "total_by_phase",
     "unrecognized",
     "ops",
     "model",
     "device",
     "inputs",
+    "tokens",
+    "flops_per_token",
     "by_module",
 }
 OP_KEYS = {
     "name", "kind", "target", "module_path", "module_type", "status", "flops", "macs",
-    "plugin", "rule", "time_ms", "mem_before", "mem_after", "mem_delta",
+    "plugin", "rule", "time_ms", "mem_before", "mem_after", "mem_delta", "phase",
 }  # fmt: skip
-SWEEP_ROW_KEYS = {"size", "inputs", "total", "total_macs", "unrecognized", "engine"}
+SWEEP_ROW_KEYS = {"size", "inputs", "total", "total_macs", "total_by_phase", "unrecognized", "engine"}
 
 
 @pytest.mark.slow
