@@ -283,7 +283,7 @@ def test_a_rule_returning_a_non_count_is_rejected(value: Any, shown: str) -> Non
     with pytest.raises(RuleError, match="returned") as info:
         count_flops(Net(), torch.randn(2, 8), plugins=[_plugin_with(lambda call: value)])
     assert shown in str(info.value)
-    assert "non-negative int, Count(flops, macs) or NOT_RECOGNIZED" in str(info.value)
+    assert "non-negative int, Count(flops, macs, bytes) or NOT_RECOGNIZED" in str(info.value)
 
 
 def test_a_rule_may_return_count_or_not_recognized() -> None:

@@ -34,7 +34,8 @@ __all__ = ["ENGINES", "count_flops"]
 Engine = Literal["auto", "fx", "eager", "aten"]
 ENGINES: tuple[str, ...] = ("auto", "fx", "eager", "aten")
 OPTIONS: tuple[str, ...] = (
-    "engine", "ignore_ops", "plugins", "disable", "strict", "measure_time", "model_kwargs", "backward", "loss",
+    "engine", "ignore_ops", "plugins", "disable", "strict", "measure_time", "count_bytes", "model_kwargs",
+    "backward", "loss",
 )  # fmt: skip
 """``count_flops``'s own keywords: a loose keyword close to one of them is refused as a misspelling."""
 
@@ -101,6 +102,7 @@ def count_flops(
     disable: Iterable[str] = (),
     strict: bool = False,
     measure_time: bool = True,
+    count_bytes: bool = True,
     model_kwargs: Mapping[str, Any] | None = None,
     backward: bool = False,
     loss: Callable[[Any], torch.Tensor] | None = None,
@@ -125,6 +127,8 @@ def count_flops(
     :param disable: names of installed plugins not to use (like ``TORCH_FLOPS_DISABLE_PLUGINS``).
     :param strict: raise :class:`UnrecognizedOpsError` listing every unrecognized target.
     :param measure_time: record each op's wall time (synchronising on CUDA).
+    :param count_bytes: work out the bytes each op reads and writes (``OpRecord.bytes``, unfused traffic;
+        see docs/conventions.md), for arithmetic intensity and rooflines.
     :param model_kwargs: keyword inputs of the model, passed explicitly (also one named like an
         option: ``model_kwargs={"strict": True}``). Other keywords go to the model too; one that looks
         like a misspelt option (``strickt=True``) and that the model's ``forward`` does not name is an
@@ -180,7 +184,9 @@ def count_flops(
     ):
         devices = tensor_devices(args, model_kwargs)
         owners = NodeOwners() if backward else None
-        recorder = Recorder(measure_time=measure_time, cuda=guarded.cuda or "cuda" in devices, owners=owners)
+        cuda = guarded.cuda or "cuda" in devices
+        device = "meta" if guarded.meta or "meta" in devices else "cuda" if cuda else "cpu"
+        recorder = Recorder(measure_time=measure_time, cuda=cuda, owners=owners, count_bytes=count_bytes)
         if guarded.meta or "meta" in devices:
             with _no_torch_function():  # an outer count (this one nested in a forward) must not see it
                 warm_up_meta()
@@ -219,7 +225,7 @@ def count_flops(
                     f"{missing} ops of the loss and backward have no rule: they are counted with aten-level rules "
                     "(torch-flops-rules-aten, or a plugin claiming torch.ops.aten.* ops)"
                 )
-        result = FlopsResult(recorder.records, ran, graph, notes)
+        result = FlopsResult(recorder.records, ran, graph, notes, device)
     if strict and result.unrecognized:
         raise unrecognized_error(result)
     return result

@@ -25,8 +25,9 @@ from .registry import RuleEntry, RuleTable
 from .results import Phase
 from .rules import Call
 from .subcalls import SubCalls
+from .traffic import io_bytes
 
-__all__ = ["AtenCounter", "run_aten"]
+__all__ = ["AtenCounter", "aliasing", "run_aten"]
 
 _NOT_NAME = re.compile(r"\W")
 _perf_counter = time.perf_counter
@@ -52,14 +53,14 @@ class AtenCounter(TorchDispatchMode):
         self._paths = paths or {}
         self._frames: list[tuple[torch.nn.Module, str, str]] = []  # (module, path, class name)
         self._paused = 0
-        self._resolved: dict[Any, tuple[RuleEntry | None, bool, str]] = {}
+        self._resolved: dict[Any, tuple[RuleEntry | None, bool, str, str]] = {}
         self._subcalls = SubCalls(table, ignore)
 
-    def _resolve(self, func: Any) -> tuple[RuleEntry | None, bool, str]:
+    def _resolve(self, func: Any) -> tuple[RuleEntry | None, bool, str, str]:
         ignored = self.ignore is not None and self.ignore.matches("call_function", func, None)
         packet = getattr(func, "overloadpacket", func)
         base = _NOT_NAME.sub("_", getattr(packet, "__name__", None) or str(func))
-        return self.table.function_rule(func), ignored, base
+        return self.table.function_rule(func), ignored, base, aliasing(func)
 
     def __torch_dispatch__(
         self, func: Callable[..., Any], types: Any, args: tuple[Any, ...] = (), kwargs: dict[str, Any] | None = None
@@ -69,9 +70,9 @@ class AtenCounter(TorchDispatchMode):
         if self._paused:
             return func(*args, **kwargs)
         try:
-            entry, ignored, base = self._resolved[func]
+            entry, ignored, base, alias = self._resolved[func]
         except KeyError:
-            entry, ignored, base = self._resolved[func] = self._resolve(func)
+            entry, ignored, base, alias = self._resolved[func] = self._resolve(func)
         recorder = self.recorder
         probe = recorder.start()
         output = func(*args, **kwargs)
@@ -79,8 +80,12 @@ class AtenCounter(TorchDispatchMode):
         name = recorder.name(base)
         path, type_name, phase = self.place()
         call = Call("call_function", func, args, kwargs, output, None, name, self._subcalls)
-        flops, macs = Recorder.count(entry, ignored, call, path)
-        recorder.record(name, "call_function", func, path, type_name, flops, macs, entry, ignored, measured, phase)
+        flops, macs, moved = Recorder.count(entry, ignored, call, path)
+        if moved is None and recorder.count_bytes:
+            moved = 0 if alias == "view" else io_bytes(args, kwargs, output, alias == "write")
+        recorder.record(
+            name, "call_function", func, path, type_name, flops, macs, entry, ignored, measured, phase, moved
+        )
         return output
 
     def place(self) -> tuple[str, str, Phase]:
@@ -103,6 +108,18 @@ class AtenCounter(TorchDispatchMode):
 
     def pause(self, delta: int) -> None:
         self._paused += delta
+
+
+def aliasing(func: Any) -> str:
+    """How an aten op's outputs alias its inputs, from its schema: ``"view"`` (it returns a view of an
+    input: no data moved), ``"write"`` (it writes into an input: ``add_``, ``out=`` variants), or ``""``."""
+    schema = getattr(func, "_schema", None)
+    if schema is None:
+        return ""
+    infos = [r.alias_info for r in schema.returns if r.alias_info is not None]
+    if any(info.is_write for info in infos):
+        return "write"
+    return "view" if infos else ""
 
 
 def run_aten(fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any], counter: AtenCounter) -> Any:

@@ -35,6 +35,7 @@ from .registry import RuleEntry, RuleTable
 from .results import OpRecord
 from .rules import NOT_RECOGNIZED, Call, CallKind
 from .subcalls import SubCalls
+from .traffic import io_bytes, module_io_bytes, writes_in_place
 
 __all__ = ["EagerCounter", "no_torch_function", "run_eager"]
 
@@ -58,9 +59,13 @@ class _Resolved:
     attribute: str | None = None
     counted: bool = False
     name: str = ""  # the first record's name: the recorder's prefix and the base
+    in_place: bool = False  # writes into an input (add_, __iadd__): its bytes are read and written
 
     def __post_init__(self) -> None:
         self.counted = self.entry is not None and not self.ignored
+        self.in_place = writes_in_place(
+            getattr(self.target, "__name__", None) if self.kind == "call_function" else self.target
+        )
 
 
 class _ModulePlan(NamedTuple):
@@ -177,17 +182,20 @@ class EagerCounter(TorchFunctionMode):
         frames = self._frames
         path, mtype = (frames[-1][0].path, frames[-1][0].type_name) if frames else self._base
         entry = r.entry
+        moved: int | None = None
         if r.counted:
             call = Call(r.kind, r.target, call_args, kwargs, output, None, name, self._subcalls)
-            flops, macs = entry.apply(call, path)  # type: ignore[union-attr]
+            flops, macs, moved = entry.apply(call, path)  # type: ignore[union-attr]
             plugin, rule = entry.plugin, entry.name  # type: ignore[union-attr]
         else:
             flops, macs, plugin, rule = (0 if r.ignored else NOT_RECOGNIZED), 0, None, None
+        if moved is None and recorder.count_bytes:
+            moved = io_bytes(args, kwargs, output, r.in_place or "out" in kwargs)
         # Built in place, by position: one per op, and keywords cost 0.4 µs more per record (measured).
         recorder.records.append(
             OpRecord(
                 name, r.kind, r.target, path, mtype, flops, macs, plugin, rule, r.ignored, time_ms, before, after,
-                None if after is None or before is None else after - before,
+                None if after is None or before is None else after - before, "forward", moved,
             )
         )  # fmt: skip
         if recorder.owners is not None:
@@ -250,14 +258,16 @@ class EagerCounter(TorchFunctionMode):
         entry = plan.entry
         try:  # still quiet: the rule's own tensor calls (x.numel()) are not ops of the model
             call = Call("call_module", plan.path, args, kwargs, output, module, name, self._subcalls)
-            flops, macs = Recorder.count(entry, plan.ignored, call, plan.path)  # opaque: no entry, not recognized
+            flops, macs, moved = Recorder.count(entry, plan.ignored, call, plan.path)  # opaque: not recognized
+            if moved is None and recorder.count_bytes:
+                moved = module_io_bytes(module, args, kwargs, output)
         finally:
             self._suppress -= 1
             if not self._suppress:
                 self._quiet.__exit__(None, None, None)
         recorder.record(
             name, "call_module", plan.path, plan.path, plan.type_name, flops, macs, entry, plan.ignored,
-            (time_ms, before, after),
+            (time_ms, before, after), "forward", moved,
         )  # fmt: skip
 
 

@@ -17,6 +17,7 @@ from .registry import RuleEntry, RuleTable
 from .rules import CALL_KINDS, NOT_RECOGNIZED, Call, CallKind, NotRecognizedType, RecordKind
 from .subcalls import SubCalls
 from .tracer import EXPAND_META, ROOT_META
+from .traffic import io_bytes, module_io_bytes, writes_in_place
 
 __all__ = ["FlopsInterpreter"]
 
@@ -174,22 +175,45 @@ class FlopsInterpreter:
 
         flops: int | NotRecognizedType = 0
         macs = 0
+        moved: int | None = None
         entry = plan.entry
         if plan.counted:
             call = Call(cast(CallKind, op), n.target, args, kwargs, output, plan.module, n.name, self._subcalls)
-            flops, macs = entry.apply(call, plan.module_path)  # type: ignore[union-attr]
+            flops, macs, moved = entry.apply(call, plan.module_path)  # type: ignore[union-attr]
         elif plan.unknown:
             flops = NOT_RECOGNIZED
         elif plan.container:
             record = recorder.record(
-                n.name, op, n.target, plan.module_path, plan.module_type, 0, 0, None, False, measured
+                n.name, op, n.target, plan.module_path, plan.module_type, 0, 0, None, False, measured, moved=0
             )
             record.plugin, record.rule = "core", _CONTAINER
             return output
+        if moved is None and recorder.count_bytes:
+            moved = self._bytes(n, plan, args, kwargs, output)
         recorder.record(
-            n.name, op, n.target, plan.module_path, plan.module_type, flops, macs, entry, plan.ignored, measured
+            n.name,
+            op,
+            n.target,
+            plan.module_path,
+            plan.module_type,
+            flops,
+            macs,
+            entry,
+            plan.ignored,
+            measured,
+            moved=moved,
         )
         return output
+
+    @staticmethod
+    def _bytes(n: fx.Node, plan: _Plan, args: tuple[Any, ...], kwargs: dict[str, Any], output: Any) -> int:
+        """The node's traffic (:mod:`torch_flops_core.traffic`); a get_attr moves nothing."""
+        if n.op == "get_attr":
+            return 0
+        if n.op == "call_module" and plan.module is not None:
+            return module_io_bytes(plan.module, args, kwargs, output)
+        in_place = writes_in_place(n.target if n.op == "call_method" else getattr(n.target, "__name__", None))
+        return io_bytes(args, kwargs, output, in_place or "out" in kwargs)
 
     def _run_expanded(self, n: fx.Node, plan: _Plan, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         """Count a node fx kept whole without a rule by the torch calls it makes, run eagerly.

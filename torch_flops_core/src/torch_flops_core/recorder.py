@@ -76,9 +76,10 @@ class Recorder:
     ``memory`` (default ``torch.cuda.memory_allocated``) before and after it. ``prefix`` is put
     before every record name (records of an op expanded into its torch calls: ``node.op``).
     ``owners``, when the backward is to be counted, learns which module created each autograd node.
+    ``count_bytes``: the engines work out each op's bytes (:mod:`torch_flops_core.traffic`).
     """
 
-    __slots__ = ("cuda", "measure_time", "memory", "names", "owners", "prefix", "records")
+    __slots__ = ("count_bytes", "cuda", "measure_time", "memory", "names", "owners", "prefix", "records")
 
     def __init__(
         self,
@@ -88,8 +89,10 @@ class Recorder:
         memory: Callable[[], int] | None = None,
         prefix: str = "",
         owners: NodeOwners | None = None,
+        count_bytes: bool = True,
     ) -> None:
         self.owners = owners
+        self.count_bytes = count_bytes
         self.measure_time = measure_time
         self.cuda = cuda
         self.memory = memory or torch.cuda.memory_allocated
@@ -101,7 +104,12 @@ class Recorder:
     def child(self, prefix: str) -> Recorder:
         """A recorder with the same probes whose names start with ``prefix`` (records go to its own list)."""
         return Recorder(
-            measure_time=self.measure_time, cuda=self.cuda, memory=self.memory, prefix=prefix, owners=self.owners
+            measure_time=self.measure_time,
+            cuda=self.cuda,
+            memory=self.memory,
+            prefix=prefix,
+            owners=self.owners,
+            count_bytes=self.count_bytes,
         )
 
     def name(self, base: str) -> str:
@@ -138,6 +146,7 @@ class Recorder:
         ignored: bool,
         measured: tuple[float | None, int | None, int | None] = (None, None, None),
         phase: Phase = "forward",
+        moved: int | None = None,
     ) -> OpRecord:
         """Append one op's record; ``entry`` is the rule that counted it (``None``: none, or ignored)."""
         time_ms, before, after = measured
@@ -158,6 +167,7 @@ class Recorder:
             mem_after=after,
             mem_delta=None if before is None or after is None else after - before,
             phase=phase,
+            bytes=moved,
         )
         self.records.append(record)
         if self.owners is not None:
@@ -167,12 +177,13 @@ class Recorder:
     @staticmethod
     def count(
         entry: RuleEntry | None, ignored: bool, call: Call, module_path: str
-    ) -> tuple[int | NotRecognizedType, int]:
-        """(flops, macs) of ``call``: 0 when ignored, the sentinel without a rule, else the rule's."""
+    ) -> tuple[int | NotRecognizedType, int, int | None]:
+        """(flops, macs, bytes) of ``call``: 0 when ignored, the sentinel without a rule, else the rule's
+        (``bytes`` is ``None`` unless the rule gave it)."""
         if ignored:
-            return 0, 0
+            return 0, 0, None
         if entry is None:
-            return NOT_RECOGNIZED, 0
+            return NOT_RECOGNIZED, 0, None
         return entry.apply(call, module_path)
 
 

@@ -46,21 +46,22 @@ class RuleEntry:
     name: str = field(default="", compare=False)
     """The rule function's qualified name (``package.module.function``)."""
 
-    def apply(self, call: Call, module_path: str) -> tuple[int | NotRecognizedType, int]:
-        """Run the rule on ``call``; return (flops, macs), or raise :class:`RuleError` naming the op,
-        the call (``call.node``), the module path, this plugin and this rule, and what to do."""
+    def apply(self, call: Call, module_path: str) -> tuple[int | NotRecognizedType, int, int | None]:
+        """Run the rule on ``call``; return (flops, macs, bytes), ``bytes`` ``None`` unless the rule gave it
+        (``Count(..., bytes=)``), or raise :class:`RuleError` naming the op, the call (``call.node``), the
+        module path, this plugin and this rule, and what to do."""
         try:
             value = self.rule(call)
         except Exception as exc:
             raise self._error(call, module_path, f"raised {type(exc).__name__}: {exc}") from exc
         if type(value) is int and value >= 0:  # the common cases, without the general check
-            return value, 0
+            return value, 0, None
         if type(value) is Count:  # checked when it was built
-            return value.flops, value.macs
+            return value.flops, value.macs, value.bytes
         try:
             return check_rule_result(value)
         except TypeError as exc:
-            what = f"{exc}; a rule returns a non-negative int, Count(flops, macs) or NOT_RECOGNIZED"
+            what = f"{exc}; a rule returns a non-negative int, Count(flops, macs, bytes) or NOT_RECOGNIZED"
             raise self._error(call, module_path, what) from None
 
     def _error(self, call: Call, module_path: str, what: str) -> RuleError:

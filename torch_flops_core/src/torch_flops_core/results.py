@@ -50,6 +50,16 @@ class OpRecord:
     mem_delta: int | None = None
     phase: Phase = "forward"
     """Which pass ran the op (:data:`PHASES`): ``"forward"`` unless the backward was counted."""
+    bytes: int | None = None
+    """Bytes the op reads from its tensor inputs and writes to its outputs (unfused traffic, see
+    :mod:`torch_flops_core.traffic`); ``None`` for graph inputs and outputs, or with ``count_bytes=False``."""
+
+    @property
+    def intensity(self) -> float | None:
+        """Arithmetic intensity, FLOPs per byte moved; ``None`` without FLOPs (not recognized) or bytes."""
+        if type(self.flops) is int and self.bytes:
+            return self.flops / self.bytes
+        return None
 
     @property
     def target_name(self) -> str:
@@ -86,6 +96,15 @@ class ModuleRow:
     loss: int = 0
     backward: int = 0
     recompute: int = 0
+    bytes: int = 0
+    """Bytes its ops move (the sum of their unfused traffic)."""
+    time_ms: float = 0.0
+    """Time of its ops (0.0 when not measured)."""
+
+    @property
+    def intensity(self) -> float | None:
+        """FLOPs per byte moved by the module's ops; ``None`` when they move no bytes."""
+        return self.flops / self.bytes if self.bytes else None
 
     @property
     def label(self) -> str:
@@ -96,11 +115,20 @@ class ModuleRow:
 class FlopsResult:
     """Every op's record, and the totals a report needs."""
 
-    __slots__ = ("engine", "graph", "notes", "ops", "total", "total_macs")
+    __slots__ = ("device", "engine", "graph", "notes", "ops", "total", "total_macs")
 
-    def __init__(self, ops: list[OpRecord], engine: str, graph: Any = None, notes: list[str] | None = None) -> None:
+    def __init__(
+        self,
+        ops: list[OpRecord],
+        engine: str,
+        graph: Any = None,
+        notes: list[str] | None = None,
+        device: str = "cpu",
+    ) -> None:
         self.ops = ops
         self.engine = engine
+        self.device = device
+        """Where the ops ran: ``"cpu"``, ``"cuda"`` or ``"meta"`` (on meta, times are not kernel times)."""
         self.total = sum(r.flops for r in ops if type(r.flops) is int)
         self.total_macs = sum(r.macs for r in ops)
         self.graph = graph
@@ -151,6 +179,31 @@ class FlopsResult:
                 r.target_name if r.kind != "call_module" else r.module_type for r in self.unrecognized
             ).most_common()
         )
+
+    @property
+    def total_bytes(self) -> int:
+        """Bytes the ops move, summed (unfused traffic: an upper bound on what fused kernels move)."""
+        return sum(r.bytes for r in self.ops if r.bytes is not None and r.kind in CALL_KINDS)
+
+    @property
+    def intensity(self) -> float | None:
+        """The whole count's arithmetic intensity: ``total / total_bytes`` FLOPs per byte."""
+        moved = self.total_bytes
+        return self.total / moved if moved else None
+
+    def achieved(self, record: OpRecord | ModuleRow) -> tuple[float | None, float | None]:
+        """Achieved (FLOP/s, bytes/s) of an op or a module row: its FLOPs and bytes over its measured time.
+
+        ``(None, None)`` where no time was measured, on meta (no kernel runs there), or for an op no rule
+        knows (its bytes/s is still given).
+        """
+        time_ms = record.time_ms
+        if self.device == "meta" or not time_ms:
+            return None, None
+        seconds = time_ms / 1e3
+        flops = record.flops / seconds if type(record.flops) is int else None
+        moved = record.bytes / seconds if record.bytes is not None else None
+        return flops, moved
 
     @property
     def total_time_ms(self) -> float:
@@ -226,6 +279,7 @@ class FlopsResult:
 
 
 _PHASE_SLOT = {phase: 3 + i for i, phase in enumerate(PHASES)}
+_BYTES, _TIME = 3 + len(PHASES), 4 + len(PHASES)
 
 
 def module_rows(
@@ -242,19 +296,23 @@ def module_rows(
         raise ValueError(f"top must be >= 1, got {top}")
     if phase is not None and phase not in _PHASE_SLOT:
         raise ValueError(f"phase must be one of {', '.join(map(repr, PHASES))} or None, got {phase!r}")
-    sums: dict[str, list[int]] = {}
+    sums: dict[str, list[Any]] = {}  # flops, macs, ops, each phase's flops, bytes, time
     for r in result.ops:
         if r.kind not in CALL_KINDS or (phase is not None and r.phase != phase):
             continue
         key = ".".join(r.module_path.split(".")[:depth]) if r.module_path else ""
         acc = sums.get(key)
         if acc is None:
-            acc = sums[key] = [0] * (3 + len(PHASES))
+            acc = sums[key] = [0] * (5 + len(PHASES))
         if type(r.flops) is int:
             acc[0] += r.flops
             acc[_PHASE_SLOT[r.phase]] += r.flops
         acc[1] += r.macs
         acc[2] += 1
+        if r.bytes is not None:
+            acc[_BYTES] += r.bytes
+        if r.time_ms is not None:
+            acc[_TIME] += r.time_ms
     total = result.total if phase is None else result.total_by_phase[phase]
     rows = [
         ModuleRow(path, acc[0], acc[1], acc[2], acc[0] / total if total else 0.0, *acc[3:])

@@ -64,17 +64,22 @@ class Count:
     """A rule's result for a contraction op: exact ``flops`` and the ``macs`` they contain.
 
     ``Count(flops=40, macs=20)`` is ``Linear(5, 4)`` on one row: 20 multiply-accumulates, counted
-    as 2·20 − 4 + 4 = 40 exact FLOPs (see ``docs/conventions.md``).
+    as 2·20 − 4 + 4 = 40 exact FLOPs (see ``docs/conventions.md``). ``bytes``, when given, replaces the
+    bytes core counts for the op (its tensor inputs and outputs) for an op whose traffic is not its
+    operands: an embedding reads the rows it looks up, not the whole table.
     """
 
     flops: int
     macs: int = 0
+    bytes: int | None = None
 
     def __post_init__(self) -> None:
         flops, macs = self.flops, self.macs
-        if type(flops) is int and type(macs) is int and flops >= 0 and macs >= 0:  # one check per op: kept cheap
-            return
-        for name, value in (("flops", flops), ("macs", macs)):
+        if type(flops) is int and type(macs) is int and flops >= 0 and macs >= 0 and self.bytes is None:
+            return  # one check per op: kept cheap
+        for name, value in (("flops", flops), ("macs", macs), ("bytes", self.bytes)):
+            if name == "bytes" and value is None:
+                continue
             if type(value) is not int or value < 0:
                 raise TypeError(f"Count.{name} must be a non-negative int, got {value!r} ({type(value).__name__})")
 
@@ -140,16 +145,16 @@ class Call:
 RuleFn: TypeAlias = Callable[[Call], "int | Count | NotRecognizedType"]
 
 
-def check_rule_result(value: Any) -> tuple[int | NotRecognizedType, int]:
-    """Turn a rule's return value into (flops, macs); raise ``TypeError`` saying what was wrong."""
+def check_rule_result(value: Any) -> tuple[int | NotRecognizedType, int, int | None]:
+    """Turn a rule's return value into (flops, macs, bytes or ``None``); raise ``TypeError`` saying what was wrong."""
     if type(value) is int:
         if value < 0:
             raise TypeError(f"returned a negative count ({value})")
-        return value, 0
+        return value, 0, None
     if isinstance(value, Count):
-        return value.flops, value.macs
+        return value.flops, value.macs, value.bytes
     if value is NOT_RECOGNIZED:
-        return NOT_RECOGNIZED, 0
+        return NOT_RECOGNIZED, 0, None
     if isinstance(value, numbers.Integral) and not isinstance(value, bool):
         return check_rule_result(int(value))
     raise TypeError(f"returned {value!r} of type {type(value).__name__}")

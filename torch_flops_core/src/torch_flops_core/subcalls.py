@@ -31,8 +31,8 @@ class SubCalls:
     def _apply(self, entry: RuleEntry | None, call: Call, path: str) -> Count | NotRecognizedType:
         if entry is None:
             return NOT_RECOGNIZED
-        flops, macs = entry.apply(call, path)
-        return NOT_RECOGNIZED if flops is NOT_RECOGNIZED else Count(flops, macs)
+        flops, macs, moved = entry.apply(call, path)
+        return NOT_RECOGNIZED if flops is NOT_RECOGNIZED else Count(flops, macs, moved)
 
     def count_module(
         self, parent: Call, module: torch.nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any], output: Any

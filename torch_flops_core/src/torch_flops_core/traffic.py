@@ -1,0 +1,147 @@
+"""Bytes an op moves: what it reads from its tensor inputs and writes to its tensor outputs.
+
+The definition (``docs/conventions.md``): the bytes of every distinct tensor the op takes (positional
+and keyword arguments, one level into lists and tuples; a module counted whole also reads its
+parameters and buffers) plus the bytes of every distinct tensor it returns, each ``numel ×
+element_size``. It is *unfused* traffic: each op reads its operands from memory and writes its result
+back, an upper bound on what a fused kernel moves. Ops that move no data count 0: a view of an input
+(``x.view``, ``x.t()``, ``x[0]``), an op that returns an input unchanged (``x.contiguous()`` on a
+contiguous tensor, ``x.float()`` of a float), and queries that return no tensor (``x.size()``). An op
+writing into an input (``x.add_(y)``) reads and writes it. A rule may give a better figure for an op
+whose traffic is not its operands (an embedding reads the rows it looks up, not the table):
+``Count(flops, bytes=...)``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+
+__all__ = ["IN_PLACE_DUNDERS", "io_bytes", "module_bytes", "module_io_bytes", "writes_in_place"]
+
+_Tensor = torch.Tensor
+
+IN_PLACE_DUNDERS = frozenset(
+    f"__i{op}__"
+    for op in (
+        "add", "sub", "mul", "matmul", "truediv", "floordiv", "mod", "pow", "and", "or", "xor", "lshift", "rshift",
+    )
+)  # fmt: skip
+"""The augmented assignments (``x += y``): they write into their left operand."""
+
+
+def writes_in_place(name: object) -> bool:
+    """Whether a torch function or ``Tensor`` method of this name writes into an input: ``add_``, ``relu_``,
+    ``__iadd__`` (not dunders such as ``__add__``)."""
+    return isinstance(name, str) and ((name.endswith("_") and not name.endswith("__")) or name in IN_PLACE_DUNDERS)
+
+
+def _tensors(values: Any, into: list[_Tensor]) -> None:
+    """Append the distinct tensors among ``values`` (one level into lists and tuples) to ``into``."""
+    for value in values:
+        if isinstance(value, _Tensor):
+            for seen in into:
+                if seen is value:
+                    break
+            else:
+                into.append(value)
+        elif (type(value) is tuple or type(value) is list) and value and not isinstance(value[0], tuple | list):
+            _tensors(value, into)
+
+
+def io_bytes(args: tuple[Any, ...], kwargs: dict[str, Any] | None, output: Any, in_place: bool = False) -> int:
+    """Bytes read from the tensors among ``args``/``kwargs`` plus bytes written to those of ``output``.
+
+    0 when the op returns no tensor, or only inputs (unless ``in_place``: it wrote them) and views of
+    inputs. ``in_place``: the op writes into an input (``add_``, ``__iadd__``, an aten op whose schema says so).
+    """
+    if not isinstance(output, _Tensor):
+        return _general(args, kwargs, output, in_place)
+    # the common case, one tensor out, inlined: this runs once per op
+    base = output._base
+    total = output.nbytes
+    seen: list[_Tensor] = []
+    for a in (*args, *kwargs.values()) if kwargs else args:
+        if isinstance(a, _Tensor):
+            if not in_place and (a is output or (base is not None and (a is base or a._base is base))):
+                return 0  # a view of an input, or the input itself
+            if seen:
+                for s in seen:
+                    if s is a:
+                        break
+                else:
+                    seen.append(a)
+                    total += a.nbytes
+            else:
+                seen.append(a)
+                total += a.nbytes
+        elif (type(a) is tuple or type(a) is list) and a:
+            return _general(args, kwargs, output, in_place)
+    return total
+
+
+def _general(args: tuple[Any, ...], kwargs: dict[str, Any] | None, output: Any, in_place: bool) -> int:
+    """:func:`io_bytes` for lists of tensors in or out (``torch.cat``, ``split``, multi-output ops)."""
+    outputs: list[_Tensor] = []
+    if isinstance(output, _Tensor):
+        outputs.append(output)
+    elif type(output) is tuple or type(output) is list:
+        _tensors(output, outputs)
+    if not outputs:
+        return 0
+    inputs: list[_Tensor] = []
+    _tensors(args, inputs)
+    if kwargs:
+        _tensors(kwargs.values(), inputs)
+    if not in_place:
+        outputs = [t for t in outputs if not _aliases(t, inputs)]
+        if not outputs:  # views of the inputs, or the inputs themselves: no data moved
+            return 0
+    return sum(t.nbytes for t in inputs) + sum(t.nbytes for t in outputs)
+
+
+def _aliases(t: _Tensor, inputs: list[_Tensor]) -> bool:
+    """Whether ``t`` is one of ``inputs`` or a view of one (or of the tensor one views)."""
+    base = t._base
+    for x in inputs:
+        if x is t:
+            return True
+        if base is not None and (x is base or x._base is base):
+            return True
+    return False
+
+
+def module_bytes(module: torch.nn.Module) -> int:
+    """Bytes of a module's parameters and buffers (what a module counted whole also reads)."""
+    if not module._modules:  # a leaf (Linear, Conv2d ...): the usual module counted whole
+        total = 0
+        for t in module._parameters.values():
+            if t is not None:
+                total += t.nbytes
+        for t in module._buffers.values():
+            if t is not None:
+                total += t.nbytes
+        return total
+    total = 0
+    seen: set[int] = set()
+    stack = [module]
+    while stack:  # the containers directly, not named_parameters(): this runs for every module counted whole
+        m = stack.pop()
+        for t in m._parameters.values():
+            if t is not None and id(t) not in seen:
+                seen.add(id(t))
+                total += t.nbytes
+        for t in m._buffers.values():
+            if t is not None and id(t) not in seen:
+                seen.add(id(t))
+                total += t.nbytes
+        stack.extend(sub for sub in m._modules.values() if sub is not None)
+    return total
+
+
+def module_io_bytes(module: torch.nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any] | None, output: Any) -> int:
+    """A module counted whole as one op: its inputs and outputs, and its parameters and buffers it reads
+    (0 when it returns its input or a view of it: ``nn.Identity``, ``nn.Flatten``, dropout in eval)."""
+    moved = io_bytes(args, kwargs, output)
+    return moved + module_bytes(module) if moved else 0
