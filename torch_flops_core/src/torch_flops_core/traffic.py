@@ -119,9 +119,9 @@ def module_bytes(module: torch.nn.Module) -> int:
         for t in module._parameters.values():
             if t is not None:
                 total += t.nbytes
-        for t in module._buffers.values():
-            if t is not None:
-                total += t.nbytes
+        for b in module._buffers.values():
+            if b is not None:
+                total += b.nbytes
         return total
     total = 0
     seen: set[int] = set()
@@ -132,10 +132,10 @@ def module_bytes(module: torch.nn.Module) -> int:
             if t is not None and id(t) not in seen:
                 seen.add(id(t))
                 total += t.nbytes
-        for t in m._buffers.values():
-            if t is not None and id(t) not in seen:
-                seen.add(id(t))
-                total += t.nbytes
+        for b in m._buffers.values():
+            if b is not None and id(b) not in seen:
+                seen.add(id(b))
+                total += b.nbytes
         stack.extend(sub for sub in m._modules.values() if sub is not None)
     return total
 
