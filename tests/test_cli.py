@@ -259,6 +259,7 @@ CLI_JSON_KEYS = {
     "total",
     "total_macs",
     "total_by_phase",
+    "total_bytes",
     "unrecognized",
     "ops",
     "model",
@@ -270,7 +271,8 @@ CLI_JSON_KEYS = {
 }
 OP_KEYS = {
     "name", "kind", "target", "module_path", "module_type", "status", "flops", "macs",
-    "plugin", "rule", "time_ms", "mem_before", "mem_after", "mem_delta", "phase",
+    "plugin", "rule", "time_ms", "mem_before", "mem_after", "mem_delta", "phase", "bytes", "intensity",
+    "flop_s", "byte_s",
 }  # fmt: skip
 SWEEP_ROW_KEYS = {"size", "inputs", "total", "total_macs", "total_by_phase", "unrecognized", "engine"}
 
@@ -280,7 +282,7 @@ def test_timm_json_has_the_seed_figure_and_the_documented_keys(cli: tuple[Callab
     data = json.loads(ok(cli[0]("timm-json")).stdout)
     assert set(data) == CLI_JSON_KEYS
     assert (data["total"], data["total_macs"]) == (RESNET50_FLOPS, RESNET50_MACS)
-    assert data["schema"] == "torch-flops/2" and data["engine"] == "eager" and data["unrecognized"] == {}
+    assert data["schema"] == "torch-flops/3" and data["engine"] == "eager" and data["unrecognized"] == {}
     assert data["model"] == "timm:resnet50" and data["device"] == "meta" and data["by_module"] is None
     assert data["inputs"] == [{"keyword": None, "shape": [1, 3, 224, 224], "dtype": "float32"}]  # from pretrained_cfg
     assert all(set(op) == OP_KEYS for op in data["ops"])

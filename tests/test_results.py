@@ -61,7 +61,7 @@ def test_by_module_sums_at_each_depth() -> None:
 
 def test_json_has_exact_integers_and_a_schema() -> None:
     data = json.loads(result().to_json())
-    assert data["schema"] == "torch-flops/2"
+    assert data["schema"] == "torch-flops/3"
     assert (data["total"], data["total_macs"], data["engine"]) == (STEM + FC + MUL + ADD, 84, "fx")
     assert data["unrecognized"] == {"torch.ops.torch_flops_tests.opaque.default": 1}
     ops = {op["name"]: op for op in data["ops"]}
@@ -69,7 +69,7 @@ def test_json_has_exact_integers_and_a_schema() -> None:
     assert ops["opaque_default"]["flops"] is None and ops["opaque_default"]["status"] == "not recognized"
     assert set(ops["stem"]) == {
         "name", "kind", "target", "module_path", "module_type", "status", "flops", "macs",
-        "plugin", "rule", "time_ms", "mem_before", "mem_after", "mem_delta", "phase",
+        "plugin", "rule", "time_ms", "mem_before", "mem_after", "mem_delta", "phase", "bytes", "intensity", "flop_s", "byte_s",
     }  # fmt: skip
 
 

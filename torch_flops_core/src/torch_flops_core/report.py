@@ -23,7 +23,9 @@ __all__ = [
     "JSON_SCHEMA",
     "ROOT_LABEL",
     "ModuleRow",
+    "format_bytes",
     "format_flops",
+    "format_intensity",
     "format_macs",
     "module_rows",
     "render_csv",
@@ -33,14 +35,16 @@ __all__ = [
     "result_to_dict",
     "summary_line",
     "top_records",
+    "traffic_line",
 ]
 
-JSON_SCHEMA = "torch-flops/2"
+JSON_SCHEMA = "torch-flops/3"
 """Value of the ``schema`` key of :meth:`FlopsResult.to_json`; bumped when keys change."""
 
 CSV_COLUMNS = (
     "name", "kind", "target", "module_path", "module_type", "status", "flops", "macs",
-    "plugin", "rule", "time_ms", "mem_before", "mem_after", "mem_delta", "phase",
+    "plugin", "rule", "time_ms", "mem_before", "mem_after", "mem_delta", "phase", "bytes", "intensity",
+    "flop_s", "byte_s",
 )  # fmt: skip
 
 
@@ -96,7 +100,8 @@ def _flops_cell(r: OpRecord) -> str:
     return str(NOT_RECOGNIZED) if r.flops is NOT_RECOGNIZED else f"{r.flops:,}"
 
 
-def _record_dict(r: OpRecord) -> dict[str, Any]:
+def _record_dict(r: OpRecord, result: FlopsResult) -> dict[str, Any]:
+    flop_s, byte_s = result.achieved(r)
     return {
         "name": r.name,
         "kind": r.kind,
@@ -113,6 +118,10 @@ def _record_dict(r: OpRecord) -> dict[str, Any]:
         "mem_after": r.mem_after,
         "mem_delta": r.mem_delta,
         "phase": r.phase,
+        "bytes": r.bytes,
+        "intensity": r.intensity,
+        "flop_s": flop_s,
+        "byte_s": byte_s,
     }
 
 
@@ -124,8 +133,10 @@ def result_to_dict(result: FlopsResult) -> dict[str, Any]:
         "total": result.total,
         "total_macs": result.total_macs,
         "total_by_phase": result.total_by_phase,
+        "total_bytes": result.total_bytes,
+        "device": result.device,
         "unrecognized": result.unrecognized_targets(),
-        "ops": [_record_dict(r) for r in result.ops],
+        "ops": [_record_dict(r, result) for r in result.ops],
     }
 
 
@@ -144,13 +155,13 @@ def render_csv(result: FlopsResult, *, top: int | None = None) -> str:
     writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\n")
     writer.writeheader()
     for r in result.ops if top is None else top_records(result, top):
-        row = _record_dict(r)
+        row = _record_dict(r, result)
         row["flops"] = "" if row["flops"] is None else row["flops"]
         writer.writerow({k: ("" if v is None else v) for k, v in row.items()})
     return out.getvalue()
 
 
-MODULE_CSV_COLUMNS = ("module", "flops", "macs", "share", "ops", *PHASES)
+MODULE_CSV_COLUMNS = ("module", "flops", "macs", "share", "ops", *PHASES, "bytes", "intensity", "time_ms")
 
 
 def render_module_csv(result: FlopsResult, depth: int = 1, top: int | None = None) -> str:
@@ -160,7 +171,11 @@ def render_module_csv(result: FlopsResult, depth: int = 1, top: int | None = Non
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(MODULE_CSV_COLUMNS)
     for row in module_rows(result, depth, top):
-        writer.writerow([row.path, row.flops, row.macs, f"{row.share:.6f}", row.ops, *phase_values(row)])
+        intensity = "" if row.intensity is None else f"{row.intensity:.6g}"
+        writer.writerow(
+            [row.path, row.flops, row.macs, f"{row.share:.6f}", row.ops, *phase_values(row), row.bytes, intensity,
+             f"{row.time_ms:.6g}"]
+        )  # fmt: skip
     return out.getvalue()
 
 
@@ -179,24 +194,27 @@ def shown_phases(result: FlopsResult) -> tuple[str, ...]:
 
 
 def render_module_table(
-    result: FlopsResult, depth: int = 1, top: int | None = None, *, tablefmt: str = "simple"
+    result: FlopsResult, depth: int = 1, top: int | None = None, *, tablefmt: str = "simple", roofline: bool = False
 ) -> str:
     """Per-module view: module path at ``depth``, FLOPs in human units, share of the total, MACs, ops.
 
     Largest first; ``top`` keeps that many rows and says how many were left out. Ends with the total line.
+    ``roofline``: also the bytes the module's ops move, their intensity (FLOP/B) and achieved FLOP/s.
     """
     every = module_rows(result, depth)
     rows = every[:top] if top is not None else every
     phases = shown_phases(result)
+    extra = ["bytes", "FLOP/B", "FLOP/s"] if roofline else []
     body = tabulate(
         [
             [row.label, format_flops(row.flops), f"{100 * row.share:.1f}%", format_macs(row.macs), row.ops]
             + [format_flops(getattr(row, phase)) for phase in phases]
+            + (_roofline_cells(result, row)[:3] if roofline else [])
             for row in rows
         ],
-        ["module", "FLOPs", "share", "MACs", "ops", *phases],
+        ["module", "FLOPs", "share", "MACs", "ops", *phases, *extra],
         tablefmt=tablefmt,
-        colalign=("left",) + ("right",) * (4 + len(phases)),
+        colalign=("left",) + ("right",) * (4 + len(phases) + len(extra)),
     )
     lines = [body]
     if len(rows) < len(every):
@@ -207,7 +225,43 @@ def render_module_table(
             f"{format_flops(rest)} ({share:.1f}%)"
         )
     lines.append(summary_line(result))
+    if roofline:
+        lines.append(traffic_line(result))
     return _join(lines, tablefmt)
+
+
+def format_bytes(n: int | float) -> str:
+    """Bytes in decimal units: ``3.49 GB``, ``512 B``."""
+    return format_flops(n, "B")
+
+
+def format_intensity(value: float | None) -> str:
+    """FLOPs per byte with three significant digits (``""`` when there is none)."""
+    return "" if value is None else f"{value:.3g}"
+
+
+def _roofline_cells(result: FlopsResult, item: OpRecord | ModuleRow) -> list[str]:
+    """bytes, FLOP/B, FLOP/s, B/s of an op or a module row, in human units (blank where not known)."""
+    flop_s, byte_s = result.achieved(item)
+    moved = item.bytes
+    return [
+        "" if moved is None else format_bytes(moved),
+        format_intensity(item.intensity),
+        "" if flop_s is None else format_flops(flop_s, "FLOP/s"),
+        "" if byte_s is None else format_flops(byte_s, "B/s"),
+    ]
+
+
+def traffic_line(result: FlopsResult) -> str:
+    """``bytes: 3,491,266,320 (3.49 GB), 2.36 FLOP/B`` and, where times were measured, the achieved rates."""
+    moved = result.total_bytes
+    line = f"bytes: {moved:,} ({format_bytes(moved)}), {format_intensity(result.intensity) or '-'} FLOP/B"
+    seconds = result.total_time_ms / 1e3
+    if result.device != "meta" and seconds > 0:
+        line += (
+            f"; {format_flops(result.total / seconds, 'FLOP/s')}, {format_bytes(moved / seconds)}/s over the ops' time"
+        )
+    return line
 
 
 def _join(lines: Sequence[str], tablefmt: str) -> str:
@@ -216,11 +270,17 @@ def _join(lines: Sequence[str], tablefmt: str) -> str:
 
 
 def render_table(
-    result: FlopsResult, *, tablefmt: str = "simple", all_nodes: bool = False, top: int | None = None
+    result: FlopsResult,
+    *,
+    tablefmt: str = "simple",
+    all_nodes: bool = False,
+    top: int | None = None,
+    roofline: bool = False,
 ) -> str:
     """One row per op, then the total; memory columns appear only when memory was measured.
 
-    With ``top``, only the ``top`` ops with the most FLOPs, largest first.
+    With ``top``, only the ``top`` ops with the most FLOPs, largest first. ``roofline``: also each op's
+    bytes, intensity (FLOP/B), achieved FLOP/s and bytes/s (the last two where times were measured).
     """
     every = [r for r in result.ops if all_nodes or r.kind in CALL_KINDS]
     records = every if top is None else top_records(result, top)
@@ -231,6 +291,8 @@ def render_table(
         headers.insert(1, "phase")
     if with_mem:
         headers += ["mem_before", "mem_after", "mem_delta"]
+    if roofline:
+        headers += ["bytes", "FLOP/B", "FLOP/s", "B/s"]
     rows: list[list[Any]] = []
     for r in records:
         target = r.target_name if r.kind != "call_module" else r.module_type
@@ -240,10 +302,19 @@ def render_table(
             row.insert(1, r.phase)
         if with_mem:
             row += [r.mem_before, r.mem_after, r.mem_delta]
+        if roofline:
+            row += _roofline_cells(result, r)
         rows.append(row)
-    align = ("left",) * (4 + with_phase) + ("right", "right", "left", "right", "right", "right", "right")
+    align = ("left",) * (4 + with_phase) + ("right", "right", "left") + ("right",) * 8
     body = tabulate(
-        rows, headers, tablefmt=tablefmt, intfmt=",", floatfmt=".3f", missingval="", colalign=align[: len(headers)]
+        rows,
+        headers,
+        tablefmt=tablefmt,
+        intfmt=",",
+        floatfmt=".3f",
+        missingval="",
+        colalign=align[: len(headers)],
+        disable_numparse=list(range(len(headers) - 4, len(headers))) if roofline else False,  # already formatted
     )
     lines = [body]
     if top is not None:
@@ -255,4 +326,6 @@ def render_table(
             left = calls - len(records)
             lines.append(f"top {len(records)} of {calls} ops; the other {left}: {format_flops(rest)} ({share:.1f}%)")
     lines.append(summary_line(result))
+    if roofline:
+        lines.append(traffic_line(result))
     return _join(lines, tablefmt)

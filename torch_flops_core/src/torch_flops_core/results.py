@@ -233,20 +233,26 @@ class FlopsResult:
         """
         return module_rows(self, depth, top, phase)
 
-    def module_report(self, depth: int = 1, top: int | None = None, *, tablefmt: str = "simple") -> str:
-        """The per-module view as text: module, FLOPs (human units), share of the total, MACs, ops."""
+    def module_report(
+        self, depth: int = 1, top: int | None = None, *, tablefmt: str = "simple", roofline: bool = False
+    ) -> str:
+        """The per-module view as text: module, FLOPs (human units), share of the total, MACs, ops;
+        ``roofline``: also bytes, intensity and achieved FLOP/s."""
         from .report import render_module_table
 
-        return render_module_table(self, depth, top, tablefmt=tablefmt)
+        return render_module_table(self, depth, top, tablefmt=tablefmt, roofline=roofline)
 
-    def table(self, *, tablefmt: str = "simple", all_nodes: bool = False, top: int | None = None) -> str:
+    def table(
+        self, *, tablefmt: str = "simple", all_nodes: bool = False, top: int | None = None, roofline: bool = False
+    ) -> str:
         """A table of the ops (tabulate), one row per op; placeholders/outputs with ``all_nodes``.
 
-        ``top=K`` shows only the K ops with the most FLOPs, largest first.
+        ``top=K`` shows only the K ops with the most FLOPs, largest first. ``roofline=True`` adds each op's
+        bytes, arithmetic intensity (FLOP/B), achieved FLOP/s and bytes/s.
         """
         from .report import render_table
 
-        return render_table(self, tablefmt=tablefmt, all_nodes=all_nodes, top=top)
+        return render_table(self, tablefmt=tablefmt, all_nodes=all_nodes, top=top, roofline=roofline)
 
     def to_markdown(self, *, top: int | None = None) -> str:
         return self.table(tablefmt="github", top=top)

@@ -18,7 +18,7 @@ from typing import Any
 
 import torch
 
-__all__ = ["IN_PLACE_DUNDERS", "io_bytes", "module_bytes", "module_io_bytes", "writes_in_place"]
+__all__ = ["IN_PLACE_DUNDERS", "io_bytes", "lookup_bytes", "module_bytes", "module_io_bytes", "writes_in_place"]
 
 _Tensor = torch.Tensor
 
@@ -142,6 +142,20 @@ def module_bytes(module: torch.nn.Module) -> int:
 
 def module_io_bytes(module: torch.nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any] | None, output: Any) -> int:
     """A module counted whole as one op: its inputs and outputs, and its parameters and buffers it reads
-    (0 when it returns its input or a view of it: ``nn.Identity``, ``nn.Flatten``, dropout in eval)."""
-    moved = io_bytes(args, kwargs, output)
+    (0 when it returns its input or a view of it: ``nn.Identity``, ``nn.Flatten``, dropout in eval; a
+    module with ``inplace=True`` reads and writes its input)."""
+    moved = io_bytes(args, kwargs, output, getattr(module, "inplace", False) is True)  # ReLU(inplace=True)
     return moved + module_bytes(module) if moved else 0
+
+
+def lookup_bytes(indices: _Tensor, weight: _Tensor, output: Any, *extra: Any) -> int:
+    """A table lookup (embedding, embedding bag): the indices, the rows looked up (numel(indices) rows of
+    the table's last dimension, not the whole table), the output, and any ``extra`` tensors (offsets,
+    per-sample weights). For rules: ``Count(flops, bytes=lookup_bytes(...))``."""
+    rows = indices.numel() * (weight.shape[-1] if weight.dim() else 1) * weight.element_size()
+    total = indices.nbytes + rows
+    if isinstance(output, _Tensor):
+        total += output.nbytes
+    elif isinstance(output, tuple | list) and output and isinstance(output[0], _Tensor):
+        total += output[0].nbytes  # embedding_bag's result; the rest is bookkeeping (offsets, bag sizes)
+    return total + sum(t.nbytes for t in extra if isinstance(t, _Tensor))

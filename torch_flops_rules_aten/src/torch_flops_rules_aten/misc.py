@@ -7,13 +7,16 @@ import math
 
 import torch
 
-from torch_flops_core import Call, Registry
+from torch_flops_core import Call, Count, Registry
 from torch_flops_core.formulas import vector_norm
 from torch_flops_core.shapes import numel, out_numel
+from torch_flops_core.traffic import lookup_bytes
 
 from ._ops import aten
 
-__all__ = ["cdist", "embedding_bag", "fft_real", "grid_sampler", "pdist", "register", "scatter_reduce", "sort"]
+__all__ = [
+    "cdist", "embedding", "embedding_bag", "fft_real", "grid_sampler", "pdist", "register", "scatter_reduce", "sort",
+]  # fmt: skip
 
 
 def fft_real(call: Call) -> int:
@@ -37,15 +40,21 @@ def pdist(call: Call) -> int:
     return out_numel(call) * (m + vector_norm(call.args[1], m, 1))
 
 
-def embedding_bag(call: Call) -> int:
+def embedding(call: Call) -> Count:
+    """embedding(weight, indices): 0 (a lookup); bytes: the rows looked up (traffic.lookup_bytes)."""
+    return Count(0, bytes=lookup_bytes(call.args[1], call.args[0], call.output))
+
+
+def embedding_bag(call: Call) -> Count:
     """_embedding_bag(w, indices, offsets, _, mode, ...): I·D gathered values reduced to N outputs:
-    sum and max I·D − N, mean I·D; + I·D with per_sample_weights."""
+    sum and max I·D − N, mean I·D; + I·D with per_sample_weights. Bytes: the rows looked up."""
     weight, indices, mode = call.args[0], call.args[1], call.args[4] if len(call.args) > 4 else 0
     gathered = numel(indices) * weight.shape[-1]
     n = out_numel(call)
     flops = gathered if mode == 1 else max(gathered - n, 0)
     per_sample = call.args[6] if len(call.args) > 6 else call.kwargs.get("per_sample_weights")
-    return flops + (gathered if isinstance(per_sample, torch.Tensor) else 0)
+    moved = lookup_bytes(indices, weight, call.output, call.args[2] if len(call.args) > 2 else None, per_sample)
+    return Count(flops + (gathered if isinstance(per_sample, torch.Tensor) else 0), bytes=moved)
 
 
 _GRID_MODES = {0: 7, 1: 0, 2: 31}  # bilinear (4 neighbours: 2·4 − 1), nearest, bicubic (16: 2·16 − 1)
@@ -76,6 +85,7 @@ def register(registry: Registry) -> None:
     registry.function(*aten("_cdist_forward"))(cdist)
     registry.function(*aten("_pdist_forward"))(pdist)
     registry.function(*aten("_embedding_bag", "_embedding_bag_forward_only"))(embedding_bag)
+    registry.function(*aten("embedding"))(embedding)
     registry.function(*aten("grid_sampler_2d"))(grid_sampler)
     registry.function(*aten("scatter_add", "scatter_reduce"))(scatter_reduce)
     registry.function(*aten("sort", "topk"))(sort)

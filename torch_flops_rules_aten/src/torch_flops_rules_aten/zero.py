@@ -23,7 +23,7 @@ FREE = (
     "clone", "copy", "copy_", "_to_copy", "contiguous", "cat", "stack", "repeat", "flip", "roll",
     "constant_pad_nd", "reflection_pad1d", "reflection_pad2d", "reflection_pad3d", "replication_pad1d",
     "replication_pad2d", "replication_pad3d", "gather", "index", "index_select", "index_put", "index_put_",
-    "scatter", "select_scatter", "slice_scatter", "masked_scatter", "embedding", "fill", "fill_", "zero_",
+    "scatter", "select_scatter", "slice_scatter", "masked_scatter", "fill", "fill_", "zero_",
     "native_dropout", "dropout",
     "pixel_shuffle", "pixel_unshuffle", "channel_shuffle", "tril", "triu", "col2im", "im2col",
     # factories

@@ -5,42 +5,54 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from torch_flops_core import Call, Registry
+from torch_flops_core import Call, Count, Registry
 from torch_flops_core.shapes import numel, out_numel
+from torch_flops_core.traffic import lookup_bytes
 
 from ._common import Claimer, ops
 from .reduction import norm_cost
 
-__all__ = ["embedding", "embedding_bag", "f_embedding"]
+__all__ = ["embedding", "embedding_bag", "f_embedding", "one_hot"]
 
 
-def embedding(call: Call) -> int:
-    """torch.embedding, F.one_hot: 0 (a table lookup)."""
+def one_hot(call: Call) -> int:
+    """F.one_hot: 0 (a scatter of ones)."""
     return 0
 
 
-def f_embedding(call: Call) -> int:
-    """F.embedding: 0; with max_norm, numel(indices)·(p-norm of a row + 1 compare), as nn.Embedding."""
+def embedding(call: Call) -> Count:
+    """torch.embedding(weight, indices): 0 (a table lookup); bytes: the rows looked up."""
+    weight, indices = call.arg(0, "weight"), call.arg(1, "indices")
+    return Count(0, bytes=lookup_bytes(indices, weight, call.output))
+
+
+def f_embedding(call: Call) -> Count:
+    """F.embedding: 0; with max_norm, numel(indices)·(p-norm of a row + 1 compare), as nn.Embedding.
+    Bytes: the rows looked up."""
+    indices, weight = call.arg(0, "input"), call.arg(1, "weight")
+    moved = lookup_bytes(indices, weight, call.output)
     if call.arg(3, "max_norm") is None:
-        return 0
-    indices, weight = call.arg(0, "input"), call.arg(1, "weight")
-    return numel(indices) * (norm_cost(call.arg(4, "norm_type", 2.0), weight.shape[-1], 1) + 1)
+        return Count(0, bytes=moved)
+    return Count(numel(indices) * (norm_cost(call.arg(4, "norm_type", 2.0), weight.shape[-1], 1) + 1), bytes=moved)
 
 
-def embedding_bag(call: Call) -> int:
-    """F.embedding_bag over I looked-up rows of D: sum I·D − N, mean I·D, max I·D − N; + I·D with per_sample_weights."""
+def embedding_bag(call: Call) -> Count:
+    """F.embedding_bag over I looked-up rows of D: sum I·D − N, mean I·D, max I·D − N; + I·D with per_sample_weights.
+    Bytes: the rows looked up, indices, offsets, weights and the output."""
     indices, weight = call.arg(0, "input"), call.arg(1, "weight")
+    moved = lookup_bytes(indices, weight, call.output, call.arg(2, "offsets"), call.arg(8, "per_sample_weights"))
     mode = call.arg(6, "mode", "mean")
     gathered = numel(indices) * weight.shape[-1]
     n = out_numel(call)
     flops = gathered if mode == "mean" else max(gathered - n, 0)
     if isinstance(call.arg(8, "per_sample_weights"), torch.Tensor):
         flops += gathered
-    return flops
+    return Count(flops, bytes=moved)
 
 
 def register(registry: Registry) -> None:
     claim = Claimer(registry)
     claim([F.embedding], f_embedding)
-    claim([F.one_hot, *ops("torch.embedding")], embedding)
+    claim([F.one_hot], one_hot)
+    claim(ops("torch.embedding"), embedding)
     claim([F.embedding_bag], embedding_bag)
