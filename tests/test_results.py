@@ -69,7 +69,8 @@ def test_json_has_exact_integers_and_a_schema() -> None:
     assert ops["opaque_default"]["flops"] is None and ops["opaque_default"]["status"] == "not recognized"
     assert set(ops["stem"]) == {
         "name", "kind", "target", "module_path", "module_type", "status", "flops", "macs",
-        "plugin", "rule", "time_ms", "mem_before", "mem_after", "mem_delta", "phase", "bytes", "intensity", "flop_s", "byte_s",
+        "plugin", "rule", "time_ms", "mem_before", "mem_after", "mem_delta", "phase", "bytes", "intensity",
+        "flop_s", "byte_s",
     }  # fmt: skip
 
 

@@ -277,6 +277,41 @@ class FlopsResult:
                 f.write(text)
         return text
 
+    def _repr_html_(self) -> str:
+        """What Jupyter shows: the totals, the top ops and modules, the ops no rule knows (highlighted)."""
+        from .notebook import result_html
+
+        return result_html(self)
+
+    def to_pandas(self) -> Any:
+        """One row per op as a ``pandas.DataFrame`` (needs pandas: ``pip install 'torch-flops-core[pandas]'``)."""
+        from .notebook import to_pandas
+
+        return to_pandas(self)
+
+    def roofline(
+        self,
+        path: Any = None,
+        *,
+        peak_flops: float | None = None,
+        peak_bandwidth: float | None = None,
+        by: str = "op",
+        depth: int = 1,
+        title: str | None = None,
+    ) -> Any:
+        """A roofline chart of this count (matplotlib ``Figure``; written to ``path`` when given, .png or .svg).
+
+        Each op (``by="op"``) or module at ``depth`` (``by="module"``) is a point at (FLOPs per byte,
+        achieved FLOP/s), sized by its time, under the roofs ``min(peak_flops, peak_bandwidth × intensity)``.
+        Peaks not given are measured on the spot on the count's device (a matmul and a copy). Needs
+        measured times: a count on cpu or cuda, not meta.
+        """
+        from .roofline import plot_roofline
+
+        return plot_roofline(
+            self, path, peak_flops=peak_flops, peak_bandwidth=peak_bandwidth, by=by, depth=depth, title=title
+        )
+
     def __repr__(self) -> str:
         return (
             f"FlopsResult(total={self.total:,}, total_macs={self.total_macs:,}, ops={len(self.ops)}, "

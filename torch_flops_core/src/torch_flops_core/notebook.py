@@ -1,0 +1,123 @@
+"""A result in a notebook: :func:`result_html` (what Jupyter shows for a ``FlopsResult``) and
+:func:`to_pandas` (one row per op, pandas being an optional extra).
+
+The HTML is self-contained (inline styles, no script): the totals, the phases when the backward was
+counted, the top ops and modules, and every op no rule knows, highlighted, so a count that is not
+complete cannot be mistaken for one that is.
+"""
+
+from __future__ import annotations
+
+from html import escape
+from typing import TYPE_CHECKING, Any
+
+from .report import (
+    PHASES,
+    format_bytes,
+    format_flops,
+    format_intensity,
+    format_macs,
+    module_rows,
+    result_to_dict,
+    top_records,
+)
+from .rules import CALL_KINDS
+
+if TYPE_CHECKING:
+    from .results import FlopsResult
+
+__all__ = ["EXTRA", "TOP", "result_html", "to_pandas"]
+
+TOP = 10
+"""How many ops and modules the HTML view lists."""
+EXTRA = "torch-flops-core[pandas]"
+
+_TABLE = "border-collapse:collapse;font-size:12px;margin:4px 0 10px 0"
+_CELL = "padding:2px 8px;border-bottom:1px solid #ddd;text-align:{}"
+_MISSING = "background:#fde2e1"
+
+
+def _table(headers: list[str], rows: list[tuple[list[str], bool]], right: set[int]) -> str:
+    head = "".join(
+        f'<th style="{_CELL.format("right" if i in right else "left")}">{escape(h)}</th>' for i, h in enumerate(headers)
+    )
+    body = []
+    for cells, missing in rows:
+        style = f' style="{_MISSING}"' if missing else ""
+        tds = "".join(
+            f'<td style="{_CELL.format("right" if i in right else "left")}">{escape(c)}</td>'
+            for i, c in enumerate(cells)
+        )
+        body.append(f"<tr{style}>{tds}</tr>")
+    return f'<table style="{_TABLE}"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
+
+
+def result_html(result: FlopsResult, top: int = TOP) -> str:
+    """The result as HTML: totals, the ``top`` ops and modules, and the ops no rule knows (highlighted)."""
+    calls = [r for r in result.ops if r.kind in CALL_KINDS]
+    missing = result.unrecognized
+    parts = ['<div class="torch-flops-result" style="font-family:sans-serif">']
+    summary = (
+        f"<b>{result.total:,} FLOPs</b> ({escape(format_flops(result.total))}), "
+        f"{result.total_macs:,} MACs ({escape(format_macs(result.total_macs))}), "
+        f"{escape(format_bytes(result.total_bytes))} moved, {len(calls)} ops, "
+        f"{escape(result.engine)} engine on {escape(result.device)}"
+    )
+    parts.append(f"<p>{summary}</p>")
+    if result.counted_backward:
+        phases = result.total_by_phase
+        listed = ", ".join(f"{p} {escape(format_flops(phases[p]))}" for p in PHASES if phases[p])
+        parts.append(f"<p>by phase: {listed}</p>")
+    if missing:
+        targets = ", ".join(f"{escape(name)} ×{n}" for name, n in result.unrecognized_targets().items())
+        parts.append(
+            f'<p style="{_MISSING};padding:4px">{len(missing)} ops not recognized, excluded from the total: '
+            f"{targets}</p>"
+        )
+    if calls:
+        shown = top_records(result, top)
+        shown += [r for r in missing if all(r is not s for s in shown)]  # every unknown op is listed
+        rows = [
+            (
+                [
+                    r.name,
+                    r.target_name if r.kind != "call_module" else r.module_type,
+                    r.module_path,
+                    "not recognized" if not r.recognized else "ignored" if r.ignored else f"{r.flops:,}",
+                    f"{r.macs:,}",
+                    "" if r.bytes is None else format_bytes(r.bytes),
+                    format_intensity(r.intensity),
+                    "" if r.time_ms is None else f"{r.time_ms:.3f}",
+                ],
+                not r.recognized,
+            )
+            for r in shown
+        ]
+        parts.append(f"<p>top {min(top, len(calls))} of {len(calls)} ops by FLOPs</p>")
+        parts.append(
+            _table(["op", "target", "module", "FLOPs", "MACs", "bytes", "FLOP/B", "time ms"], rows, {3, 4, 5, 6, 7})
+        )
+        modules = module_rows(result, 1, top)
+        rows = [
+            ([m.label, format_flops(m.flops), f"{100 * m.share:.1f}%", format_macs(m.macs), str(m.ops)], False)
+            for m in modules
+        ]
+        parts.append("<p>modules at depth 1</p>")
+        parts.append(_table(["module", "FLOPs", "share", "MACs", "ops"], rows, {1, 2, 3, 4}))
+    for note in result.notes:
+        parts.append(f'<p style="color:#555;font-size:11px">note: {escape(note)}</p>')
+    parts.append("</div>")
+    return "".join(parts)
+
+
+def to_pandas(result: FlopsResult) -> Any:
+    """A ``pandas.DataFrame`` with one row per op (the JSON op keys: FLOPs, MACs, bytes, intensity,
+    achieved rates, phase, module ...); ``flops`` is ``NaN`` for an op no rule knows."""
+    try:
+        import pandas as pd
+    except ImportError as exc:
+        raise ImportError(
+            f"FlopsResult.to_pandas() needs pandas, which could not be imported ({exc}): "
+            f"pip install pandas, or pip install '{EXTRA}'"
+        ) from None
+    return pd.DataFrame(result_to_dict(result)["ops"])
