@@ -144,9 +144,10 @@ def plot_roofline(
     xs = [lo, ridge, hi]
     ax.plot(xs, [min(peaks.flops, peaks.bandwidth * x) for x in xs], color="0.2", linewidth=1.5, zorder=1)
     ax.axvline(ridge, color="0.6", linestyle=":", linewidth=1, zorder=0)
+    ax.axhline(peaks.flops, color="0.6", linestyle=":", linewidth=1, zorder=0)  # the roof, read from the left
     ax.text(
-        hi, peaks.flops * 1.12, f"peak {format_flops(peaks.flops, 'FLOP/s')} ({peaks.flops_source})",
-        ha="right", va="bottom", fontsize=8, color="0.2",
+        lo * 1.15, peaks.flops * 1.2, f"peak {format_flops(peaks.flops, 'FLOP/s')} ({peaks.flops_source})",
+        ha="left", va="bottom", fontsize=8, color="0.2",
     )  # fmt: skip
     ax.text(
         lo * 1.15, peaks.bandwidth * lo * 2.2, f"{format_flops(peaks.bandwidth, 'B/s')} ({peaks.bandwidth_source})",
@@ -182,7 +183,7 @@ def plot_roofline(
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlim(lo, hi)
-    ax.set_ylim(min(p.flop_s for p in points) / 4, peaks.flops * 2.5)
+    ax.set_ylim(min(p.flop_s for p in points) / 4, peaks.flops * 4)
     plot._flops_axis(ax.yaxis)
     ax.set_xlabel("arithmetic intensity (FLOPs per byte moved)")
     ax.set_ylabel("achieved FLOP/s")
@@ -192,7 +193,7 @@ def plot_roofline(
     ax.legend(loc="lower right", fontsize=8)
     if left_out:
         note = f"not shown: {left_out} {what} without FLOPs, bytes or a time (views, copies)"
-        ax.text(0.01, 0.98, note, transform=ax.transAxes, fontsize=7, color="0.4", va="top")
+        ax.text(0.99, 0.98, note, transform=ax.transAxes, fontsize=7, color="0.4", va="top", ha="right")
     if path is not None:
         plot._save(fig, path)
     return fig

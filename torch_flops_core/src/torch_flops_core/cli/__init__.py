@@ -66,6 +66,16 @@ def _int_arg(minimum: int) -> Callable[[str], int]:
     return convert
 
 
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number (write 1.2e12 for 1.2 TFLOP/s)") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"{text} is not positive")
+    return value
+
+
 def _version() -> str:
     try:
         return importlib.metadata.version("torch-flops-core")
@@ -79,6 +89,7 @@ COUNT_EXAMPLES = """examples:
   torch-flops count torchvision:vit_b_16 --format json --output vit.json
   torch-flops count hf:./llama-config --seq-len 512,1024,2048 --plot sweep.png
   torch-flops count hf:./llama-config --seq-len 2048 --backward --by-module 1
+  torch-flops count timm:resnet50 --device cpu --roofline --plot roofline.png
   torch-flops count my_models.py:build --input-shape '1,3,{224,384,512},{224,384,512}'
 
 exit status: 0 done, 1 --strict found ops without a rule, 2 usage error (see docs/cli.md)"""
@@ -167,6 +178,24 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="write a chart (.png or .svg): the top modules, or FLOPs versus size for a sweep; "
         "needs torch-flops-core[plot]",
+    )
+    output.add_argument(
+        "--roofline",
+        action="store_true",
+        help="add each op's (or module's) bytes, FLOPs per byte and achieved FLOP/s and B/s to the report; with "
+        "--plot, draw a roofline instead of module bars (needs --device cpu or cuda: times are measured there)",
+    )
+    output.add_argument(
+        "--peak-flops",
+        type=_positive_float,
+        metavar="FLOP/S",
+        help="the roofline's compute roof, e.g. 1.2e12 (default: measured by a matmul)",
+    )
+    output.add_argument(
+        "--peak-bandwidth",
+        type=_positive_float,
+        metavar="B/S",
+        help="the roofline's memory roof in bytes/s, e.g. 5e10 (default: measured by a copy)",
     )
     output.add_argument("--verbose", "-v", action="store_true", help="also show other libraries' warnings")
     count.set_defaults(handler=cmd_count)

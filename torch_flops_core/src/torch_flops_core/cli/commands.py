@@ -43,8 +43,21 @@ def _plot_path(value: str) -> Path:
     return path
 
 
+def _check_roofline(args: argparse.Namespace) -> None:
+    roofline = getattr(args, "roofline", False)
+    peaks = [f"--peak-{n}" for n in ("flops", "bandwidth") if getattr(args, f"peak_{n}", None) is not None]
+    if peaks and not (roofline and args.plot):
+        raise UsageError(f"{' and '.join(peaks)} set the roofs of a roofline chart: add --roofline --plot FILE.png")
+    if roofline and args.plot and args.device in (None, "meta"):
+        raise UsageError(
+            "a roofline chart needs measured times, and the model is counted on meta (no kernel runs there): "
+            "add --device cpu (or cuda)"
+        )
+
+
 def cmd_count(args: argparse.Namespace) -> int:
     plot_path = _plot_path(args.plot) if args.plot else None
+    _check_roofline(args)
     if plot_path is not None:
         from .. import plot
 
@@ -62,6 +75,17 @@ def cmd_count(args: argparse.Namespace) -> int:
             plot.plot_sweep(
                 sizes, [r.total for r in run.results], plot_path, title=f"{run.spec}: FLOPs by {xlabel}", xlabel=xlabel
             )
+        elif getattr(args, "roofline", False):
+            from ..roofline import plot_roofline
+
+            by = "module" if args.by_module is not None else "op"
+            try:
+                plot_roofline(
+                    run.results[0], plot_path, peak_flops=args.peak_flops, peak_bandwidth=args.peak_bandwidth,
+                    by=by, depth=args.by_module or 0, title=f"{run.spec} · {run.points[0].describe()} · {run.device}",
+                )  # fmt: skip
+            except ValueError as exc:
+                raise UsageError(str(exc)) from None
         else:
             result = run.results[0]
             depth = args.by_module if args.by_module is not None else DEFAULT_MODULE_DEPTH

@@ -77,6 +77,7 @@ def render_count(run: CountRun, args: argparse.Namespace) -> str:
                 "modules": [
                     {"module": r.path, "flops": r.flops, "macs": r.macs, "share": r.share, "ops": r.ops}
                     | {phase: getattr(r, phase) for phase in PHASES}
+                    | {"bytes": r.bytes, "intensity": r.intensity, "time_ms": r.time_ms}
                     for r in module_rows(result, depth, top)
                 ],
             }
@@ -85,10 +86,11 @@ def render_count(run: CountRun, args: argparse.Namespace) -> str:
         text = render_module_csv(result, depth, top) if depth is not None else render_csv(result, top=top)
         return text.rstrip("\n")
     tablefmt = "github" if fmt == "markdown" else "simple"
+    roofline = bool(getattr(args, "roofline", False))
     if depth is not None:
-        body = render_module_table(result, depth, top, tablefmt=tablefmt)
+        body = render_module_table(result, depth, top, tablefmt=tablefmt, roofline=roofline)
     else:
-        body = render_table(result, tablefmt=tablefmt, top=top)
+        body = render_table(result, tablefmt=tablefmt, top=top, roofline=roofline)
     header = f"**{_header(run)}**" if fmt == "markdown" else _header(run)
     tokens = run.points[0].tokens
     if tokens:
