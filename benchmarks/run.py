@@ -11,7 +11,8 @@ Cases (model, device, input):
 
 Methods: ``forward`` (the plain eager forward, no_grad), ``default`` (``count_flops`` as a user calls
 it: the default engine, per-op times on), ``fx``, ``eager`` and ``aten`` (that engine), ``meta`` (the default
-engine on the same model built on meta), ``flop_counter`` (torch's FlopCounterMode around a forward).
+engine on the same model built on meta), ``flop_counter`` (torch's FlopCounterMode around a forward),
+``no_bytes`` (the default engine with ``count_bytes=False``).
 Training methods (issue 14) count a forward and its backward: ``train_forward`` (a plain forward with grad
 and ``torch.autograd.grad`` of the outputs' sum over the parameters), ``train_default`` and ``train_aten``
 (``count_flops(..., backward=True)``), ``train_flop_counter`` (FlopCounterMode around the same forward and
@@ -23,7 +24,8 @@ cache). Ratios are taken against ``forward`` and ``flop_counter`` of the same ru
 Targets (issue 11): resnet50/vit_b16 default ≤ 1.15× forward; chain4000 default ≤ 0.25× flop_counter;
 (issues 5, 8) vit_giant < 1 s; llama2_70b < 2 s and < 1 GB; (issue 13) aten ≤ 1× flop_counter on each case;
 (issue 14) train_default ≤ 1.3× train_forward on resnet50/vit_b16, ≤ 1× train_flop_counter and < 1 GB on
-llama2_70b.
+llama2_70b; (issue 16) the bytes per op (``default`` against ``no_bytes``: ``count_bytes=False``) cost < 5%
+of a count.
 """
 
 from __future__ import annotations
@@ -43,9 +45,9 @@ import torch
 
 TRAINING = ("train_forward", "train_default", "train_aten", "train_flop_counter")
 CASES: dict[str, tuple[str, ...]] = {
-    "resnet50": ("forward", "default", "fx", "aten", "meta", "flop_counter", *TRAINING),
-    "vit_b16": ("forward", "default", "fx", "aten", "meta", "flop_counter", *TRAINING),
-    "chain4000": ("forward", "default", "fx", "aten", "flop_counter"),
+    "resnet50": ("forward", "default", "no_bytes", "fx", "aten", "meta", "flop_counter", *TRAINING),
+    "vit_b16": ("forward", "default", "no_bytes", "fx", "aten", "meta", "flop_counter", *TRAINING),
+    "chain4000": ("forward", "default", "no_bytes", "fx", "aten", "flop_counter"),
     "vit_giant": ("default", "fx", "aten", "flop_counter"),
     "llama2_70b": ("default", "aten", "flop_counter", "train_default", "train_aten", "train_flop_counter"),
 }
@@ -130,6 +132,8 @@ def method_fn(method: str, model: torch.nn.Module, args: tuple[Any, ...], kwargs
     disable = only_plugins(["nn", "functional", "aten"])  # the built-in packs alone, whatever else is installed
     if method in ("default", "meta"):  # "meta": the default engine, on a model built on meta
         return lambda: count_flops(model, *args, disable=disable, **kwargs)
+    if method == "no_bytes":  # the default engine without the bytes per op (issue 16's columns)
+        return lambda: count_flops(model, *args, count_bytes=False, disable=disable, **kwargs)
     if method.startswith("train_"):
         engine = "auto" if method == "train_default" else method.removeprefix("train_")
         return lambda: count_flops(model, *args, engine=engine, backward=True, disable=disable, **kwargs)  # type: ignore[arg-type]
@@ -208,6 +212,10 @@ def main() -> None:
             f"{r['case']:<12}{r['method']:<20}{r['first_ms']:>10.1f}{r['median_ms']:>10.1f}{ratio(r['x_forward']):>11}"
             f"{ratio(r['x_flop_counter']):>8}{r['peak_rss_mb']:>13.0f}{shown:>22}  {note}"
         )
+    for case in args.cases:
+        with_bytes, without = base.get((case, "default")), base.get((case, "no_bytes"))
+        if with_bytes and without:
+            print(f"{case}: bytes per op cost {100 * (with_bytes / without - 1):+.1f}% of a count (default / no_bytes)")
     if args.json:
         with open(args.json, "w", encoding="utf-8") as f:
             json.dump({"torch": torch.__version__, "repeats": args.repeats, "rows": rows}, f, indent=2)

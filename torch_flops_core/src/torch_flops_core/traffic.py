@@ -61,21 +61,20 @@ def io_bytes(args: tuple[Any, ...], kwargs: dict[str, Any] | None, output: Any, 
     # the common case, one tensor out, inlined: this runs once per op
     base = output._base
     total = output.nbytes
-    seen: list[_Tensor] = []
+    first = second = None  # the distinct tensors read so far (a third sends the op to the general path)
     for a in (*args, *kwargs.values()) if kwargs else args:
         if isinstance(a, _Tensor):
             if not in_place and (a is output or (base is not None and (a is base or a._base is base))):
                 return 0  # a view of an input, or the input itself
-            if seen:
-                for s in seen:
-                    if s is a:
-                        break
-                else:
-                    seen.append(a)
-                    total += a.nbytes
+            if a is first or a is second:
+                continue
+            if first is None:
+                first = a
+            elif second is None:
+                second = a
             else:
-                seen.append(a)
-                total += a.nbytes
+                return _general(args, kwargs, output, in_place)
+            total += a.nbytes
         elif (type(a) is tuple or type(a) is list) and a:
             return _general(args, kwargs, output, in_place)
     return total
@@ -144,7 +143,7 @@ def module_io_bytes(module: torch.nn.Module, args: tuple[Any, ...], kwargs: dict
     """A module counted whole as one op: its inputs and outputs, and its parameters and buffers it reads
     (0 when it returns its input or a view of it: ``nn.Identity``, ``nn.Flatten``, dropout in eval; a
     module with ``inplace=True`` reads and writes its input)."""
-    moved = io_bytes(args, kwargs, output, getattr(module, "inplace", False) is True)  # ReLU(inplace=True)
+    moved = io_bytes(args, kwargs, output, module.__dict__.get("inplace") is True)  # ReLU(inplace=True)
     return moved + module_bytes(module) if moved else 0
 
 
