@@ -156,3 +156,13 @@ def test_the_report_formats_carry_bytes() -> None:
     assert f"bytes: {data['total_bytes']:,}" in table.splitlines()[-1]
     assert "bytes" not in result.table().splitlines()[0]
     assert result.module_report(1, roofline=True).splitlines()[0].split()[-3:] == ["bytes", "FLOP/B", "FLOP/s"]
+
+
+def test_a_sparse_tensor_counts_what_it_stores() -> None:
+    """A sparse tensor has no nbytes: its indices and values are what it reads (and counting never fails on it)."""
+    sparse = torch.sparse_coo_tensor(torch.tensor([[0, 1], [1, 0]]), torch.tensor([3.0, 4.0]), (2, 2))
+    dense = torch.randn(2, 3)
+    for engine in ("auto", "fx"):
+        result = count_flops(lambda a, b: torch.sparse.mm(a, b), sparse, dense, engine=engine)
+        assert result.total_bytes == 2 * 2 * 8 + 2 * 4 + 6 * 4 + 6 * 4, engine  # indices, values, dense, out
+    assert count_flops(lambda a: a.to_sparse_csr(), torch.randn(3, 3), engine="aten").total_bytes > 0

@@ -18,7 +18,10 @@ from typing import Any
 
 import torch
 
-__all__ = ["IN_PLACE_DUNDERS", "io_bytes", "lookup_bytes", "module_bytes", "module_io_bytes", "writes_in_place"]
+__all__ = [
+    "IN_PLACE_DUNDERS", "io_bytes", "lookup_bytes", "module_bytes", "module_io_bytes", "tensor_bytes",
+    "writes_in_place",
+]  # fmt: skip
 
 _Tensor = torch.Tensor
 
@@ -50,6 +53,31 @@ def _tensors(values: Any, into: list[_Tensor]) -> None:
             _tensors(value, into)
 
 
+_SPARSE_PARTS = {
+    torch.sparse_coo: ("_indices", "_values"),
+    torch.sparse_csr: ("crow_indices", "col_indices", "values"),
+    torch.sparse_bsr: ("crow_indices", "col_indices", "values"),
+    torch.sparse_csc: ("ccol_indices", "row_indices", "values"),
+    torch.sparse_bsc: ("ccol_indices", "row_indices", "values"),
+}
+
+
+def tensor_bytes(t: _Tensor) -> int:
+    """A tensor's bytes: ``t.nbytes``; for a sparse tensor, its indices and values (what it stores); for a
+    tensor that cannot say, ``numel × element_size``, else 0. Never raises: bytes must not stop a count."""
+    try:
+        return t.nbytes
+    except Exception:  # sparse layouts and some subclasses have no nbytes
+        pass
+    try:
+        parts = _SPARSE_PARTS.get(t.layout)
+        if parts is not None:
+            return sum(getattr(t, part)().nbytes for part in parts)
+        return t.numel() * t.element_size()
+    except Exception:
+        return 0
+
+
 def io_bytes(args: tuple[Any, ...], kwargs: dict[str, Any] | None, output: Any, in_place: bool = False) -> int:
     """Bytes read from the tensors among ``args``/``kwargs`` plus bytes written to those of ``output``.
 
@@ -58,7 +86,14 @@ def io_bytes(args: tuple[Any, ...], kwargs: dict[str, Any] | None, output: Any, 
     """
     if not isinstance(output, _Tensor):
         return _general(args, kwargs, output, in_place)
-    # the common case, one tensor out, inlined: this runs once per op
+    try:
+        return _one_output(args, kwargs, output, in_place)
+    except Exception:  # a tensor without nbytes (sparse) or without _base (some subclasses)
+        return _general(args, kwargs, output, in_place)
+
+
+def _one_output(args: tuple[Any, ...], kwargs: dict[str, Any] | None, output: _Tensor, in_place: bool) -> int:
+    """:func:`io_bytes` of the common case, one tensor out, inlined: it runs once per op."""
     base = output._base
     total = output.nbytes
     first = second = None  # the distinct tensors read so far (a third sends the op to the general path)
@@ -97,16 +132,16 @@ def _general(args: tuple[Any, ...], kwargs: dict[str, Any] | None, output: Any, 
         outputs = [t for t in outputs if not _aliases(t, inputs)]
         if not outputs:  # views of the inputs, or the inputs themselves: no data moved
             return 0
-    return sum(t.nbytes for t in inputs) + sum(t.nbytes for t in outputs)
+    return sum(map(tensor_bytes, inputs)) + sum(map(tensor_bytes, outputs))
 
 
 def _aliases(t: _Tensor, inputs: list[_Tensor]) -> bool:
     """Whether ``t`` is one of ``inputs`` or a view of one (or of the tensor one views)."""
-    base = t._base
+    base = getattr(t, "_base", None)
     for x in inputs:
         if x is t:
             return True
-        if base is not None and (x is base or x._base is base):
+        if base is not None and (x is base or getattr(x, "_base", None) is base):
             return True
     return False
 
@@ -117,10 +152,10 @@ def module_bytes(module: torch.nn.Module) -> int:
         total = 0
         for t in module._parameters.values():
             if t is not None:
-                total += t.nbytes
+                total += tensor_bytes(t)
         for b in module._buffers.values():
             if b is not None:
-                total += b.nbytes
+                total += tensor_bytes(b)
         return total
     total = 0
     seen: set[int] = set()
@@ -130,11 +165,11 @@ def module_bytes(module: torch.nn.Module) -> int:
         for t in m._parameters.values():
             if t is not None and id(t) not in seen:
                 seen.add(id(t))
-                total += t.nbytes
+                total += tensor_bytes(t)
         for b in m._buffers.values():
             if b is not None and id(b) not in seen:
                 seen.add(id(b))
-                total += b.nbytes
+                total += tensor_bytes(b)
         stack.extend(sub for sub in m._modules.values() if sub is not None)
     return total
 
@@ -152,9 +187,9 @@ def lookup_bytes(indices: _Tensor, weight: _Tensor, output: Any, *extra: Any) ->
     the table's last dimension, not the whole table), the output, and any ``extra`` tensors (offsets,
     per-sample weights). For rules: ``Count(flops, bytes=lookup_bytes(...))``."""
     rows = indices.numel() * (weight.shape[-1] if weight.dim() else 1) * weight.element_size()
-    total = indices.nbytes + rows
+    total = tensor_bytes(indices) + rows
     if isinstance(output, _Tensor):
-        total += output.nbytes
+        total += tensor_bytes(output)
     elif isinstance(output, tuple | list) and output and isinstance(output[0], _Tensor):
-        total += output[0].nbytes  # embedding_bag's result; the rest is bookkeeping (offsets, bag sizes)
-    return total + sum(t.nbytes for t in extra if isinstance(t, _Tensor))
+        total += tensor_bytes(output[0])  # embedding_bag's result; the rest is bookkeeping (offsets, bag sizes)
+    return total + sum(tensor_bytes(t) for t in extra if isinstance(t, _Tensor))
