@@ -158,9 +158,12 @@ def test_the_report_formats_carry_bytes() -> None:
     assert result.module_report(1, roofline=True).splitlines()[0].split()[-3:] == ["bytes", "FLOP/B", "FLOP/s"]
 
 
+@pytest.mark.filterwarnings("ignore:Sparse:UserWarning")  # torch's notes on sparse invariants and CSR's beta state
 def test_a_sparse_tensor_counts_what_it_stores() -> None:
     """A sparse tensor has no nbytes: its indices and values are what it reads (and counting never fails on it)."""
-    sparse = torch.sparse_coo_tensor(torch.tensor([[0, 1], [1, 0]]), torch.tensor([3.0, 4.0]), (2, 2))
+    sparse = torch.sparse_coo_tensor(
+        torch.tensor([[0, 1], [1, 0]]), torch.tensor([3.0, 4.0]), (2, 2), check_invariants=True
+    )
     dense = torch.randn(2, 3)
     for engine in ("auto", "fx"):
         result = count_flops(lambda a, b: torch.sparse.mm(a, b), sparse, dense, engine=engine)
