@@ -654,7 +654,18 @@ def assert_unchanged(model: nn.Module, before: dict[str, Any]) -> None:
             assert torch.equal(after[key][name], value), f"{key} {name}"
 
 
-@pytest.mark.parametrize("build", CASES, ids=[c.__name__ for c in CASES])
+INSTALLING = {
+    "a_plugin_that_fails_to_import", "an_entry_point_naming_a_missing_object",
+    "two_distributions_with_one_entry_point_name", "a_misspelt_hook", "a_disabled_plugin_is_never_imported",
+}  # fmt: skip
+"""The cases that install a distribution (make_dist): they run in a child process (the ``isolated`` mark)."""
+
+
+@pytest.mark.parametrize(
+    "build",
+    [pytest.param(c, marks=[pytest.mark.isolated] if c.__name__ in INSTALLING else []) for c in CASES],
+    ids=[c.__name__ for c in CASES],
+)
 def test_catalogue(build: Callable[[], tuple[nn.Module, Check]], make_dist: Callable[..., Path],
                    monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
     model, check = build()
@@ -666,3 +677,4 @@ def test_catalogue(build: Callable[[], tuple[nn.Module, Check]], make_dist: Call
 def test_the_catalogue_has_at_least_40_cases() -> None:
     assert len(CASES) >= 40
     assert len({c.__name__ for c in CASES}) == len(CASES)
+    assert {c.__name__ for c in CASES} >= INSTALLING

@@ -198,6 +198,7 @@ def test_without_the_nn_pack_linear_is_traced_into_f_linear_and_still_counts_40(
     assert result.total == 40
 
 
+@pytest.mark.isolated
 def test_a_plugin_whose_import_raises_is_reported_and_the_rest_still_load(make_dist: MakeDist) -> None:
     make_dist("broken-flops", {"broken": "broken_flops"}, {"broken_flops": "raise ImportError('no acme SDK')\n"})
     with pytest.warns(PluginLoadWarning) as caught:
@@ -214,6 +215,7 @@ def test_a_plugin_whose_import_raises_is_reported_and_the_rest_still_load(make_d
     assert result.total == 40
 
 
+@pytest.mark.isolated
 def test_an_entry_point_naming_a_missing_object_is_reported(make_dist: MakeDist) -> None:
     make_dist("ghost-flops", {"ghost": "ghost_flops:nothing_here"}, {"ghost_flops": "x = 1\n"})
     with pytest.warns(PluginLoadWarning, match="'ghost'.*ghost-flops.*AttributeError"):
@@ -221,6 +223,7 @@ def test_an_entry_point_naming_a_missing_object_is_reported(make_dist: MakeDist)
     assert next(i for i in plugins.infos if i.name == "ghost").status == "failed"
 
 
+@pytest.mark.isolated
 def test_a_plugin_whose_hook_raises_is_reported_and_its_rules_dropped(make_dist: MakeDist) -> None:
     source = """
         import torch
@@ -241,6 +244,7 @@ def test_a_plugin_whose_hook_raises_is_reported_and_its_rules_dropped(make_dist:
     assert info.error == "torch_flops_register_rules raised RuntimeError: half-registered"
 
 
+@pytest.mark.isolated
 @pytest.mark.parametrize("where", ["import", "hook"])
 def test_a_plugin_that_calls_sys_exit_is_failed_not_the_end_of_the_caller(make_dist: MakeDist, where: str) -> None:
     source = {
@@ -288,6 +292,7 @@ def test_disable_as_one_string_is_one_name() -> None:
     assert [r.plugin for r in result.ops] == ["functional"]  # F.linear: the string was not split into letters
 
 
+@pytest.mark.isolated
 def test_a_hookimpl_with_a_misspelt_hook_is_reported(make_dist: MakeDist) -> None:
     source = """
         from torch_flops_core import hookimpl
@@ -302,6 +307,7 @@ def test_a_hookimpl_with_a_misspelt_hook_is_reported(make_dist: MakeDist) -> Non
     assert "typo" not in plugins.names
 
 
+@pytest.mark.isolated
 def test_two_distributions_with_one_entry_point_name(make_dist: MakeDist) -> None:
     rule = """
         import torch
