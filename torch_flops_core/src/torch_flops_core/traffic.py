@@ -86,33 +86,28 @@ def io_bytes(args: tuple[Any, ...], kwargs: dict[str, Any] | None, output: Any, 
     """
     if not isinstance(output, _Tensor):
         return _general(args, kwargs, output, in_place)
-    try:
-        return _one_output(args, kwargs, output, in_place)
+    try:  # the common case, one tensor out, inlined: it runs once per op
+        base = output._base
+        total = output.nbytes
+        first = second = None  # the distinct tensors read so far (a third sends the op to the general path)
+        for a in (*args, *kwargs.values()) if kwargs else args:
+            if isinstance(a, _Tensor):
+                if not in_place and (a is output or (base is not None and (a is base or a._base is base))):
+                    return 0  # a view of an input, or the input itself
+                if a is first or a is second:
+                    continue
+                if first is None:
+                    first = a
+                elif second is None:
+                    second = a
+                else:
+                    return _general(args, kwargs, output, in_place)
+                total += a.nbytes
+            elif (type(a) is tuple or type(a) is list) and a:
+                return _general(args, kwargs, output, in_place)
+        return total
     except Exception:  # a tensor without nbytes (sparse) or without _base (some subclasses)
         return _general(args, kwargs, output, in_place)
-
-
-def _one_output(args: tuple[Any, ...], kwargs: dict[str, Any] | None, output: _Tensor, in_place: bool) -> int:
-    """:func:`io_bytes` of the common case, one tensor out, inlined: it runs once per op."""
-    base = output._base
-    total = output.nbytes
-    first = second = None  # the distinct tensors read so far (a third sends the op to the general path)
-    for a in (*args, *kwargs.values()) if kwargs else args:
-        if isinstance(a, _Tensor):
-            if not in_place and (a is output or (base is not None and (a is base or a._base is base))):
-                return 0  # a view of an input, or the input itself
-            if a is first or a is second:
-                continue
-            if first is None:
-                first = a
-            elif second is None:
-                second = a
-            else:
-                return _general(args, kwargs, output, in_place)
-            total += a.nbytes
-        elif (type(a) is tuple or type(a) is list) and a:
-            return _general(args, kwargs, output, in_place)
-    return total
 
 
 def _general(args: tuple[Any, ...], kwargs: dict[str, Any] | None, output: Any, in_place: bool) -> int:
