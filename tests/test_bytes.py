@@ -64,6 +64,8 @@ def test_views_and_unchanged_returns_move_nothing(device: str) -> None:
         result = count_flops(views, x, engine=engine)
         assert result.total_bytes == 0, [(r.target_name, r.bytes) for r in calls(result) if r.bytes]
     assert count_flops(lambda a: a.size(0) + a.dim(), x).total_bytes == 0  # queries: no tensor comes out
+    for engine in ENGINES:  # shares its input's storage without being a view of it; sets a flag
+        assert count_flops(lambda a: a.detach().requires_grad_(), x, engine=engine).total_bytes == 0, engine
 
 
 @pytest.mark.parametrize("device", ["cpu", "meta"])

@@ -35,7 +35,7 @@ from .registry import RuleEntry, RuleTable
 from .results import OpRecord
 from .rules import NOT_RECOGNIZED, Call, CallKind
 from .subcalls import SubCalls
-from .traffic import io_bytes, module_io_bytes, writes_in_place
+from .traffic import aliasing_of, io_bytes, module_io_bytes
 
 __all__ = ["EagerCounter", "no_torch_function", "run_eager"]
 
@@ -59,11 +59,11 @@ class _Resolved:
     attribute: str | None = None
     counted: bool = False
     name: str = ""  # the first record's name: the recorder's prefix and the base
-    in_place: bool = False  # writes into an input (add_, __iadd__): its bytes are read and written
+    alias: str = ""  # "write": into an input (add_, __iadd__), read and written; "view": moves nothing (detach)
 
     def __post_init__(self) -> None:
         self.counted = self.entry is not None and not self.ignored
-        self.in_place = writes_in_place(
+        self.alias = aliasing_of(
             getattr(self.target, "__name__", None) if self.kind == "call_function" else self.target
         )
 
@@ -190,7 +190,7 @@ class EagerCounter(TorchFunctionMode):
         else:
             flops, macs, plugin, rule = (0 if r.ignored else NOT_RECOGNIZED), 0, None, None
         if moved is None and recorder.count_bytes:
-            moved = io_bytes(args, kwargs, output, r.in_place or "out" in kwargs)
+            moved = 0 if r.alias == "view" else io_bytes(args, kwargs, output, r.alias == "write" or "out" in kwargs)
         # Built in place, by position: one per op, and keywords cost 0.4 µs more per record (measured).
         recorder.records.append(
             OpRecord(

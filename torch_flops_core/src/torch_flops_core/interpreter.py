@@ -17,7 +17,7 @@ from .registry import RuleEntry, RuleTable
 from .rules import CALL_KINDS, NOT_RECOGNIZED, Call, CallKind, NotRecognizedType, RecordKind
 from .subcalls import SubCalls
 from .tracer import EXPAND_META, ROOT_META
-from .traffic import io_bytes, module_io_bytes, writes_in_place
+from .traffic import aliasing_of, io_bytes, module_io_bytes
 
 __all__ = ["FlopsInterpreter"]
 
@@ -212,8 +212,10 @@ class FlopsInterpreter:
             return 0
         if n.op == "call_module" and plan.module is not None:
             return module_io_bytes(plan.module, args, kwargs, output)
-        in_place = writes_in_place(n.target if n.op == "call_method" else getattr(n.target, "__name__", None))
-        return io_bytes(args, kwargs, output, in_place or "out" in kwargs)
+        alias = aliasing_of(n.target if n.op == "call_method" else getattr(n.target, "__name__", None))
+        if alias == "view":
+            return 0
+        return io_bytes(args, kwargs, output, alias == "write" or "out" in kwargs)
 
     def _run_expanded(self, n: fx.Node, plan: _Plan, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         """Count a node fx kept whole without a rule by the torch calls it makes, run eagerly.

@@ -19,8 +19,7 @@ from typing import Any
 import torch
 
 __all__ = [
-    "IN_PLACE_DUNDERS", "io_bytes", "lookup_bytes", "module_bytes", "module_io_bytes", "tensor_bytes",
-    "writes_in_place",
+    "IN_PLACE_DUNDERS", "aliasing_of", "io_bytes", "lookup_bytes", "module_bytes", "module_io_bytes", "tensor_bytes",
 ]  # fmt: skip
 
 _Tensor = torch.Tensor
@@ -34,10 +33,24 @@ IN_PLACE_DUNDERS = frozenset(
 """The augmented assignments (``x += y``): they write into their left operand."""
 
 
-def writes_in_place(name: object) -> bool:
-    """Whether a torch function or ``Tensor`` method of this name writes into an input: ``add_``, ``relu_``,
-    ``__iadd__`` (not dunders such as ``__add__``)."""
-    return isinstance(name, str) and ((name.endswith("_") and not name.endswith("__")) or name in IN_PLACE_DUNDERS)
+_NO_DATA = frozenset({
+    "detach", "alias", "requires_grad_", "share_memory_", "rename_", "resize_", "set_", "detach_", "retain_grad",
+})  # fmt: skip
+"""Calls that share their input's storage without being a view of it (``detach``), or change a tensor's flags
+and metadata, not its data (``requires_grad_``): they move nothing."""
+
+
+def aliasing_of(name: object) -> str:
+    """How a torch function or ``Tensor`` method of this name treats its input, by name (the aten engine reads
+    the schema instead): ``"write"`` into it (``add_``, ``relu_``, ``__iadd__``; not ``__add__``), ``"view"``
+    (it shares the input's data: ``detach``, flag setters such as ``requires_grad_``), or ``""``."""
+    if not isinstance(name, str):
+        return ""
+    if name in _NO_DATA:
+        return "view"
+    if (name.endswith("_") and not name.endswith("__")) or name in IN_PLACE_DUNDERS:
+        return "write"
+    return ""
 
 
 def _tensors(values: Any, into: list[_Tensor]) -> None:
