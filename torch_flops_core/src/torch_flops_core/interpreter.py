@@ -35,6 +35,7 @@ class _Plan(NamedTuple):
     counted: bool  # a call op with a rule, not ignored
     unknown: bool  # a call op without a rule, not ignored
     container: bool  # builds a NamedTuple, dataclass or dict output: no arithmetic, on every engine
+    alias: str  # traffic.aliasing_of the target: "write" (in place), "view" (moves nothing), or ""
 
 
 def _fetch(root: torch.nn.Module, target: str) -> Any:
@@ -128,7 +129,10 @@ class FlopsInterpreter:
         )
         counted = is_call and entry is not None and not ignored
         unknown = is_call and entry is None and not ignored and not container and not expand
-        return _Plan(entry, ignored, expand, module, path, mtype, counted, unknown, container)
+        alias = aliasing_of(node.target if node.op == "call_method" else getattr(node.target, "__name__", None))
+        if node.op == "get_attr":
+            alias = "view"  # reads an attribute: moves nothing
+        return _Plan(entry, ignored, expand, module, path, mtype, counted, unknown, container, alias)
 
     def run(self, *inputs: Any) -> Any:
         """Run the graph on ``inputs``, one value per placeholder in order (a ``*args`` placeholder
@@ -189,7 +193,7 @@ class FlopsInterpreter:
             record.plugin, record.rule = "core", _CONTAINER
             return output
         if moved is None and recorder.count_bytes:
-            moved = self._bytes(n, plan, args, kwargs, output)
+            moved = self._bytes(plan, args, kwargs, output)
         recorder.record(
             n.name,
             op,
@@ -206,16 +210,13 @@ class FlopsInterpreter:
         return output
 
     @staticmethod
-    def _bytes(n: fx.Node, plan: _Plan, args: tuple[Any, ...], kwargs: dict[str, Any], output: Any) -> int:
-        """The node's traffic (:mod:`torch_flops_core.traffic`); a get_attr moves nothing."""
-        if n.op == "get_attr":
-            return 0
-        if n.op == "call_module" and plan.module is not None:
+    def _bytes(plan: _Plan, args: tuple[Any, ...], kwargs: dict[str, Any], output: Any) -> int:
+        """The node's traffic (:mod:`torch_flops_core.traffic`), its aliasing read once per graph in its plan."""
+        if plan.module is not None:
             return module_io_bytes(plan.module, args, kwargs, output)
-        alias = aliasing_of(n.target if n.op == "call_method" else getattr(n.target, "__name__", None))
-        if alias == "view":
+        if plan.alias == "view":
             return 0
-        return io_bytes(args, kwargs, output, alias == "write" or "out" in kwargs)
+        return io_bytes(args, kwargs, output, plan.alias == "write" or "out" in kwargs)
 
     def _run_expanded(self, n: fx.Node, plan: _Plan, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         """Count a node fx kept whole without a rule by the torch calls it makes, run eagerly.

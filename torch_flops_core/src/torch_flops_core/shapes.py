@@ -11,7 +11,7 @@ import torch
 
 from .rules import Call
 
-__all__ = ["in_numel", "numel", "out_numel"]
+__all__ = ["broadcast_numel", "in_numel", "numel", "out_numel"]
 
 
 def numel(value: Any) -> int:
@@ -30,3 +30,8 @@ def out_numel(call: Call) -> int:
 def in_numel(call: Call) -> int:
     """Elements of the call's first argument (positional, or the keyword ``input``)."""
     return numel(call.arg(0, "input"))
+
+
+def broadcast_numel(*tensors: torch.Tensor) -> int:
+    """Elements of the shape ``tensors`` broadcast to (an element-wise op's or loss's output)."""
+    return torch.broadcast_shapes(*(t.shape for t in tensors)).numel()

@@ -10,15 +10,12 @@ into that scale.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from typing import Any
 
-import torch
-
 from torch_flops_core import Call, Registry
 from torch_flops_core.formulas import CTC_STATE, LOSS_COSTS, ctc, loss_reduction, multi_margin, multilabel_margin
-from torch_flops_core.shapes import numel
+from torch_flops_core.shapes import broadcast_numel, numel
 
 from ._ops import arguments, aten
 
@@ -45,10 +42,6 @@ def _mode(named: dict[str, Any]) -> str:
     return REDUCTIONS.get(named.get("reduction", 1), "mean")
 
 
-def _elements(*tensors: torch.Tensor) -> int:
-    return math.prod(torch.broadcast_shapes(*(t.shape for t in tensors)))
-
-
 def nll_loss(call: Call) -> int:
     """nll_loss_forward, nll_loss2d_forward(x, target, weight, reduction, ...): [weight]·E + reduction;
     E = numel(target)."""
@@ -64,7 +57,7 @@ def elementwise_loss(name: str) -> Callable[[Call], int]:
 
     def rule(call: Call) -> int:
         named = arguments(call)
-        e = _elements(named["self"], named["target"])
+        e = broadcast_numel(named["self"], named["target"])
         cost = LOSS_COSTS[name]
         if name == "smooth_l1_loss" and named.get("beta", 1.0) == 0:
             cost = LOSS_COSTS["l1_loss"]
@@ -130,7 +123,7 @@ def loss_backward(name: str) -> Callable[[Call], int]:
         elif name == "multi_margin_loss":
             e = numel(named["self"])
         else:
-            e = _elements(named["self"], named["target"])
+            e = broadcast_numel(named["self"], named["target"])
         cost = LOSS_BACKWARD[name] + (named.get("weight") is not None)
         if name == "multi_margin_loss":
             cost += named.get("p", 1) == 2

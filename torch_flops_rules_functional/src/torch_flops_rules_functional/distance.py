@@ -4,20 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-import torch
 import torch.nn.functional as F
 
 from torch_flops_core import Call, Registry, formulas
-from torch_flops_core.shapes import out_numel
+from torch_flops_core.shapes import broadcast_numel, out_numel
 
 from ._common import Claimer, ops
 from .reduction import norm_cost
 
 __all__ = ["cdist", "cosine_similarity", "pairwise_cost", "pairwise_distance", "pdist"]
-
-
-def _broadcast_numel(*tensors: torch.Tensor) -> int:
-    return torch.broadcast_shapes(*(t.shape for t in tensors)).numel()
 
 
 def pairwise_cost(p: Any, d: int) -> int:
@@ -31,14 +26,14 @@ def pairwise_cost(p: Any, d: int) -> int:
 def cosine_similarity(call: Call) -> int:
     """cosine_similarity over D: (6D + 2) per output (as nn.CosineSimilarity)."""
     n = out_numel(call)
-    d = _broadcast_numel(call.arg(0, "x1"), call.arg(1, "x2")) // n if n else 0
+    d = broadcast_numel(call.arg(0, "x1"), call.arg(1, "x2")) // n if n else 0
     return n * formulas.cosine_similarity(d) if d else 0
 
 
 def pairwise_distance(call: Call) -> int:
     """pairwise_distance ‖x1 − x2 + eps‖_p over the last dim D: (2D + the p-norm of D) per output."""
     n = max(out_numel(call), 1)
-    d = _broadcast_numel(call.arg(0, "x1"), call.arg(1, "x2")) // n
+    d = broadcast_numel(call.arg(0, "x1"), call.arg(1, "x2")) // n
     return n * pairwise_cost(call.arg(2, "p", 2.0), d)
 
 
@@ -56,7 +51,7 @@ def cdist(call: Call) -> int:
 
 def dist(call: Call) -> int:
     """torch.dist(a, b, p): n subtractions + the p-norm of n elements, n = numel of the broadcast inputs."""
-    n = _broadcast_numel(call.arg(0, "input"), call.arg(1, "other"))
+    n = broadcast_numel(call.arg(0, "input"), call.arg(1, "other"))
     return n + norm_cost(call.arg(2, "p", 2), n, 1)
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import functools
 import inspect
-import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -30,7 +29,7 @@ from torch_flops_core.formulas import (
     total,
 )
 from torch_flops_core.formulas import cross_entropy as cross_entropy_cost
-from torch_flops_core.shapes import numel
+from torch_flops_core.shapes import broadcast_numel, numel
 
 from ._common import Claimer, named, ops
 from .activation import ACTIVATION_COSTS
@@ -72,10 +71,6 @@ def _tensor(value: Any) -> bool:
     return isinstance(value, torch.Tensor)
 
 
-def _elements(*tensors: torch.Tensor) -> int:
-    return math.prod(torch.broadcast_shapes(*(t.shape for t in tensors)))
-
-
 def _per_element(name: str, cost: int, args: Mapping[str, Any]) -> int:
     """The per-element cost of ``name`` given its arguments (weights, flags)."""
     if name in ("binary_cross_entropy", "binary_cross_entropy_with_logits"):
@@ -95,7 +90,7 @@ def elementwise_loss(cost: int, name: str) -> RuleFn:
     def rule(call: Call) -> int:
         args = _arguments(call)
         names = ("input1", "input2", "target") if name == "margin_ranking_loss" else ("input", "target")
-        e = _elements(*(args[n] for n in names))
+        e = broadcast_numel(*(args[n] for n in names))
         flops = _per_element(name, cost, args) * e + reduction_cost(args, e)
         if name == "binary_cross_entropy_with_logits":
             flops += numel(args.get("pos_weight"))  # p − 1, once per pos_weight element

@@ -8,7 +8,6 @@ weights: 2E − 1. Formulas and the reason for each choice: docs/conventions.md.
 
 from __future__ import annotations
 
-import math
 from typing import Any, Final
 
 import torch
@@ -25,7 +24,7 @@ from torch_flops_core.formulas import (
     multi_margin,
     multilabel_margin,
 )
-from torch_flops_core.shapes import numel
+from torch_flops_core.shapes import broadcast_numel, numel
 
 from ._count import contraction, total
 from .activation import cost_of
@@ -38,7 +37,7 @@ _SIGMOID = cost_of(nn.Sigmoid)
 
 def _elements(call: Call, *names: str) -> int:
     """E of a loss whose first arguments (named `names`) broadcast together element by element."""
-    return math.prod(torch.broadcast_shapes(*(call.arg(i, name).shape for i, name in enumerate(names))))
+    return broadcast_numel(*(call.arg(i, name) for i, name in enumerate(names)))
 
 
 POINTWISE: Final[dict[type[nn.Module], int]] = {
