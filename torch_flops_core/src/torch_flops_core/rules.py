@@ -16,6 +16,8 @@ from typing import Any, Final, Literal, Protocol, TypeAlias
 
 import torch
 
+from .binding import bind_call
+
 __all__ = [
     "CALL_KINDS", "NOT_RECOGNIZED", "Call", "CallKind", "Count", "NotRecognizedType", "RecordKind", "RuleFn",
     "RuleKind", "SubCounter", "check_rule_result",
@@ -134,6 +136,21 @@ class Call:
                 "with counter=torch_flops_core.subcalls.SubCalls(table, ignore) to count sub-calls."
             )
         return self.counter
+
+    def arguments(self) -> dict[str, Any]:
+        """Every argument by its parameter name, defaults filled in (``torch_flops_core.binding``).
+
+        An aten op is bound by its schema, a Python function or a module's ``forward`` by its signature:
+        ``call.arguments()["dim"]`` is right however the caller passed ``dim`` (by position, by keyword or
+        not at all). For a C builtin without a signature (``torch.add``, a ``Tensor`` method) only the
+        keywords are known: read those with :meth:`arg`. Raises ``binding.BindError`` when the arguments do
+        not fit the parameters.
+        """
+        if self.kind == "call_module":
+            return bind_call(self.module, self.args, self.kwargs)
+        if self.kind == "call_method":
+            return dict(self.kwargs)
+        return bind_call(self.target, self.args, self.kwargs)
 
     def arg(self, index: int, name: str, default: Any = None) -> Any:
         """The argument at position ``index`` or, when not passed positionally, keyword ``name``."""

@@ -8,6 +8,7 @@ from . import (
     attention,
     backward,
     conv,
+    linalg,
     loss,
     matmul,
     misc,
@@ -18,12 +19,15 @@ from . import (
     reduction,
     resample,
     softmax,
+    special,
+    spectral,
+    statistics,
     zero,
 )
 
 FAMILIES = (
-    matmul, conv, attention, recurrent, pointwise, reduction, softmax, norm, pooling, resample, loss, misc, backward,
-    zero,
+    matmul, conv, attention, recurrent, pointwise, reduction, softmax, norm, pooling, resample, loss, misc, linalg,
+    spectral, special, statistics, backward, zero,
 )  # fmt: skip
 
 

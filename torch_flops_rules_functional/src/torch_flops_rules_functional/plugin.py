@@ -13,6 +13,7 @@ from . import (
     dropout,
     embedding,
     factory,
+    linalg,
     loss,
     matmul,
     metadata,
@@ -23,11 +24,14 @@ from . import (
     reduction,
     resample,
     shape,
+    special,
+    spectral,
+    statistics,
 )
 
 FAMILIES = (
     arithmetic, pointwise, activation, reduction, matmul, conv, norm, pooling, resample, embedding, attention,
-    recurrent, dropout, loss, distance, shape, factory, metadata,
+    recurrent, dropout, loss, distance, linalg, spectral, special, statistics, shape, factory, metadata,
 )  # fmt: skip
 
 
