@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import threading
 import warnings
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, Literal
@@ -197,13 +198,16 @@ def count_flops(
             graph, ran, notes = traced.graph, "fx", notes + fx_notes(traced)
         elif engine == "aten" and isinstance(model, fx.GraphModule):  # an aten graph: its nodes are the ops
             traced, values = trace(model, args, model_kwargs, table)
-            output = FlopsInterpreter(traced.root, traced.graph, table, ignore, recorder).run(*values)
+            interpreter = FlopsInterpreter(traced.root, traced.graph, table, ignore, recorder)
+            output = interpreter.run(*values)
             graph, ran = traced.graph, "aten"
+            notes += decomposed_note(Counter(interpreter.decomposed.values()))
         elif engine == "aten":
             bind(model, args, model_kwargs)
             aten = AtenCounter(table, ignore, recorder, paths=guarded.paths)
             output = run_aten(model, args, model_kwargs, aten)
             ran = "aten"
+            notes += decomposed_note(aten.decomposed)
         else:
             bind(model, args, model_kwargs)
             counter = EagerCounter(table, ignore, recorder, paths=guarded.paths)
@@ -211,13 +215,16 @@ def count_flops(
             ran = "eager"
         check_output(model, output)
         if owners is not None:
+            backward_counter = BackwardCounter(table, ignore, recorder, owners, paths=guarded.paths)
+            loss_counter = AtenCounter(table, ignore, recorder, paths=guarded.paths, phase="loss")
             count_backward(
                 output,
                 loss,
-                BackwardCounter(table, ignore, recorder, owners, paths=guarded.paths),
-                AtenCounter(table, ignore, recorder, paths=guarded.paths, phase="loss"),
+                backward_counter,
+                loss_counter,
                 [p for m in guarded.modules for p in m.parameters(recurse=False)],
             )
+            notes += decomposed_note(Counter(loss_counter.decomposed) + Counter(backward_counter.decomposed), "backward")
             del output  # the autograd graph goes with it
             missing = sum(1 for r in recorder.records if r.phase != "forward" and r.flops is NOT_RECOGNIZED)
             if missing:
@@ -297,6 +304,18 @@ def fx_notes(traced: Traced) -> list[str]:
             "the work that built them is not counted"
         )
     return notes
+
+
+def decomposed_note(ops: Mapping[str, int], phase: str = "forward") -> list[str]:
+    """The note that says which ops no rule knows were counted by their decomposition (torch's definition of
+    them by other aten ops: :mod:`torch_flops_core.decompose`)."""
+    if not ops:
+        return []
+    listed = ", ".join(f"{op} ×{n}" if n > 1 else op for op, n in sorted(ops.items()))
+    return [
+        f"{sum(ops.values())} aten ops of the {phase} have no rule and were counted by torch's decomposition of them "
+        f"({listed}): their parts are the records named <op>.<part>"
+    ]
 
 
 def unrecognized_error(result: FlopsResult) -> UnrecognizedOpsError:

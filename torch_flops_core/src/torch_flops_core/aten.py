@@ -18,6 +18,7 @@ from typing import Any
 import torch
 from torch.utils._python_dispatch import TorchDispatchMode
 
+from .decompose import decomposition_of
 from .ignore import IgnoreSpec
 from .module_events import module_events, module_path
 from .recorder import Recorder
@@ -31,6 +32,7 @@ __all__ = ["AtenCounter", "aliasing", "run_aten"]
 
 _NOT_NAME = re.compile(r"\W")
 _perf_counter = time.perf_counter
+_MAX_DEPTH = 8  # decompositions nest (an op's parts decomposed in turn); a cycle stops here
 
 
 class AtenCounter(TorchDispatchMode):
@@ -44,23 +46,30 @@ class AtenCounter(TorchDispatchMode):
         *,
         paths: dict[int, str] | None = None,
         phase: Phase = "forward",
+        base: tuple[str, str] = ("", ""),
     ) -> None:
         super().__init__()
         self.phase: Phase = phase
+        self._base = base  # (path, type) of ops outside every module: a graph node's module
         self.table = table
         self.ignore = ignore if ignore else None
         self.recorder = recorder
         self._paths = paths or {}
         self._frames: list[tuple[torch.nn.Module, str, str]] = []  # (module, path, class name)
         self._paused = 0
-        self._resolved: dict[Any, tuple[RuleEntry | None, bool, str, str]] = {}
+        self._resolved: dict[Any, tuple[RuleEntry | None, bool, str, str, Callable[..., Any] | None]] = {}
         self._subcalls = SubCalls(table, ignore)
+        self._depth = 0
+        self.decomposed: dict[str, int] = {}
+        """Ops without a rule counted by their decomposition (:mod:`torch_flops_core.decompose`): name, times."""
 
-    def _resolve(self, func: Any) -> tuple[RuleEntry | None, bool, str, str]:
+    def _resolve(self, func: Any) -> tuple[RuleEntry | None, bool, str, str, Callable[..., Any] | None]:
         ignored = self.ignore is not None and self.ignore.matches("call_function", func, None)
         packet = getattr(func, "overloadpacket", func)
         base = _NOT_NAME.sub("_", getattr(packet, "__name__", None) or str(func))
-        return self.table.function_rule(func), ignored, base, aliasing(func)
+        entry = self.table.function_rule(func)
+        decomposition = decomposition_of(func) if entry is None and not ignored else None
+        return entry, ignored, base, aliasing(func), decomposition
 
     def __torch_dispatch__(
         self, func: Callable[..., Any], types: Any, args: tuple[Any, ...] = (), kwargs: dict[str, Any] | None = None
@@ -70,9 +79,13 @@ class AtenCounter(TorchDispatchMode):
         if self._paused:
             return func(*args, **kwargs)
         try:
-            entry, ignored, base, alias = self._resolved[func]
+            entry, ignored, base, alias, decomposition = self._resolved[func]
         except KeyError:
-            entry, ignored, base, alias = self._resolved[func] = self._resolve(func)
+            entry, ignored, base, alias, decomposition = self._resolved[func] = self._resolve(func)
+        if decomposition is not None and self._depth < _MAX_DEPTH:
+            counted, output = self._decomposed(func, decomposition, base, args, kwargs)
+            if counted:
+                return output
         recorder = self.recorder
         probe = recorder.start()
         output = func(*args, **kwargs)
@@ -88,12 +101,38 @@ class AtenCounter(TorchDispatchMode):
         )
         return output
 
+    def _decomposed(
+        self, func: Any, decomposition: Callable[..., Any], base: str, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> tuple[bool, Any]:
+        """Run ``func`` as its decomposition with this counter on: its parts are recorded as ``<name>.<part>``.
+        ``(False, None)`` when the decomposition does not apply to these arguments (the kernel runs then)."""
+        outer = self.recorder
+        names = dict(outer.names)
+        name = outer.name(base)
+        self.recorder = outer.child(f"{name}.")
+        self._depth += 1
+        try:
+            with self:
+                output = decomposition(*args, **kwargs)
+        except Exception:  # a decomposition that does not cover these arguments (a dtype, a layout)
+            output = NotImplemented
+        finally:
+            child, self.recorder = self.recorder, outer
+            self._depth -= 1
+        if output is NotImplemented:
+            outer.names = names  # the name is the kernel's again
+            return False, None
+        outer.records.extend(child.records)
+        key = str(getattr(func, "overloadpacket", func))
+        self.decomposed[key] = self.decomposed.get(key, 0) + 1
+        return True, output
+
     def place(self) -> tuple[str, str, Phase]:
         """Where the op running now belongs: module path, module type, phase (the innermost module's)."""
         if self._frames:
             frame = self._frames[-1]
             return frame[1], frame[2], self.phase
-        return "", "", self.phase
+        return self._base[0], self._base[1], self.phase
 
     # -- module events (module_events.ModuleListener) ---------------------------------------------
     def module_started(self, module: torch.nn.Module) -> None:

@@ -28,6 +28,8 @@ import torch
 from torch.overrides import TorchFunctionMode
 
 from .aliases import operator_spellings
+from .aten import AtenCounter
+from .decompose import decomposition_of
 from .ignore import IgnoreSpec
 from .module_events import module_events, module_path
 from .recorder import Probe, Recorder
@@ -57,6 +59,7 @@ class _Resolved:
     base: str
     reflected: bool = False
     attribute: str | None = None
+    decomposition: Callable[..., Any] | None = None  # an aten op without a rule: counted by its parts
     counted: bool = False
     name: str = ""  # the first record's name: the recorder's prefix and the base
     alias: str = ""  # "write": into an input (add_, __iadd__), read and written; "view": moves nothing (detach)
@@ -143,7 +146,9 @@ class EagerCounter(TorchFunctionMode):
             return _Resolved("call_method", name, table.method_rule(name), ignored, name)
         ignored = self._ignored("call_function", func, None)
         base = _NOT_NAME.sub("_", name) if name else "call"  # named like FX's nodes: opaque.default -> opaque_default
-        return _Resolved("call_function", func, table.function_rule(func), ignored, base)
+        entry = table.function_rule(func)
+        decomposition = decomposition_of(func) if entry is None and not ignored else None
+        return _Resolved("call_function", func, entry, ignored, base, decomposition=decomposition)
 
     # -- torch calls ----------------------------------------------------------------------------
     def __torch_function__(
@@ -160,6 +165,8 @@ class EagerCounter(TorchFunctionMode):
             r = self._resolved[func] = self._resolve_uncached(func)
         except TypeError:  # an unhashable callable is resolved at each call
             r = self._resolve_uncached(func)
+        if r.decomposition is not None:
+            return self._decomposed(r, args, kwargs)
         recorder = self.recorder
         if recorder.cuda or not recorder.measure_time:
             probe = recorder.start()
@@ -200,6 +207,17 @@ class EagerCounter(TorchFunctionMode):
         )  # fmt: skip
         if recorder.owners is not None:
             recorder.owners.mark(path, mtype)
+        return output
+
+    def _decomposed(self, r: _Resolved, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        """An aten op called from Python that no rule knows (``ep.module()`` calls ``aten.conv2d``): counted by the
+        aten ops torch defines it as (:mod:`torch_flops_core.decompose`), each a record ``<name>.<op>``."""
+        child = self.recorder.child(f"{self.recorder.name(r.base)}.")
+        frames = self._frames
+        base = (frames[-1][0].path, frames[-1][0].type_name) if frames else self._base
+        with AtenCounter(self.table, self.ignore, child, base=base):
+            output = r.decomposition(*args, **kwargs)  # type: ignore[misc]
+        self.recorder.records.extend(child.records)
         return output
 
     def pause(self, delta: int) -> None:

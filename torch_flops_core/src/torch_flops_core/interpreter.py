@@ -10,6 +10,8 @@ from typing import Any, NamedTuple, cast
 import torch
 import torch.fx as fx
 
+from .aten import AtenCounter
+from .decompose import decomposition_of
 from .eager import EagerCounter, run_eager
 from .ignore import IgnoreSpec
 from .recorder import Recorder
@@ -23,6 +25,7 @@ __all__ = ["FlopsInterpreter"]
 
 _NO_TORCH_OPS = "torch_flops_core.eager: no torch call inside"
 _CONTAINER = "torch_flops_core.interpreter: output container"
+_GUARDS = "torch_flops_core.interpreter: input guards"
 
 
 class _Plan(NamedTuple):
@@ -36,6 +39,7 @@ class _Plan(NamedTuple):
     unknown: bool  # a call op without a rule, not ignored
     container: bool  # builds a NamedTuple, dataclass or dict output: no arithmetic, on every engine
     alias: str  # traffic.aliasing_of the target: "write" (in place), "view" (moves nothing), or ""
+    decomposition: Callable[..., Any] | None  # an aten op without a rule that torch defines by other ops
 
 
 def _fetch(root: torch.nn.Module, target: str) -> Any:
@@ -55,6 +59,11 @@ def _module_of(node: fx.Node) -> tuple[str, str]:
     else:  # older torch: {path: type}
         path, cls = key, value
     return str(path), getattr(cls, "__name__", str(cls))
+
+
+def _is_guard(module: torch.nn.Module | None) -> bool:
+    """The input guards ``ExportedProgram.module()`` adds (``_guards_fn``): shape checks, no arithmetic."""
+    return module is not None and type(module).__name__ == "GuardsFn" and type(module).__module__.startswith("torch.")
 
 
 def _is_container(target: Any) -> bool:
@@ -94,6 +103,8 @@ class FlopsInterpreter:
         self.recorder = recorder
         self._subcalls = SubCalls(table, ignore)
         self._steps = self._planned()
+        self.decomposed: dict[str, str] = {}
+        """Nodes counted by their decomposition: node name, op."""
 
     def _planned(self) -> list[tuple[fx.Node, _Plan, tuple[fx.Node, ...]]]:
         last_use: dict[fx.Node, fx.Node] = {}
@@ -123,16 +134,21 @@ class FlopsInterpreter:
                 entry = self.table.method_rule(str(node.target))
         is_call = node.op in CALL_KINDS
         ignored = self.ignore is not None and is_call and self.ignore.matches(node.op, node.target, module)  # type: ignore[arg-type]
-        container = entry is None and not ignored and node.op == "call_function" and _is_container(node.target)
+        container = entry is None and not ignored and (
+            (node.op == "call_function" and _is_container(node.target)) or _is_guard(module)
+        )
         expand = not ignored and (
             expand or (entry is None and node.op == "call_function" and isinstance(node.target, FunctionType))
         )
         counted = is_call and entry is not None and not ignored
-        unknown = is_call and entry is None and not ignored and not container and not expand
+        decomposition = None
+        if entry is None and not ignored and node.op == "call_function":
+            decomposition = decomposition_of(node.target)
+        unknown = is_call and entry is None and not ignored and not container and not expand and decomposition is None
         alias = aliasing_of(node.target if node.op == "call_method" else getattr(node.target, "__name__", None))
         if node.op == "get_attr":
             alias = "view"  # reads an attribute: moves nothing
-        return _Plan(entry, ignored, expand, module, path, mtype, counted, unknown, container, alias)
+        return _Plan(entry, ignored, expand, module, path, mtype, counted, unknown, container, alias, decomposition)
 
     def run(self, *inputs: Any) -> Any:
         """Run the graph on ``inputs``, one value per placeholder in order (a ``*args`` placeholder
@@ -164,6 +180,8 @@ class FlopsInterpreter:
         kwargs: dict[str, Any] = fx.node.map_arg(n.kwargs, load) if n.kwargs else {}
         if plan.expand:
             return self._run_expanded(n, plan, args, kwargs)
+        if plan.decomposition is not None:
+            return self._run_decomposed(n, plan, args, kwargs)
         op = cast(RecordKind, n.op)
         recorder = self.recorder
         probe = recorder.start()
@@ -190,7 +208,7 @@ class FlopsInterpreter:
             record = recorder.record(
                 n.name, op, n.target, plan.module_path, plan.module_type, 0, 0, None, False, measured, moved=0
             )
-            record.plugin, record.rule = "core", _CONTAINER
+            record.plugin, record.rule = "core", _GUARDS if plan.module is not None else _CONTAINER
             return output
         if moved is None and recorder.count_bytes:
             moved = self._bytes(plan, args, kwargs, output)
@@ -217,6 +235,18 @@ class FlopsInterpreter:
         if plan.alias == "view":
             return 0
         return io_bytes(args, kwargs, output, plan.alias == "write" or "out" in kwargs)
+
+    def _run_decomposed(self, n: fx.Node, plan: _Plan, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        """Count an aten node without a rule by the aten ops torch defines it as (:mod:`torch_flops_core.decompose`):
+        an exported graph keeps composite ops (``aten.linear``, ``aten.conv2d``) that the dispatcher would split.
+        Each part is a record named ``<node>.<op>``, in the node's module."""
+        child = self.recorder.child(f"{n.name}.")
+        counter = AtenCounter(self.table, self.ignore, child, base=(plan.module_path, plan.module_type))
+        with counter:
+            output = plan.decomposition(*args, **kwargs)  # type: ignore[misc]
+        self.recorder.records.extend(child.records)
+        self.decomposed[n.name] = str(n.target)
+        return output
 
     def _run_expanded(self, n: fx.Node, plan: _Plan, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         """Count a node fx kept whole without a rule by the torch calls it makes, run eagerly.

@@ -8,6 +8,7 @@ from . import (
     attention,
     backward,
     conv,
+    fused,
     linalg,
     loss,
     matmul,
@@ -26,7 +27,7 @@ from . import (
 )
 
 FAMILIES = (
-    matmul, conv, attention, recurrent, pointwise, reduction, softmax, norm, pooling, resample, loss, misc, linalg,
+    matmul, conv, attention, fused, recurrent, pointwise, reduction, softmax, norm, pooling, resample, loss, misc, linalg,
     spectral, special, statistics, backward, zero,
 )  # fmt: skip
 

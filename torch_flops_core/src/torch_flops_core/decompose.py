@@ -1,0 +1,65 @@
+"""An aten op no rule knows, counted by its decomposition: the ops torch itself defines it as.
+
+torch knows many ops as compositions of others: the ``CompositeImplicitAutograd`` kernels
+(``aten.linear`` is ``t`` + ``addmm``; the dispatcher usually runs these below any mode, but an
+exported graph or a decomposition can name them) and the Python decompositions of
+:mod:`torch._decomp` (``aten._safe_softmax`` is ``softmax`` + a mask; those into the Core ATen opset, as
+``torch.export`` uses them, not those into ``prims``). When the aten engine meets an op
+without a rule, it runs the op through that decomposition under the counter instead of its kernel, so
+the parts are counted by their rules, each a record named ``<op>.<part>`` in the op's module (the
+record's name says the op was decomposed; ``result.notes`` lists such ops). A decomposition computes the
+same values as the kernel (it is torch's reference for it), except random ops, which are never
+decomposed: their decomposition would draw from the generator differently and change the model's
+values.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import torch
+
+__all__ = ["decomposition_of"]
+
+_IMPLICIT = torch._C.DispatchKey.CompositeImplicitAutograd
+_CACHE: dict[Any, Callable[..., Any] | None] = {}
+_LOCK = threading.Lock()
+
+
+def _find(func: Any) -> Callable[..., Any] | None:
+    if not isinstance(func, torch._ops.OpOverload):
+        return None
+    if torch.Tag.nondeterministic_seeded in func.tags:
+        return None
+    if torch._C._dispatch_has_kernel_for_dispatch_key(func.name(), _IMPLICIT):
+        return func.decompose
+    return _core_decompositions().get(func)
+
+
+_CORE: dict[Any, Callable[..., Any]] = {}
+
+
+def _core_decompositions() -> dict[Any, Callable[..., Any]]:
+    """torch's decompositions into the Core ATen opset (what the aten pack covers), not into ``prims``."""
+    if not _CORE:
+        from torch._decomp import core_aten_decompositions  # on first need: it loads torch._refs
+
+        _CORE.update(core_aten_decompositions())
+    return _CORE
+
+
+def decomposition_of(func: Any) -> Callable[..., Any] | None:
+    """The function torch defines ``func`` as (its composite kernel or its registered Python
+    decomposition), ``None`` for a primitive kernel, a random op or a target that is not an aten op."""
+    try:
+        return _CACHE[func]
+    except KeyError:
+        pass
+    except TypeError:
+        return None
+    found = _find(func)
+    with _LOCK:
+        _CACHE[func] = found
+    return found
