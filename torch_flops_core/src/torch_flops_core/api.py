@@ -224,7 +224,8 @@ def count_flops(
                 loss_counter,
                 [p for m in guarded.modules for p in m.parameters(recurse=False)],
             )
-            notes += decomposed_note(Counter(loss_counter.decomposed) + Counter(backward_counter.decomposed), "backward")
+            decomposed = Counter(loss_counter.decomposed) + Counter(backward_counter.decomposed)
+            notes += decomposed_note(decomposed, "backward")
             del output  # the autograd graph goes with it
             missing = sum(1 for r in recorder.records if r.phase != "forward" and r.flops is NOT_RECOGNIZED)
             if missing:

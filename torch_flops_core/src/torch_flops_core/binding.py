@@ -24,6 +24,7 @@ import torch
 
 __all__ = ["BindError", "Binder", "bind_call", "binder_for"]
 
+
 class BindError(TypeError):
     """The arguments do not fit the target's parameters (too many, an unknown keyword)."""
 
@@ -162,4 +163,3 @@ def bind_call(target: Any, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> 
     if binder is None:
         return dict(kwargs)
     return binder.bind(args, kwargs)
-

@@ -134,8 +134,10 @@ class FlopsInterpreter:
                 entry = self.table.method_rule(str(node.target))
         is_call = node.op in CALL_KINDS
         ignored = self.ignore is not None and is_call and self.ignore.matches(node.op, node.target, module)  # type: ignore[arg-type]
-        container = entry is None and not ignored and (
-            (node.op == "call_function" and _is_container(node.target)) or _is_guard(module)
+        container = (
+            entry is None
+            and not ignored
+            and ((node.op == "call_function" and _is_container(node.target)) or _is_guard(module))
         )
         expand = not ignored and (
             expand or (entry is None and node.op == "call_function" and isinstance(node.target, FunctionType))
