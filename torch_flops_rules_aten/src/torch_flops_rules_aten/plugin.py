@@ -8,6 +8,7 @@ from . import (
     attention,
     backward,
     conv,
+    foreach,
     fused,
     linalg,
     loss,
@@ -27,7 +28,7 @@ from . import (
 )
 
 FAMILIES = (
-    matmul, conv, attention, fused, recurrent, pointwise, reduction, softmax, norm, pooling, resample, loss, misc, linalg,
+    matmul, conv, attention, fused, foreach, recurrent, pointwise, reduction, softmax, norm, pooling, resample, loss, misc, linalg,
     spectral, special, statistics, backward, zero,
 )  # fmt: skip
 

@@ -42,6 +42,21 @@ GRAD_MODE: tuple[Callable[..., Any], ...] = (torch._C._set_grad_enabled,)
 which torch function modes see): 0, they compute nothing."""
 
 
+PROFILER: tuple[str, ...] = ("_record_function_enter", "_record_function_enter_new", "_record_function_exit")
+"""The ``torch.ops.profiler`` ops ``torch.autograd.profiler.record_function`` calls (optimizers' ``step`` runs in one):
+profiler bookkeeping, 0 at the function and aten levels alike (both see these ops)."""
+
+
+def _profiler_ops() -> list[Any]:
+    found = []
+    for name in PROFILER:
+        try:
+            found.append(getattr(torch.ops.profiler, name))
+        except (AttributeError, RuntimeError):
+            continue
+    return found
+
+
 def query(call: Call) -> int:
     """Metadata query or conversion (size, dim, item, to, float, cpu ...): 0."""
     return 0
@@ -50,3 +65,4 @@ def query(call: Call) -> int:
 def register(registry: Registry) -> None:
     claim = Claimer(registry)
     claim([builtins.len, torch.Tensor.__len__, *variants(*METADATA, inplace=False), *GRAD_MODE], query)
+    claim(_profiler_ops(), query)

@@ -13,6 +13,7 @@ from . import (
     dropout,
     embedding,
     factory,
+    foreach,
     linalg,
     loss,
     matmul,
@@ -31,7 +32,7 @@ from . import (
 
 FAMILIES = (
     arithmetic, pointwise, activation, reduction, matmul, conv, norm, pooling, resample, embedding, attention,
-    recurrent, dropout, loss, distance, linalg, spectral, special, statistics, shape, factory, metadata,
+    recurrent, dropout, loss, distance, foreach, linalg, spectral, special, statistics, shape, factory, metadata,
 )  # fmt: skip
 
 
