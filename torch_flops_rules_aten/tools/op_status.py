@@ -40,26 +40,23 @@ def _family(status: OpStatus) -> str:
 def markdown(found: list[OpStatus]) -> str:
     """The generated block of docs/aten-coverage.md: totals per status, rules per module, reasons."""
     by_status = Counter(s.status for s in found)
+    by_rule = Counter(_family(s) for s in found if s.status == "rule")
+    by_reason = Counter(s.detail for s in found if s.status == "uncounted")
+    order = ("rule", "composite", "decomposed", "uncounted", "unknown")
     lines = [
         f"torch {torch.__version__.split('+')[0]}: {len(found)} aten overloads.",
         "",
         "| status | overloads |",
         "|---|---:|",
-        *(
-            f"| {status} | {by_status[status]} |"
-            for status in ("rule", "composite", "decomposed", "uncounted", "unknown")
-        ),
+        *(f"| {status} | {by_status[status]} |" for status in order),
         "",
         "| counted by | overloads |",
         "|---|---:|",
-        *(
-            f"| {family} | {n} |"
-            for family, n in sorted(Counter(_family(s) for s in found if s.status == "rule").items())
-        ),
+        *(f"| {family} | {n} |" for family, n in sorted(by_rule.items())),
         "",
         "| uncounted because | overloads |",
         "|---|---:|",
-        *(f"| {why} | {n} |" for why, n in sorted(Counter(s.detail for s in found if s.status == "uncounted").items())),
+        *(f"| {why} | {n} |" for why, n in sorted(by_reason.items())),
     ]
     return "\n".join(lines)
 
