@@ -159,6 +159,13 @@ class Registry:
         """Declare that ``spellings`` are one op, so a rule for one of them counts them all."""
         self._aliases.append(spellings)
 
+    def claimed(self) -> set[Any]:
+        """The ops this plugin has claimed so far with :meth:`function`, by their alias-group key: a pack whose
+        last family claims whatever is left (views, factories) skips what its other families counted.
+        Test an op with ``default_alias_table().canonical(op) in registry.claimed()``."""
+        canonical = default_alias_table().canonical
+        return {canonical(e.target) for e in self._claims if e.plugin == self._plugin and e.kind == "function"}
+
 
 class RuleTable:
     """The dispatch table of one plugin set: every claim resolved to one winning rule per op."""
