@@ -106,17 +106,6 @@ def sorting(dim_index: int, default: int | None, name: str) -> Any:
     return named(rule, __name__, name, f"{name}: n·⌈log2 S⌉ comparisons; n = numel(in), S = size of dim.")
 
 
-def unique(call: Call) -> int:
-    """unique: as a sort of the elements, n·⌈log2 n⌉ comparisons (along dim: n·⌈log2 S⌉); unique_consecutive: n − 1."""
-    x = call.arg(0, "input")
-    n = x.numel()
-    if getattr(call.target, "__name__", "") == "unique_consecutive":
-        return max(n - 1, 0)
-    dim = call.kwargs.get("dim")
-    size = n if dim is None else x.shape[dim]
-    return n * math.ceil(math.log2(size)) if size > 1 else 0
-
-
 def histogram(call: Call) -> int:
     """bincount, histc, histogram: one bin update per input element, numel(in)."""
     return numel(call.arg(0, "input"))
@@ -181,8 +170,6 @@ def register(registry: Registry) -> None:
     claim(variants("topk", "kthvalue", inplace=False), sorting(2, -1, "topk"))
     claim(variants("median", "nanmedian", inplace=False), sorting(1, None, "median"))
     claim(variants("mode", inplace=False), sorting(1, -1, "mode"))
-    claim(variants("quantile", "nanquantile", inplace=False), sorting(2, None, "quantile"))
-    claim([*variants("unique", "unique_consecutive", inplace=False)], unique)
     claim(variants("bincount", "histc", "histogram", inplace=False), histogram)
     claim(variants("searchsorted", "bucketize", inplace=False), search)
     claim(variants("scatter_add", "scatter_reduce", "index_add", "index_reduce"), scatter_reduce)

@@ -20,7 +20,7 @@ from ._common import Claimer, ops, variants
 
 __all__ = [
     "corrcoef", "cov", "cumulative_trapezoid", "gradient", "histogramdd", "isin", "quantile", "register",
-    "register_replacements", "renorm", "segment_reduce", "sparse_addmm", "sparse_mm", "trapezoid", "unique",
+    "renorm", "segment_reduce", "sparse_addmm", "sparse_mm", "trapezoid", "unique",
 ]  # fmt: skip
 
 
@@ -163,11 +163,5 @@ def register(registry: Registry) -> None:
     claim(ops("torch.segment_reduce"), segment_reduce)
     claim(ops("torch.sparse.mm"), sparse_mm)
     claim(ops("torch.sparse.addmm"), sparse_addmm)
-
-
-def register_replacements(registry: Registry) -> None:
-    """The claims meant to replace ``reduction``'s rules of ``quantile``, ``nanquantile``, ``unique`` and
-    ``unique_consecutive`` (whose counts the aten engine does not reproduce): registered once those go."""
-    claim = Claimer(registry)
     claim(variants("quantile", "nanquantile", inplace=False), quantile)
     claim(variants("unique", "unique_consecutive", inplace=False), unique)
