@@ -1,0 +1,48 @@
+"""Finding torchvision's dispatcher ops by name, reading their arguments, and telling whether values can be read."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+import torchvision  # noqa: F401  (loads torchvision's C++ ops: torch.ops.torchvision.* exist from here on)
+from torch._subclasses.fake_tensor import is_fake
+
+from torch_flops_core import Call
+from torch_flops_core.binding import bind_call
+
+__all__ = ["arguments", "readable", "vision"]
+
+
+def vision(*names: str) -> list[Any]:
+    """The ``torch.ops.torchvision`` packets named ``names``; names this torchvision lacks are skipped.
+
+    One claim of a packet covers both engines: the default engine sees the packet called
+    (``torch.ops.torchvision.nms``), the aten engine and the backward its overload (``nms.default``).
+    """
+    found = []
+    for name in names:
+        try:
+            found.append(getattr(torch.ops.torchvision, name))
+        except (AttributeError, RuntimeError):
+            continue
+    return found
+
+
+def arguments(call: Call) -> dict[str, Any]:
+    """The op's arguments by their schema names, defaults filled in (``call.arguments()``).
+
+    The default engine hands a rule the packet the model called, which has no schema of its own; a
+    packet with one overload (every torchvision op) is bound by that overload's schema.
+    """
+    target = call.target
+    if isinstance(target, torch._ops.OpOverloadPacket):
+        overloads = target.overloads()
+        if len(overloads) == 1:
+            return bind_call(getattr(target, overloads[0]), call.args, call.kwargs)
+    return call.arguments()
+
+
+def readable(tensor: torch.Tensor) -> bool:
+    """Whether a tensor's values can be read: not on ``meta``, not a fake tensor of a trace."""
+    return tensor.device.type != "meta" and not is_fake(tensor)
