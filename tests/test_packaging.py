@@ -21,6 +21,11 @@ DISTRIBUTIONS = {
         {"torch-flops-core"},
     ),
     "torch_flops_rules_aten": ("torch_flops_rules_aten", "aten = torch_flops_rules_aten.plugin", {"torch-flops-core"}),
+    "torch_flops_rules_torchvision": (
+        "torch_flops_rules_torchvision",
+        "torchvision = torch_flops_rules_torchvision.plugin",
+        {"torch-flops-core", "torchvision>="},
+    ),
 }
 
 
@@ -46,6 +51,7 @@ def test_distribution_builds_its_own_wheel(folder: str, tmp_path: Path) -> None:
     assert metadata["Requires-Python"] == ">=3.10"
     for requirement in requires:
         assert any(d.replace(" ", "").startswith(requirement) for d in declared), (requirement, declared)
-    assert not any(d.startswith(("timm", "torchvision", "pytest")) for d in declared)
+    library = ("torchvision",) if folder != "torch_flops_rules_torchvision" else ()  # the pack of torchvision's ops
+    assert not any(d.startswith(("timm", "pytest", *library)) for d in declared)
     if entry_point:
         assert "[torch_flops]" in entry_points and entry_point in entry_points

@@ -30,7 +30,12 @@ from torch_flops_core import (
 from torch_flops_core.plugins import DISABLE_ENV
 
 MakeDist = Callable[..., Path]
-BUILTIN = {"nn": "torch-flops-rules-nn", "functional": "torch-flops-rules-functional", "aten": "torch-flops-rules-aten"}
+BUILTIN = {
+    "nn": "torch-flops-rules-nn",
+    "functional": "torch-flops-rules-functional",
+    "aten": "torch-flops-rules-aten",
+    "torchvision": "torch-flops-rules-torchvision",
+}
 
 TWO_LAYERS = """
 import json, torch
@@ -58,7 +63,7 @@ def linear_exact(k: int, n: int, bias: bool = True) -> int:
 def test_the_readme_environment_has_the_builtin_packs_only() -> None:
     """After ``pip install -r requirements-dev.txt`` no plugin but the built-in packs is installed."""
     plugins = load_plugins()
-    assert plugins.names == ["aten", "functional", "nn"]
+    assert plugins.names == ["aten", "functional", "nn", "torchvision"]
     for name, dist in BUILTIN.items():
         info = next(i for i in plugins.infos if i.name == name)
         assert (info.status, info.distribution, info.version) == ("loaded", dist, "0.1.0")
@@ -83,17 +88,18 @@ def test_an_installed_third_party_distribution_is_found_and_loaded_in_sorted_ord
         ["example", "flops-example", "0.1.0", "loaded"],
         ["functional", "torch-flops-rules-functional", "0.1.0", "loaded"],
         ["nn", "torch-flops-rules-nn", "0.1.0", "loaded"],
+        ["torchvision", "torch-flops-rules-torchvision", "0.1.0", "loaded"],
     ]  # sorted by entry-point name, never in filesystem order
 
 
 def test_environment_variable_and_argument_disable_plugins(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(DISABLE_ENV, " nn , functional, aten")
+    monkeypatch.setenv(DISABLE_ENV, " nn , functional, aten,torchvision")
     plugins = load_plugins()
     status = {info.name: info.status for info in plugins.infos}
-    assert status == {"aten": "disabled", "functional": "disabled", "nn": "disabled"}
+    assert status == {"aten": "disabled", "functional": "disabled", "nn": "disabled", "torchvision": "disabled"}
     assert plugins.names == []
     monkeypatch.setenv(DISABLE_ENV, "nn,aten")
-    status = {info.name: info.status for info in load_plugins(disable=["functional"]).infos}
+    status = {info.name: info.status for info in load_plugins(disable=["functional", "torchvision"]).infos}
     assert set(status.values()) == {"disabled"}
 
 
@@ -427,7 +433,7 @@ def test_a_wrapper_hookimpl_is_refused_by_name() -> None:
 
 def test_a_count_with_no_rule_at_all_says_so_once() -> None:
     with pytest.warns(PluginLoadWarning, match="no rule is loaded") as caught:
-        result = count_flops(nn.Linear(4, 4), torch.randn(2, 4), disable=["nn", "functional", "aten"])
+        result = count_flops(nn.Linear(4, 4), torch.randn(2, 4), disable=["nn", "functional", "aten", "torchvision"])
     assert len([w for w in caught if "no rule is loaded" in str(w.message)]) == 1
     assert result.unrecognized and result.total == 0
     assert any("no rule is loaded" in note for note in result.notes)
