@@ -3,7 +3,8 @@
 ``Call.arguments()`` binds a call's positional and keyword arguments to their parameter names, with
 the defaults of the parameters not passed filled in:
 
-- an aten ``OpOverload`` (and any dispatcher op) is bound by its schema: ``aten.max_pool2d_with_indices
+- an aten ``OpOverload`` (and any dispatcher op; a packet by the first overload the arguments fit) is bound
+  by its schema: ``aten.max_pool2d_with_indices
   (x, kernel_size=[2, 2])`` gives ``stride=[]``, ``padding=[0, 0]``, ``dilation=[1, 1]``,
   ``ceil_mode=False`` whether an fx graph passed them by position, by keyword or not at all;
 - a Python function and a module's ``forward`` by :func:`inspect.signature`;
@@ -22,7 +23,7 @@ from typing import Any
 
 import torch
 
-__all__ = ["BindError", "Binder", "bind_call", "binder_for"]
+__all__ = ["BindError", "Binder", "PacketBinder", "bind_call", "binder_for"]
 
 
 class BindError(TypeError):
@@ -123,10 +124,43 @@ def _signature_binder(target: Any, signature: inspect.Signature) -> Binder:
     return Binder(target, tuple(names), positional, defaults, varargs, varkw)
 
 
+class PacketBinder(Binder):
+    """Binds a call of an ``OpOverloadPacket`` (``torch.ops.torchvision.nms(...)``, what the eager engine sees) by
+    the schema of the first overload the arguments fit, as the dispatcher picks one."""
+
+    __slots__ = ("overloads",)
+
+    def __init__(self, target: Any, overloads: list[Binder]) -> None:
+        first = overloads[0]
+        super().__init__(target, first.names, first.positional, first.defaults)
+        self.overloads = overloads
+
+    def bind(self, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> dict[str, Any]:
+        for binder in self.overloads:
+            try:
+                bound = binder.bind(args, kwargs)
+            except BindError:
+                continue
+            if all(name in bound for name in binder.names):
+                return bound
+        return self.overloads[0].bind(args, kwargs)
+
+
+def _packet_binder(packet: Any) -> Binder | None:
+    binders = []
+    for name in packet.overloads():
+        schema = getattr(getattr(packet, name), "_schema", None)
+        if isinstance(schema, torch._C.FunctionSchema):
+            binders.append(_schema_binder(packet, schema))
+    return PacketBinder(packet, binders) if binders else None
+
+
 def _make(target: Any) -> Binder | None:
     schema = getattr(target, "_schema", None)
     if isinstance(schema, torch._C.FunctionSchema):
         return _schema_binder(target, schema)
+    if isinstance(target, torch._ops.OpOverloadPacket):
+        return _packet_binder(target)
     if isinstance(target, torch.nn.Module):
         target = target.forward
     try:

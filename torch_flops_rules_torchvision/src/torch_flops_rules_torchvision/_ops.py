@@ -1,4 +1,4 @@
-"""Finding torchvision's dispatcher ops by name, reading their arguments, and telling whether values can be read."""
+"""Finding torchvision's dispatcher ops by name, and telling whether values can be read."""
 
 from __future__ import annotations
 
@@ -8,10 +8,7 @@ import torch
 import torchvision  # noqa: F401  (loads torchvision's C++ ops: torch.ops.torchvision.* exist from here on)
 from torch._subclasses.fake_tensor import is_fake
 
-from torch_flops_core import Call
-from torch_flops_core.binding import bind_call
-
-__all__ = ["arguments", "readable", "vision"]
+__all__ = ["readable", "vision"]
 
 
 def vision(*names: str) -> list[Any]:
@@ -27,20 +24,6 @@ def vision(*names: str) -> list[Any]:
         except (AttributeError, RuntimeError):
             continue
     return found
-
-
-def arguments(call: Call) -> dict[str, Any]:
-    """The op's arguments by their schema names, defaults filled in (``call.arguments()``).
-
-    The default engine hands a rule the packet the model called, which has no schema of its own; a
-    packet with one overload (every torchvision op) is bound by that overload's schema.
-    """
-    target = call.target
-    if isinstance(target, torch._ops.OpOverloadPacket):
-        overloads = target.overloads()
-        if len(overloads) == 1:
-            return bind_call(getattr(target, overloads[0]), call.args, call.kwargs)
-    return call.arguments()
 
 
 def readable(tensor: torch.Tensor) -> bool:

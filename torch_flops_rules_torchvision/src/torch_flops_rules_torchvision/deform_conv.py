@@ -13,7 +13,7 @@ from typing import Any
 from torch_flops_core import Call, Count, Registry
 
 from . import formulas
-from ._ops import arguments, vision
+from ._ops import vision
 
 __all__ = ["deform_conv2d", "deform_conv2d_backward", "register"]
 
@@ -31,12 +31,12 @@ def _sizes(named: dict[str, Any]) -> dict[str, Any]:
 
 def deform_conv2d(call: Call) -> Count:
     """deform_conv2d(input, weight, offset, mask, ...): M·(7 + [mask]) + N·(2·C_in/g·k − 1) + N; MACs N·C_in/g·k."""
-    return formulas.deform_conv2d(**_sizes(arguments(call)))
+    return formulas.deform_conv2d(**_sizes(call.arguments()))
 
 
 def deform_conv2d_backward(call: Call) -> Count:
     """_deform_conv2d_backward(grad, input, weight, offset, mask, bias, ...): the five gradients (formulas)."""
-    named = arguments(call)
+    named = call.arguments()
     return formulas.deform_conv2d_backward(offset_groups=named["offset_groups"], **_sizes(named))
 
 

@@ -12,14 +12,14 @@ from __future__ import annotations
 from torch_flops_core import Call, Registry
 
 from . import formulas
-from ._ops import arguments, vision
+from ._ops import vision
 
 __all__ = ["nms", "register"]
 
 
 def nms(call: Call) -> int:
     """nms(dets [n, 4], scores, iou_threshold): areas 3n + sort n·⌈log2 n⌉ + 13 per pair, all n(n − 1)/2 pairs."""
-    return formulas.nms(arguments(call)["dets"].shape[0])
+    return formulas.nms(call.arguments()["dets"].shape[0])
 
 
 def register(registry: Registry) -> None:

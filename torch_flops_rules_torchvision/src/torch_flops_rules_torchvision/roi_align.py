@@ -19,7 +19,7 @@ from torch_flops_core import NOT_RECOGNIZED, Call, NotRecognizedType, Registry
 from torch_flops_core.shapes import numel
 
 from . import formulas
-from ._ops import arguments, readable, vision
+from ._ops import readable, vision
 
 __all__ = ["ps_roi_align", "ps_roi_align_backward", "register", "roi_align", "roi_align_backward"]
 
@@ -62,27 +62,27 @@ def _count(
 
 def roi_align(call: Call) -> int | NotRecognizedType:
     """roi_align(input, rois, spatial_scale, PH, PW, sampling_ratio, aligned): N·(8s + [s = 0]), N = numel(out)."""
-    named = arguments(call)
+    named = call.arguments()
     aligned = bool(named["aligned"])
     return _count(named, numel(call.output), formulas.roi_align, 0.5 if aligned else 0.0, not aligned)
 
 
 def roi_align_backward(call: Call) -> int | NotRecognizedType:
     """_roi_align_backward(grad, rois, ...): numel(grad)·(8s + 1), s as the forward's."""
-    named = arguments(call)
+    named = call.arguments()
     aligned = bool(named["aligned"])
     return _count(named, numel(named["grad"]), formulas.roi_align_backward, 0.5 if aligned else 0.0, not aligned)
 
 
 def ps_roi_align(call: Call) -> int | NotRecognizedType:
     """ps_roi_align(input, rois, spatial_scale, PH, PW, sampling_ratio): N·(8s + [s = 0]), N = numel(out[0])."""
-    named = arguments(call)
+    named = call.arguments()
     return _count(named, numel(call.output[0]), formulas.roi_align, 0.5, False)
 
 
 def ps_roi_align_backward(call: Call) -> int | NotRecognizedType:
     """_ps_roi_align_backward(grad, rois, channel_mapping, ...): numel(grad)·(8s + 1), s as the forward's."""
-    named = arguments(call)
+    named = call.arguments()
     return _count(named, numel(named["grad"]), formulas.roi_align_backward, 0.5, False)
 
 

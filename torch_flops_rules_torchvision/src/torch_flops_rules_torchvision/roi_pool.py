@@ -16,7 +16,7 @@ import torch
 from torch_flops_core import NOT_RECOGNIZED, Call, NotRecognizedType, Registry
 
 from . import formulas
-from ._ops import arguments, readable, vision
+from ._ops import readable, vision
 
 __all__ = ["ps_roi_pool", "ps_roi_pool_backward", "register", "roi_pool", "roi_pool_backward"]
 
@@ -71,21 +71,21 @@ def _count(
 
 def roi_pool(call: Call) -> int | NotRecognizedType:
     """roi_pool(input [B, C, H, W], rois, spatial_scale, PH, PW): Σ over rois and C of h·w − 1 per non-empty bin."""
-    named = arguments(call)
+    named = call.arguments()
     _, channels, height, width = named["input"].shape
     return _count(named, channels, (height, width), True, formulas.roi_max_pool)
 
 
 def roi_pool_backward(call: Call) -> int | NotRecognizedType:
     """_roi_pool_backward(grad, rois, argmax, ...): one add per non-empty bin of every roi and channel."""
-    named = arguments(call)
+    named = call.arguments()
     limits = (named["height"], named["width"])
     return _count(named, named["channels"], limits, True, formulas.roi_max_pool_backward)
 
 
 def ps_roi_pool(call: Call) -> int | NotRecognizedType:
     """ps_roi_pool(input [B, C·PH·PW, H, W], rois, ...): Σ over rois and C of h·w per non-empty bin (up to H − 1)."""
-    named = arguments(call)
+    named = call.arguments()
     _, channels, height, width = named["input"].shape
     channels //= named["pooled_height"] * named["pooled_width"]
     return _count(named, channels, (height - 1, width - 1), False, formulas.roi_avg_pool)
@@ -93,7 +93,7 @@ def ps_roi_pool(call: Call) -> int | NotRecognizedType:
 
 def ps_roi_pool_backward(call: Call) -> int | NotRecognizedType:
     """_ps_roi_pool_backward(grad, rois, channel_mapping, ...): Σ over rois and C of h·w + 1 per non-empty bin."""
-    named = arguments(call)
+    named = call.arguments()
     channels = named["channels"] // (named["pooled_height"] * named["pooled_width"])
     return _count(named, channels, (named["height"], named["width"]), False, formulas.roi_avg_pool_backward)
 
