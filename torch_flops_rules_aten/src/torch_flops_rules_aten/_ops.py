@@ -1,4 +1,8 @@
-"""Finding aten packets by name, for the families' ``register`` functions."""
+"""Finding aten packets by name, for the families' ``register`` functions.
+
+Rules read their arguments by name with ``call.arguments()`` (bound by the op's schema, defaults filled in),
+never by position: the dispatcher omits trailing defaults and an fx graph may pass any argument by keyword.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +10,7 @@ from typing import Any
 
 import torch
 
-from torch_flops_core import Call
-
-__all__ = ["arguments", "aten", "with_inplace"]
+__all__ = ["aten", "with_inplace"]
 
 
 def aten(*names: str) -> list[Any]:
@@ -25,13 +27,3 @@ def aten(*names: str) -> list[Any]:
 def with_inplace(*names: str) -> list[Any]:
     """The packets ``names`` and their in-place twins (``relu`` and ``relu_``): one op, one count."""
     return aten(*(form for name in names for form in (name, name + "_")))
-
-
-def arguments(call: Call) -> dict[str, Any]:
-    """An aten op's arguments by their schema names, positional and keyword (``{}`` for a target without a schema)."""
-    schema = getattr(call.target, "_schema", None)
-    named: dict[str, Any] = {}
-    if schema is not None:
-        named.update(zip((a.name for a in schema.arguments), call.args, strict=False))
-    named.update(call.kwargs)
-    return named

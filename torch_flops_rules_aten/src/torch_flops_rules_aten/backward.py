@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from typing import Any
 
 from torch_flops_core import Call, Count, Registry
 from torch_flops_core.formulas import contraction, conv_transpose, total
 from torch_flops_core.shapes import numel
 
-from ._ops import arguments, aten
+from ._ops import aten
 from .pooling import _adaptive_windows, _window
 from .resample import UPSAMPLE_COSTS
 
@@ -26,6 +27,7 @@ __all__ = [
     "avg_pool_backward",
     "batch_norm_backward",
     "convolution_backward",
+    "dropout_backward",
     "embedding_bag_backward",
     "embedding_bag_weights_backward",
     "embedding_dense_backward",
@@ -43,12 +45,13 @@ __all__ = [
 def convolution_backward(call: Call) -> Count:
     """convolution_backward(dy, x, w, bias_sizes, stride, padding, dilation, transposed, out_pad, groups, mask):
     dx: the transposed convolution of dy (direct for a transposed conv); dw: 2·MACs − numel(w); db: numel(dy) − C."""
-    dy, x, w = call.args[0], call.args[1], call.args[2]
-    stride, padding, dilation, transposed = call.args[4], call.args[5], call.args[6], call.args[7]
-    groups, mask = call.args[9], call.args[10]
+    named = call.arguments()
+    dy, x, w = named["grad_output"], named["input"], named["weight"]
+    stride, padding, dilation = named["stride"], named["padding"], named["dilation"]
+    groups, mask = named["groups"], named["output_mask"]
     kernel = tuple(w.shape[2:])
     k = math.prod(kernel)
-    if transposed:  # forward: x [N, Cin] -> dy [N, Cout]; w [Cin, Cout/g, k]
+    if named["transposed"]:  # forward: x [N, Cin] -> dy [N, Cout]; w [Cin, Cout/g, k]
         macs = x.numel() * w.shape[1] * k
         grad_input = contraction(x.numel(), w.shape[1] * k)  # a direct convolution of dy
         out_channels = w.shape[1] * groups
@@ -68,15 +71,13 @@ def convolution_backward(call: Call) -> Count:
 
 def norm_backward(call: Call) -> int:
     """native_layer/group_norm_backward: dx (10 + [w])·n − 2R, dw 2n − D, db n − D; R rows, D = numel(weight)."""
-    packet = getattr(call.target, "overloadpacket", call.target).__name__
-    x = call.args[1]
+    named = call.arguments()
+    x, weight, mask = named["input"], named["weight"], named["output_mask"]
     n = x.numel()
-    if packet == "native_layer_norm_backward":
-        weight, mask = call.args[5], call.args[7]
-        rows = n // math.prod(call.args[2]) if n else 0
-    else:  # native_group_norm_backward(dy, x, mean, rstd, weight, N, C, HxW, group, mask)
-        weight, mask = call.args[4], call.args[9]
-        rows = call.args[5] * call.args[8]
+    if "normalized_shape" in named:  # native_layer_norm_backward: a row per normalized_shape-sized slice
+        rows = n // math.prod(named["normalized_shape"]) if n else 0
+    else:  # native_group_norm_backward(grad_out, input, mean, rstd, weight, N, C, HxW, group, output_mask)
+        rows = named["N"] * named["group"]
     d = numel(weight)
     flops = 0
     if mask[0]:  # x̂ (2n), dy·w, Σdy·w and Σdy·w·x̂ (n + 2(n − R)), (rstd/D)·(D·g − Σg − x̂·Σgx̂) (5n)
@@ -90,17 +91,19 @@ def norm_backward(call: Call) -> int:
 
 def max_pool_backward(call: Call) -> int:
     """max_pool*_with_indices_backward, adaptive_max_pool*_backward: numel(dy) adds, each gradient into its argmax."""
-    return call.args[0].numel()
+    return numel(call.arguments()["grad_output"])
 
 
 def avg_pool_backward(call: Call) -> int:
-    """avg_pool*_backward: (k + 1)·numel(dy): a divide by the window, then k adds into the inputs."""
-    return (_window(call.args[2]) + 1) * call.args[0].numel()
+    """avg_pool*_backward(grad_output, self, kernel_size, ...): (k + 1)·numel(dy): a divide by the window, then k
+    adds into the inputs."""
+    return (_window(call) + 1) * numel(call.arguments()["grad_output"])
 
 
 def adaptive_avg_pool_backward(call: Call) -> int:
-    """_adaptive_avg_pool*_backward: Σ windows adds + numel(dy) divides."""
-    dy, x = call.args[0], call.args[1]
+    """_adaptive_avg_pool*_backward(grad_output, self): Σ windows adds + numel(dy) divides."""
+    named = call.arguments()
+    dy, x = named["grad_output"], named["self"]
     dims = dy.dim() - 2 if dy.dim() > 2 else dy.dim() - 1
     channels = math.prod(dy.shape[: dy.dim() - dims])
     return channels * _adaptive_windows(x.shape[x.dim() - dims :], dy.shape[dy.dim() - dims :]) + dy.numel()
@@ -110,7 +113,7 @@ def upsample_backward(cost: int, name: str) -> Callable[[Call], int]:
     """The adjoint of an upsampling of ``cost`` FLOPs per output (m weights: m multiplies, m − 1 adds)."""
 
     def rule(call: Call) -> int:
-        dy, dx = call.args[0], call.output
+        dy, dx = call.arguments()["grad_output"], call.output
         if cost == 0:  # nearest: each input's gradient is the sum of its copies
             return max(dy.numel() - dx.numel(), 0)
         return (cost + 1) * dy.numel()  # each dy scattered with the same m weights: m multiplies, m adds
@@ -125,7 +128,7 @@ def upsample_backward(cost: int, name: str) -> Callable[[Call], int]:
 def embedding_bag_backward(call: Call) -> int:
     """_embedding_bag*_backward(dy [N, D], indices [I], ..., mode): sum I·D adds (+ I·D multiplies by
     per_sample_weights); mean N·D divides + I·D adds; max N·D, each bag's gradient into its argmax rows."""
-    named = arguments(call)
+    named = call.arguments()
     dy, indices = named["grad"], named["indices"]
     n_d, i_d = dy.numel(), indices.numel() * dy.shape[-1]
     mode = named.get("mode", 0)
@@ -138,13 +141,14 @@ def embedding_bag_backward(call: Call) -> int:
 
 def embedding_bag_weights_backward(call: Call) -> Count:
     """_embedding_bag_per_sample_weights_backward(dy [N, D], weight, indices [I], ...): I dot products of D."""
-    named = arguments(call)
+    named = call.arguments()
     return contraction(named["indices"].numel(), named["grad"].shape[-1])
 
 
 def embedding_dense_backward(call: Call) -> int:
-    """embedding_dense_backward: numel(dy) adds, each looked-up row's gradient into its weight row."""
-    return call.args[0].numel()
+    """embedding_dense_backward(grad_output, indices, ...): numel(dy) adds, each looked-up row's gradient into its
+    weight row."""
+    return numel(call.arguments()["grad_output"])
 
 
 ACTIVATION_BACKWARD = {
@@ -167,31 +171,39 @@ ACTIVATION_BACKWARD = {
 
 def activation_backward(cost: int, name: str) -> Callable[[Call], int]:
     def rule(call: Call) -> int:
-        return cost * numel(call.args[0])
+        return cost * numel(call.arguments()["grad_output"])
 
     rule.__name__ = rule.__qualname__ = name
     rule.__doc__ = f"aten.{name}: {cost}·N, N = numel(grad_output)."
     return rule
 
 
+def _rows_of(call: Call) -> tuple[Any, int]:
+    """(grad_output, S): the gradient and the size of the softmax's dim (1 for a 0-d tensor)."""
+    named = call.arguments()
+    dy = named["grad_output"]
+    return dy, dy.shape[named["dim"]] if dy.dim() else 1
+
+
 def softmax_backward(call: Call) -> int:
-    """_softmax_backward_data(dy, y, dim, _): y·(dy − Σ dy·y): 4N − N/S (multiply, row sum, subtract, multiply)."""
-    dy, dim = call.args[0], call.args[2]
-    size = dy.shape[dim] if dy.dim() else 1
+    """_softmax_backward_data(grad_output, output, dim, input_dtype): y·(dy − Σ dy·y): 4N − N/S (multiply, row sum,
+    subtract, multiply)."""
+    dy, size = _rows_of(call)
     return 4 * dy.numel() - (dy.numel() // size if size else 0)
 
 
 def log_softmax_backward(call: Call) -> int:
-    """_log_softmax_backward_data(dy, y, dim, _): dy − exp(y)·Σ dy: 3N − N/S (exp, row sum, multiply-subtract)."""
-    dy, dim = call.args[0], call.args[2]
-    size = dy.shape[dim] if dy.dim() else 1
+    """_log_softmax_backward_data(grad_output, output, dim, input_dtype): dy − exp(y)·Σ dy: 3N − N/S (exp, row sum,
+    multiply-subtract)."""
+    dy, size = _rows_of(call)
     return 3 * dy.numel() - (dy.numel() // size if size else 0)
 
 
 def batch_norm_backward(call: Call) -> int:
-    """native_batch_norm_backward(dy, x, w, rm, rv, save_mean, save_invstd, train, eps, mask): in training dx
+    """native_batch_norm_backward(grad_out, input, weight, ..., train, eps, output_mask): in training dx
     (10 + [w])·n − 2C as the layer norm's; in eval dx = dy·w·invstd (1 + [w])·n; dw 2n − C; db n − C."""
-    x, weight, train, mask = call.args[1], call.args[2], call.args[7], call.args[9]
+    named = call.arguments()
+    x, weight, train, mask = named["input"], named["weight"], named["train"], named["output_mask"]
     n = x.numel()
     channels = x.shape[1] if x.dim() > 1 else 1
     has_weight = weight is not None
@@ -210,9 +222,17 @@ def free_backward(call: Call) -> int:
     return 0
 
 
+def dropout_backward(call: Call) -> int:
+    """native_dropout_backward(grad_output, mask, scale): N, dy times the scaled mask (the mask's scaling is the
+    forward's: on cpu the forward stores the scaled mask and its backward is one mul)."""
+    return numel(call.arguments()["grad_output"])
+
+
 def pad_backward(call: Call) -> int:
-    """reflection/replication_pad*_backward: numel(dy) − numel(dx) adds, each padded position into its source."""
-    return max(call.args[0].numel() - call.args[1].numel(), 0)
+    """reflection/replication_pad*_backward(grad_output, self, padding): numel(dy) − numel(dx) adds, each padded
+    position into its source."""
+    named = call.arguments()
+    return max(numel(named["grad_output"]) - numel(named["self"]), 0)
 
 
 def register(registry: Registry) -> None:
@@ -223,6 +243,7 @@ def register(registry: Registry) -> None:
     registry.function(*aten("_softmax_backward_data"))(softmax_backward)
     registry.function(*aten("_log_softmax_backward_data"))(log_softmax_backward)
     registry.function(*aten("native_batch_norm_backward"))(batch_norm_backward)
+    registry.function(*aten("native_dropout_backward"))(dropout_backward)
     registry.function(*aten("select_backward", "slice_backward", "index_select_backward", "diagonal_backward"))(
         free_backward
     )

@@ -17,7 +17,7 @@ from torch_flops_core import Call, Registry
 from torch_flops_core.formulas import CTC_STATE, LOSS_COSTS, ctc, loss_reduction, multi_margin, multilabel_margin
 from torch_flops_core.shapes import broadcast_numel, numel
 
-from ._ops import arguments, aten
+from ._ops import aten
 
 __all__ = ["LOSS_BACKWARD", "REDUCTIONS", "ctc_loss", "ctc_loss_backward", "register"]
 
@@ -45,7 +45,7 @@ def _mode(named: dict[str, Any]) -> str:
 def nll_loss(call: Call) -> int:
     """nll_loss_forward, nll_loss2d_forward(x, target, weight, reduction, ...): [weight]·E + reduction;
     E = numel(target)."""
-    named = arguments(call)
+    named = call.arguments()
     e = numel(named["target"])
     weighted = named.get("weight") is not None
     return weighted * e + loss_reduction(e, _mode(named), weighted)
@@ -56,7 +56,7 @@ def elementwise_loss(name: str) -> Callable[[Call], int]:
     LOSS_COSTS·E + reduction."""
 
     def rule(call: Call) -> int:
-        named = arguments(call)
+        named = call.arguments()
         e = broadcast_numel(named["self"], named["target"])
         cost = LOSS_COSTS[name]
         if name == "smooth_l1_loss" and named.get("beta", 1.0) == 0:
@@ -74,17 +74,18 @@ def elementwise_loss(name: str) -> Callable[[Call], int]:
 
 
 def multi_margin_loss(call: Call) -> int:
-    """multi_margin_loss(x, target, p, margin, weight, reduction): formulas.multi_margin + reduction over rows."""
-    named = arguments(call)
+    """multi_margin_loss(self, target, p, margin, weight, reduction): formulas.multi_margin + reduction over rows."""
+    named = call.arguments()
     x = named["self"]
     m = x.numel()
-    rows = m // x.shape[-1] if m and x.dim() else 0
+    classes = x.shape[-1] if x.dim() else 1  # a 0-d input is one row of one class
+    rows = m // classes if classes else 0
     return multi_margin(m, named.get("p", 1), named.get("weight") is not None) + loss_reduction(rows, _mode(named))
 
 
 def multilabel_margin_loss(call: Call) -> int:
     """multilabel_margin_loss_forward(x, target, reduction): 4·⌊C²/4⌋ per row (an upper bound) + reduction."""
-    named = arguments(call)
+    named = call.arguments()
     x = named["self"]
     c = x.shape[-1] if x.dim() else 1
     rows = x.numel() // c if c else 0
@@ -99,7 +100,7 @@ def _ctc_sizes(named: dict[str, Any]) -> tuple[int, int, int]:
 
 def ctc_loss(call: Call) -> int:
     """_ctc_loss(log_probs, targets, ...): the forward recursion, formulas.ctc (the reduction runs as separate ops)."""
-    named = arguments(call)
+    named = call.arguments()
     steps, targets, batch = _ctc_sizes(named)
     return ctc(steps, targets, batch, bool(named.get("zero_infinity")))
 
@@ -107,7 +108,7 @@ def ctc_loss(call: Call) -> int:
 def ctc_loss_backward(call: Call) -> int:
     """_ctc_loss_backward: the backward recursion (as the forward's) + 3 per (step, state) to combine α and β
     + 4 per log-probability (exp, subtract, exp, × g)."""
-    named = arguments(call)
+    named = call.arguments()
     steps, targets, batch = _ctc_sizes(named)
     states = 2 * targets + batch
     return CTC_STATE * steps * states + 3 * steps * states + 4 * named["log_probs"].numel()
@@ -117,7 +118,7 @@ def loss_backward(name: str) -> Callable[[Call], int]:
     """A loss's backward kernel: LOSS_BACKWARD[name] per element of the input's gradient."""
 
     def rule(call: Call) -> int:
-        named = arguments(call)
+        named = call.arguments()
         if name == "nll_loss":
             e = numel(named["target"])
         elif name == "multi_margin_loss":
@@ -136,7 +137,7 @@ def loss_backward(name: str) -> Callable[[Call], int]:
 
 def multilabel_margin_loss_backward(call: Call) -> int:
     """multilabel_margin_loss_backward: 3 per (target, other) pair, ⌊C²/4⌋ pairs per row at most (compare, two adds)."""
-    x = arguments(call)["self"]
+    x = call.arguments()["self"]
     c = x.shape[-1] if x.dim() else 1
     rows = x.numel() // c if c else 0
     return rows * 3 * (c * c // 4)

@@ -1,7 +1,9 @@
-"""Normalisations: native_layer_norm, native_batch_norm, _native_batch_norm_legit*, native_group_norm.
+"""Normalisations: native_layer_norm, native_batch_norm, _native_batch_norm_legit* (its ``no_stats`` overload and
+the ``_functional`` form an exported training graph runs), native_group_norm.
 
 (2 + [weight] + [bias])·n in training and eval alike; statistics are not counted (the one norm rule of
-docs/conventions.md). Every one of these takes the input first and its weight and bias second and third.
+docs/conventions.md). Every one of these names its operands ``input``, ``weight`` and ``bias``
+(``native_layer_norm`` puts ``normalized_shape`` between them: read by name, never by position).
 """
 
 from __future__ import annotations
@@ -16,16 +18,15 @@ __all__ = ["norm", "register"]
 
 
 def norm(call: Call) -> int:
-    """native_*_norm(x, weight, bias, ...): (2 + [weight] + [bias])·numel(x)."""
-    weight = len(call.args) > 1 and call.args[1] is not None
-    bias = len(call.args) > 2 and call.args[2] is not None
-    return norm_cost(numel(call.args[0]), weight, bias)
+    """native_*_norm(input, ..., weight, bias, ...): (2 + [weight] + [bias])·numel(input)."""
+    named = call.arguments()
+    return norm_cost(numel(named["input"]), named["weight"] is not None, named["bias"] is not None)
 
 
 def register(registry: Registry) -> None:
     registry.function(
         *aten(
             "native_layer_norm", "native_batch_norm", "_native_batch_norm_legit",
-            "_native_batch_norm_legit_no_training", "native_group_norm",
+            "_native_batch_norm_legit_no_training", "_native_batch_norm_legit_functional", "native_group_norm",
         )
     )(norm)  # fmt: skip

@@ -28,8 +28,8 @@ from . import (
 )
 
 FAMILIES = (
-    matmul, conv, attention, fused, foreach, recurrent, pointwise, reduction, softmax, norm, pooling, resample, loss, misc, linalg,
-    spectral, special, statistics, backward, zero,
+    matmul, conv, attention, fused, foreach, recurrent, pointwise, reduction, softmax, norm, pooling, resample, loss,
+    misc, linalg, spectral, special, statistics, backward, zero,
 )  # fmt: skip
 
 

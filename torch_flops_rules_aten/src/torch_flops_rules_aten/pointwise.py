@@ -17,10 +17,10 @@ from torch_flops_core.shapes import out_numel
 
 from ._ops import aten, with_inplace
 
-__all__ = ["ARITHMETIC", "arithmetic", "clamp", "per_element", "register", "scaled"]
+__all__ = ["ARITHMETIC", "arithmetic", "clamp", "dropout", "per_element", "register", "scaled"]
 
 ARITHMETIC = (
-    "add", "sub", "rsub", "mul", "div", "remainder", "pow", "neg", "abs",
+    "add", "sub", "rsub", "mul", "div", "floor_divide", "remainder", "pow", "neg", "abs",
     "eq", "ne", "lt", "le", "gt", "ge",
     "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not", "bitwise_left_shift", "bitwise_right_shift",
 )  # fmt: skip
@@ -48,31 +48,39 @@ def per_element(cost: int, name: str) -> Callable[[Call], int]:
 
 
 def arithmetic(call: Call) -> int:
-    """add, sub, mul, div, pow, compares, bitwise ops ...: N = numel(out); add/sub/rsub with alpha ≠ 1: 2N."""
+    """add, sub, mul, div, floor_divide, pow, compares, bitwise ops ...: N = numel(out); add/sub/rsub with alpha ≠ 1:
+    2N (the scaling of the second operand)."""
     n = out_numel(call)
-    alpha = call.kwargs.get("alpha", call.args[2] if len(call.args) > 2 and _scales(call) else 1)
-    return 2 * n if alpha != 1 else n
-
-
-def _scales(call: Call) -> bool:
-    packet = getattr(call.target, "overloadpacket", call.target)
-    return getattr(packet, "__name__", "") in ("add", "sub", "rsub")
+    return 2 * n if call.arguments().get("alpha", 1) != 1 else n
 
 
 def clamp(call: Call) -> int:
-    """clamp(x, min, max): N per bound given."""
-    bounds = (len(call.args) > 1 and call.args[1] is not None) + (len(call.args) > 2 and call.args[2] is not None)
-    bounds += sum(call.kwargs.get(k) is not None for k in ("min", "max"))
-    return bounds * out_numel(call)
+    """clamp(self, min, max): N per bound given."""
+    named = call.arguments()
+    return ((named.get("min") is not None) + (named.get("max") is not None)) * out_numel(call)
+
+
+def dropout(call: Call) -> int:
+    """native_dropout(input, p, train), dropout(input, p, train): in training the mask scaled by 1/(1 − p) (N) and
+    the product input·mask (N): 2N, as cpu runs it (bernoulli_, div_, mul) and cuda's fused kernel (x·mask·scale);
+    dropout with p = 1 is input·0 (N); 0 in eval (and for dropout with p = 0: the input is returned)."""
+    named = call.arguments()
+    n = out_numel(call)
+    if named["train"] is False:
+        return 0
+    packet = getattr(call.target, "overloadpacket", call.target).__name__
+    if packet == "native_dropout":  # the kernel multiplies by the mask and the scale whatever p
+        return 2 * n
+    p = named["p"]
+    return 0 if p == 0 else n if p == 1 else 2 * n
 
 
 def scaled(base: int, name: str) -> Callable[[Call], int]:
-    """addcmul/addcdiv(input, t1, t2, value): base·N, + N when value ≠ 1."""
+    """addcmul/addcdiv(self, tensor1, tensor2, value): base·N, + N when value ≠ 1."""
 
     def rule(call: Call) -> int:
         n = out_numel(call)
-        value = call.kwargs.get("value", call.args[3] if len(call.args) > 3 else 1)
-        return base * n + (n if value != 1 else 0)
+        return base * n + (n if call.arguments().get("value", 1) != 1 else 0)
 
     rule.__name__ = rule.__qualname__ = name
     rule.__doc__ = f"aten.{name}: {base}·N, + N when value ≠ 1."
@@ -98,3 +106,4 @@ def register(registry: Registry) -> None:
     for name, op in ACTIVATION_OPS.items():
         claim(with_inplace(op), per_element(ACTIVATION_COSTS[name], op))
     claim([op for op in aten("where") if isinstance(op, torch._ops.OpOverloadPacket)], per_element(1, "where"))
+    claim(aten("native_dropout") + with_inplace("dropout"), dropout)

@@ -18,18 +18,23 @@ from ._ops import aten
 __all__ = ["adaptive_avg_pool", "adaptive_max_pool", "avg_pool", "max_pool", "register"]
 
 
-def _window(kernel: int | Sequence[int]) -> int:
-    return kernel if isinstance(kernel, int) else math.prod(kernel)
+def _window(call: Call) -> int:
+    """k = prod(kernel_size); an int ``kernel_size`` (an fx graph may pass one for ``int[2]``) is k per dimension."""
+    kernel: int | Sequence[int] = call.arguments()["kernel_size"]
+    if isinstance(kernel, int):
+        name = getattr(call.target, "overloadpacket", call.target).__name__
+        return kernel ** next((int(d) for d in "123" if f"{d}d" in name), 1)
+    return math.prod(kernel)
 
 
 def max_pool(call: Call) -> int:
-    """max_pool*_with_indices(x, kernel_size, ...): (k − 1)·N compares; N = numel(out), k = prod(kernel_size)."""
-    return (_window(call.args[1]) - 1) * out_numel(call)
+    """max_pool*_with_indices(self, kernel_size, ...): (k − 1)·N compares; N = numel(out), k = prod(kernel_size)."""
+    return (_window(call) - 1) * out_numel(call)
 
 
 def avg_pool(call: Call) -> int:
-    """avg_pool*(x, kernel_size, ...): k·N (k − 1 adds and a divide per output); k = prod(kernel_size)."""
-    return _window(call.args[1]) * out_numel(call)
+    """avg_pool*(self, kernel_size, ...): k·N (k − 1 adds and a divide per output); k = prod(kernel_size)."""
+    return _window(call) * out_numel(call)
 
 
 def _adaptive_windows(in_sizes: Sequence[int], out_sizes: Sequence[int]) -> int:
@@ -41,17 +46,19 @@ def _adaptive_windows(in_sizes: Sequence[int], out_sizes: Sequence[int]) -> int:
 
 
 def adaptive_avg_pool(call: Call) -> int:
-    """_adaptive_avg_pool*(x, output_size): Σ windows (adds and a divide per output: w per window)."""
-    x, out = call.args[0], call.output
-    dims = len(call.args[1])
+    """_adaptive_avg_pool*(self, output_size): Σ windows (adds and a divide per output: w per window)."""
+    named = call.arguments()
+    x, out = named["self"], call.output
+    dims = len(named["output_size"])
     channels = math.prod(out.shape[: out.dim() - dims])
     return channels * _adaptive_windows(x.shape[x.dim() - dims :], out.shape[out.dim() - dims :])
 
 
 def adaptive_max_pool(call: Call) -> int:
-    """adaptive_max_pool*(x, output_size): Σ (window − 1) compares."""
-    x, out = call.args[0], call.output[0] if isinstance(call.output, tuple) else call.output
-    dims = len(call.args[1])
+    """adaptive_max_pool*(self, output_size): Σ (window − 1) compares."""
+    named = call.arguments()
+    x, out = named["self"], call.output[0] if isinstance(call.output, tuple) else call.output
+    dims = len(named["output_size"])
     channels = math.prod(out.shape[: out.dim() - dims])
     windows = _adaptive_windows(x.shape[x.dim() - dims :], out.shape[out.dim() - dims :])
     return channels * windows - out.numel()

@@ -16,15 +16,15 @@ __all__ = ["linalg_vector_norm", "max_min", "norm", "reduce", "register", "scan"
 
 
 def sum_(call: Call) -> int:
-    """sum: numel(in) − numel(out) additions."""
-    return max(numel(call.args[0]) - out_numel(call), 0)
+    """sum: numel(in) − numel(out) additions (0 for an empty input)."""
+    return max(numel(call.arguments()["self"]) - out_numel(call), 0)
 
 
 def reduce(name: str) -> Callable[[Call], int]:
     """A rule counting ``REDUCTION_COSTS[name]``: a·n + b·R, n = numel(in), R = numel(out)."""
 
     def rule(call: Call) -> int:
-        return reduction(name, numel(call.args[0]), out_numel(call))
+        return reduction(name, numel(call.arguments()["self"]), out_numel(call))
 
     rule.__name__ = rule.__qualname__ = name
     rule.__doc__ = f"aten.{name}: {REDUCTION_COSTS[name][2]}; n = numel(in), R = numel(out)."
@@ -33,27 +33,30 @@ def reduce(name: str) -> Callable[[Call], int]:
 
 def max_min(call: Call) -> int:
     """max/min: of two tensors (max.other), N = numel(out) compares; reducing (max.dim, max), n − R compares."""
-    if len(call.args) > 1 and isinstance(call.args[1], torch.Tensor):
+    named = call.arguments()
+    if isinstance(named.get("other"), torch.Tensor):
         return out_numel(call)
-    return reduction("amax", numel(call.args[0]), out_numel(call))
+    return reduction("amax", numel(named["self"]), out_numel(call))
 
 
 def linalg_vector_norm(call: Call) -> int:
-    """linalg_vector_norm(x, ord=2, ...): ord 2: 2n; 1, ∞, −∞, 0: 2n − R; other: 3n (formulas.vector_norm)."""
-    p = call.args[1] if len(call.args) > 1 else call.kwargs.get("ord", 2)
-    return vector_norm(p, numel(call.args[0]), out_numel(call))
+    """linalg_vector_norm(self, ord=2, ...): ord 2: 2n; 1, ∞, −∞, 0: 2n − R; other: 3n (formulas.vector_norm)."""
+    named = call.arguments()
+    return vector_norm(named["ord"], numel(named["self"]), out_numel(call))
 
 
 def norm(call: Call) -> int:
-    """norm(x, p=2, dim, ...) (the legacy torch.norm kernel): formulas.vector_norm, as linalg_vector_norm."""
-    p = call.args[1] if len(call.args) > 1 else call.kwargs.get("p", 2)
-    return vector_norm(2 if p is None else p, numel(call.args[0]), out_numel(call))
+    """norm(self, p=2, dim, ...) (the legacy torch.norm kernel): formulas.vector_norm, as linalg_vector_norm."""
+    named = call.arguments()
+    p = named.get("p", 2)
+    return vector_norm(2 if p is None else p, numel(named["self"]), out_numel(call))
 
 
 def scan(call: Call) -> int:
-    """cumsum/cumprod along dim of size S: n − n/S ops (S − 1 per row)."""
-    x, dim = call.args[0], call.args[1]
-    size = x.shape[dim] if x.dim() else 1
+    """cumsum/cumprod(self, dim) along dim of size S: n − n/S ops (S − 1 per row)."""
+    named = call.arguments()
+    x = named["self"]
+    size = x.shape[named["dim"]] if x.dim() else 1
     return x.numel() - (x.numel() // size if size else 0)
 
 

@@ -1,4 +1,8 @@
-"""The softmax family: _softmax, _safe_softmax, _log_softmax (formulas.softmax / log_softmax)."""
+"""The softmax family: _softmax, _safe_softmax, _log_softmax (formulas.softmax / log_softmax).
+
+``_safe_softmax`` (the math attention path's) is softmax with the rows that are masked everywhere (−inf)
+set to 0: the same exps, sums and divides, the zeroing a select of a value already computed.
+"""
 
 from __future__ import annotations
 
@@ -13,17 +17,18 @@ __all__ = ["log_softmax", "register", "softmax"]
 
 
 def _size(call: Call) -> int:
-    x, dim = call.args[0], call.args[1]
-    return x.shape[dim] if x.dim() else 1
+    named = call.arguments()
+    x = named["self"]
+    return x.shape[named["dim"]] if x.dim() else 1
 
 
 def softmax(call: Call) -> int:
-    """_softmax(x, dim, half_to_float): 2N + (S − 1)·N/S; S = size of dim."""
+    """_softmax(self, dim, half_to_float), _safe_softmax(self, dim, dtype): 2N + (S − 1)·N/S; S = size of dim."""
     return softmax_cost(out_numel(call), _size(call))
 
 
 def log_softmax(call: Call) -> int:
-    """_log_softmax(x, dim, half_to_float): 2N + N/S·S = 3N."""
+    """_log_softmax(self, dim, half_to_float): 2N + N/S·S = 3N."""
     return log_softmax_cost(out_numel(call), _size(call))
 
 

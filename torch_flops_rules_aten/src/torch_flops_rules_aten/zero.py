@@ -24,8 +24,7 @@ FREE = (
     "constant_pad_nd", "reflection_pad1d", "reflection_pad2d", "reflection_pad3d", "replication_pad1d",
     "replication_pad2d", "replication_pad3d", "gather", "index", "index_select", "index_put", "index_put_",
     "scatter", "select_scatter", "slice_scatter", "masked_scatter", "fill", "fill_", "zero_",
-    "native_dropout", "dropout",
-    "pixel_shuffle", "pixel_unshuffle", "channel_shuffle", "tril", "triu", "col2im", "im2col",
+    "pixel_shuffle", "pixel_unshuffle", "channel_shuffle", "tril", "triu", "im2col",
     # factories
     "empty", "empty_like", "empty_strided", "zeros", "zeros_like", "ones", "ones_like", "full", "full_like",
     "arange", "scalar_tensor", "rand", "randn", "randperm", "rand_like", "randn_like", "randint", "randint_like",

@@ -9,9 +9,7 @@ counts for its loss module, so ``F.mse_loss`` and ``nn.MSELoss`` agree.
 
 from __future__ import annotations
 
-import functools
-import inspect
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import torch
@@ -40,17 +38,6 @@ __all__ = ["ELEMENTWISE_LOSS_COSTS", "reduction_cost"]
 ELEMENTWISE_LOSS_COSTS: Mapping[str, int] = LOSS_COSTS
 """FLOPs per element of the element-wise losses, before the reduction: ``torch_flops_core.formulas.LOSS_COSTS``,
 under this pack's former name (the nn pack's loss modules count the same values)."""
-
-
-@functools.cache
-def _signature(func: Callable[..., Any]) -> inspect.Signature:
-    return inspect.signature(func)
-
-
-def _arguments(call: Call) -> dict[str, Any]:
-    bound = _signature(call.target).bind(*call.args, **call.kwargs)
-    bound.apply_defaults()
-    return dict(bound.arguments)
 
 
 def _mode(args: Mapping[str, Any]) -> str:
@@ -88,7 +75,7 @@ def elementwise_loss(cost: int, name: str) -> RuleFn:
     """A loss of ``cost`` per element of the broadcast inputs (E of them), then the reduction of E."""
 
     def rule(call: Call) -> int:
-        args = _arguments(call)
+        args = call.arguments()
         names = ("input1", "input2", "target") if name == "margin_ranking_loss" else ("input", "target")
         e = broadcast_numel(*(args[n] for n in names))
         flops = _per_element(name, cost, args) * e + reduction_cost(args, e)
@@ -104,12 +91,13 @@ def elementwise_loss(cost: int, name: str) -> RuleFn:
 
 
 def _classes(x: torch.Tensor) -> int:
-    return x.shape[1] if x.dim() >= 2 else x.shape[0]
+    """Classes of a score tensor: dim 1, or the only dim of a 1-d one; a 0-d score is one row of one class."""
+    return x.shape[1] if x.dim() >= 2 else x.shape[0] if x.dim() else 1
 
 
 def nll_loss(call: Call) -> int:
     """nll_loss: [weight]·E + reduction (picking −log p of the target is free); E = numel(target)."""
-    args = _arguments(call)
+    args = call.arguments()
     e = numel(args["target"])
     weighted = _tensor(args.get("weight"))
     return weighted * e + reduction_cost(args, e, weighted)
@@ -124,14 +112,14 @@ def _cross_entropy(args: Mapping[str, Any], m: int, classes: int, target: torch.
 
 def cross_entropy(call: Call) -> int:
     """cross_entropy: 3·M (log_softmax) + the nll part + label smoothing + reduction; M = numel(input)."""
-    args = _arguments(call)
+    args = call.arguments()
     x = args["input"]
     return _cross_entropy(args, x.numel(), _classes(x), args["target"])
 
 
 def linear_cross_entropy(call: Call) -> Count:
     """linear_cross_entropy: the linear to C classes (M = rows·C scores, K = in features) + cross entropy."""
-    args = _arguments(call)
+    args = call.arguments()
     x, weight = args["input"], args["linear_weight"]
     k, classes = weight.shape[-1], weight.shape[0]
     m = (x.numel() // k if k else 0) * classes
@@ -141,7 +129,7 @@ def linear_cross_entropy(call: Call) -> Count:
 
 def multi_margin_loss(call: Call) -> int:
     """multi_margin_loss: (4 + [p = 2] + [weight])·M + reduction over rows (margin − x_y + x_i, max, mean over C)."""
-    args = _arguments(call)
+    args = call.arguments()
     x = args["input"]
     m = x.numel()
     cost = multi_margin(m, args.get("p", 1), _tensor(args.get("weight")))
@@ -150,7 +138,7 @@ def multi_margin_loss(call: Call) -> int:
 
 def multilabel_soft_margin_loss(call: Call) -> int:
     """multilabel_soft_margin_loss: (11 + [weight])·M + reduction over rows: 2 log-sigmoids, 4, the mean over C."""
-    args = _arguments(call)
+    args = call.arguments()
     x = args["input"]
     m = x.numel()
     rows = m // x.shape[-1] if m else 0
@@ -160,16 +148,16 @@ def multilabel_soft_margin_loss(call: Call) -> int:
 
 def multilabel_margin_loss(call: Call) -> int:
     """multilabel_margin_loss: 4·⌊C²/4⌋ per row + reduction: an upper bound (the number of targets is a value)."""
-    args = _arguments(call)
+    args = call.arguments()
     x = args["input"]
-    c = x.shape[-1]
+    c = _classes(x)
     rows = x.numel() // c if c else 0
     return multilabel_margin(rows, c) + reduction_cost(args, rows)
 
 
 def cosine_embedding_loss(call: Call) -> int:
     """cosine_embedding_loss: (6D + 6)·R + reduction: the cosine (6D + 2), then 1 − cos or max(0, cos − margin) (4)."""
-    args = _arguments(call)
+    args = call.arguments()
     x1 = args["input1"]
     d = x1.shape[-1]
     rows = x1.numel() // d if d else 0
@@ -189,7 +177,7 @@ def _distance_cost(args: Mapping[str, Any], d: int) -> int | None:
 
 def triplet_margin_loss(call: Call) -> int | NotRecognizedType:
     """triplet losses: R·((2 + [swap])·distance + [swap] + 3) + reduction; distance = 2D + the p-norm of D."""
-    args = _arguments(call)
+    args = call.arguments()
     anchor = args["anchor"]
     d = anchor.shape[-1]
     distance = _distance_cost(args, d)
@@ -202,7 +190,7 @@ def triplet_margin_loss(call: Call) -> int | NotRecognizedType:
 
 def ctc_loss(call: Call) -> int:
     """ctc_loss: 13·T·(2·numel(targets) + N) + [zero_infinity]·N + reduction ('mean': 2N, 'sum': N − 1)."""
-    args = _arguments(call)
+    args = call.arguments()
     log_probs, targets = args["log_probs"], args["targets"]
     steps = log_probs.shape[0]
     batch = log_probs.shape[1] if log_probs.dim() == 3 else 1
