@@ -576,7 +576,7 @@ def test_rules_filters_and_json(cli: tuple[Callable[[str], Done], Path], capsys:
         "kind", "target", "plugin", "rule", "priority", "status", "overrides", "shadowed_by",
         "subclasses", "also_covers",
     }  # fmt: skip
-    assert {r["plugin"] for r in rows} == {"acme", "aten", "nn", "functional"}
+    assert {r["plugin"] for r in rows} == {"acme", "aten", "nn", "functional", "torchvision"}
     acme = json.loads(ok(cli[0]("rules-plugin-acme")).stdout)
     assert [(r["target"], r["overrides"]) for r in acme] == [
         ("acme_flops.AcmeGate", []),
@@ -600,6 +600,7 @@ def test_the_readme_environment_counts_vit_b16_with_the_builtin_rules_only(
         ("aten", "loaded"),
         ("functional", "loaded"),
         ("nn", "loaded"),
+        ("torchvision", "loaded"),
     ]
     data = json.loads(ok(cli[0]("vit-readme-env")).stdout)
     assert data["total"] == 35_168_752_224 and data["unrecognized"] == {}

@@ -176,7 +176,7 @@ def test_forward_with_var_keyword_arguments_is_refused_clearly() -> None:
             return x + 1
 
     with pytest.raises(TracingError, match=r"forward takes \*\*extra"):
-        count_flops(Kw(), torch.randn(2), engine="fx", scale=torch.ones(2))
+        count_flops(Kw(), torch.randn(2), engine="fx", model_kwargs={"scale": torch.ones(2)})
 
 
 def test_untraceable_model_raises_a_tracing_error_naming_the_model() -> None:

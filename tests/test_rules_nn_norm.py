@@ -120,7 +120,7 @@ LAZY_NORMS = [
 def test_lazy_norms_have_the_norm_rule_and_count_as_their_class_once_initialised(
     lazy: type[nn.Module], initialised: type[nn.Module], shape: tuple[int, ...]
 ) -> None:
-    table = get_plugins(disable=["acme"]).table
+    table = get_plugins().table
     assert table.module_rule(lazy).name == "torch_flops_rules_nn.norm.norm"  # type: ignore[union-attr]
     module = lazy(affine=True).eval()
     x = torch.randn(shape)

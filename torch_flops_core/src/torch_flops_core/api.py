@@ -7,26 +7,26 @@ import threading
 import warnings
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from typing import Any, Literal
 
 import torch
 import torch.fx as fx
 
 from .aten import AtenCounter, run_aten
-from .backward import BackwardCounter, count_backward
+from .backward import BackwardCounter, count_backward, cut_inputs
 from .eager import EagerCounter, run_eager
 from .eager import no_torch_function as _no_torch_function
 from .errors import InputError, PluginLoadWarning, UnrecognizedOpsError
 from .guard import preserve_model
 from .hookspecs import DISABLE_ENV
-from .ignore import IgnoreSpec
-from .inputs import bind, check_output, model_keywords
+from .ignore import IgnoreMarker, IgnoreSpec
+from .inputs import bind, check_flags, check_output, checked_loss, model_keywords, without_inference_tensors
 from .interpreter import FlopsInterpreter
 from .module_events import outer_counts_paused
 from .plugins import get_plugins
 from .recorder import NodeOwners, Recorder, tensor_devices
-from .results import FlopsResult
+from .results import FlopsResult, OpRecord
 from .rules import NOT_RECOGNIZED
 from .tracer import Traced, trace
 
@@ -122,25 +122,34 @@ def count_flops(
         ``torch.fx.GraphModule`` with ``engine="fx"`` counts its graph without tracing again.
         ``result.engine`` tells which ran.
     :param ignore_ops: ops to count as 0 and show as ``ignored``: module classes, functions/ops
-        (any alias spelling), or names (``"Linear"``, ``"matmul"``, ``"softmax"``) as in the seed.
+        (any alias spelling), or names (``"Linear"``, ``"matmul"``, ``"softmax"``, ``"aten.mm"``) as in the
+        seed. Honoured by every engine and in the backward: at the aten level every aten op inside an
+        ignored module or an ignored function's call is ignored, and so is the backward of an ignored
+        module or call (see :mod:`torch_flops_core.ignore`). A name that names nothing is a ``ValueError``.
     :param plugins: objects with ``torch_flops_register_rules`` hookimpls, registered after the
         installed plugins (so a plain or ``tryfirst`` impl among them overrides the built-in rules).
-    :param disable: names of installed plugins not to use (like ``TORCH_FLOPS_DISABLE_PLUGINS``).
-    :param strict: raise :class:`UnrecognizedOpsError` listing every unrecognized target.
+    :param disable: names of installed plugins not to use (like ``TORCH_FLOPS_DISABLE_PLUGINS``); a name
+        no plugin has is a ``ValueError`` listing the plugins.
+    :param strict: raise :class:`UnrecognizedOpsError` listing every unrecognized target. This flag and
+        the three others (``measure_time``, ``count_bytes``, ``backward``) take ``True`` or ``False`` only.
     :param measure_time: record each op's wall time (synchronising on CUDA).
     :param count_bytes: work out the bytes each op reads and writes (``OpRecord.bytes``, unfused traffic;
-        see docs/conventions.md), for arithmetic intensity and rooflines.
+        see docs/conventions.md), for arithmetic intensity and rooflines. ``False``: every bytes figure of
+        the result is unknown (``result.total_bytes is None``), never 0.
     :param model_kwargs: keyword inputs of the model, passed explicitly (also one named like an
-        option: ``model_kwargs={"strict": True}``). Other keywords go to the model too; one that looks
-        like a misspelt option (``strickt=True``) and that the model's ``forward`` does not name is an
-        :class:`InputError`, never silently handed to a forward that takes ``**kwargs``.
+        option: ``model_kwargs={"strict": True}``). Other keywords go to the model too when its
+        ``forward`` names them as parameters (``input_ids=``); one it would only take through
+        ``**kwargs`` (``loss_fn=``, a misspelt ``strickt=``) is an :class:`InputError`, never silently
+        swallowed: pass such model keywords in ``model_kwargs``.
     :param backward: also count a training step's backward pass: after the forward (counted by the
         chosen engine), ``loss(output)`` is computed and its gradient taken, and every aten op autograd
         runs is counted with the aten rules and attributed to the module whose forward created its
         autograd node. Each record has a ``phase`` (``forward``, ``loss``, ``backward``, ``recompute``);
-        ``result.total_by_phase`` sums them. No ``.grad`` is written (see docs/training-flops.md).
+        ``result.total_by_phase`` sums them. No ``.grad`` is written (see docs/training-flops.md). Inputs
+        made under ``torch.inference_mode()`` are counted through plain copies (autograd cannot save them).
     :param loss: with ``backward=True``, the function of the model's output to differentiate. Default:
-        the output's ``.loss`` if it has one, else the sum of every floating-point output tensor.
+        the output's ``.loss`` if it has one, else the sum of every floating-point output tensor. A loss
+        that does not depend on the output (a leaf, a tensor computed without it) is an :class:`InputError`.
 
     The model is run once, under ``torch.no_grad()`` (with grad enabled for the count when
     ``backward=True``), on whatever device its tensors are on (``meta`` included), and left exactly
@@ -149,6 +158,7 @@ def count_flops(
     threads at once are independent, and never change what another thread's forward computes.
     """
     model_kwargs = model_keywords(model, keywords, model_kwargs, OPTIONS)
+    check_flags(strict=strict, measure_time=measure_time, count_bytes=count_bytes, backward=backward)
     if engine not in ENGINES:
         raise ValueError(f"engine must be one of {', '.join(map(repr, ENGINES))}, got {engine!r}")
     if not callable(model) and not isinstance(model, torch.export.ExportedProgram):
@@ -162,6 +172,10 @@ def count_flops(
         raise InputError("loss= is the function differentiated by the backward pass: pass backward=True with it")
     if loss is not None and not callable(loss):
         raise TypeError(f"loss= takes a function of the model's output, got {type(loss).__name__}")
+    if backward:
+        loss = checked_loss(loss)
+        args, model_kwargs = without_inference_tensors(args, model_kwargs)
+        args, model_kwargs = cut_inputs(args, model_kwargs)  # the backward stops at the inputs' graphs
     notes: list[str] = []
     if isinstance(model, torch.export.ExportedProgram):
         model = aten_graph(model)
@@ -176,12 +190,15 @@ def count_flops(
         notes.append(_no_rules(plugin_set.infos))
         warnings.warn(f"torch-flops: {notes[-1]}.", PluginLoadWarning, stacklevel=2)
     ignore = IgnoreSpec(ignore_ops, table)
+    # ignored functions at the aten level, and the backward of ignored calls: see torch_flops_core.ignore
+    marker = IgnoreMarker(ignore) if ignore.functions and (engine == "aten" or backward) else None
     with (
         _gc_paused(),
         outer_counts_paused(),
         preserve_model(model) as guarded,
         _eager_stance(guarded),
         _grad_mode(backward),
+        marker if marker is not None else nullcontext(),
     ):
         devices = tensor_devices(args, model_kwargs)
         owners = NodeOwners() if backward else None
@@ -192,6 +209,7 @@ def count_flops(
             with _no_torch_function():  # an outer count (this one nested in a forward) must not see it
                 warm_up_meta()
         graph = None
+        ignored_paths: set[str] = set()  # modules the aten engine ignored (the others record them as ops)
         if engine == "fx":
             traced, values = trace(model, args, model_kwargs, table)
             output = FlopsInterpreter(traced.root, traced.graph, table, ignore, recorder).run(*values)
@@ -204,9 +222,9 @@ def count_flops(
             notes += decomposed_note(Counter(interpreter.decomposed.values()))
         elif engine == "aten":
             bind(model, args, model_kwargs)
-            aten = AtenCounter(table, ignore, recorder, paths=guarded.paths)
+            aten = AtenCounter(table, ignore, recorder, paths=guarded.paths, marker=marker)
             output = run_aten(model, args, model_kwargs, aten)
-            ran = "aten"
+            ran, ignored_paths = "aten", aten.ignored_modules
             notes += decomposed_note(aten.decomposed)
         else:
             bind(model, args, model_kwargs)
@@ -216,13 +234,16 @@ def count_flops(
         check_output(model, output)
         if owners is not None:
             backward_counter = BackwardCounter(table, ignore, recorder, owners, paths=guarded.paths)
-            loss_counter = AtenCounter(table, ignore, recorder, paths=guarded.paths, phase="loss")
+            backward_counter.marker = marker  # an ignored module's or call's backward is ignored
+            backward_counter.ignored_modules = ignored_paths | ignored_modules(recorder.records)
+            loss_counter = AtenCounter(table, ignore, recorder, paths=guarded.paths, phase="loss", marker=marker)
             count_backward(
                 output,
                 loss,
                 backward_counter,
                 loss_counter,
                 [p for m in guarded.modules for p in m.parameters(recurse=False)],
+                guard=guarded,
             )
             decomposed = Counter(loss_counter.decomposed) + Counter(backward_counter.decomposed)
             notes += decomposed_note(decomposed, "backward")
@@ -233,10 +254,15 @@ def count_flops(
                     f"{missing} ops of the loss and backward have no rule: they are counted with aten-level rules "
                     "(torch-flops-rules-aten, or a plugin claiming torch.ops.aten.* ops)"
                 )
-        result = FlopsResult(recorder.records, ran, graph, notes, device)
+        result = FlopsResult(recorder.records, ran, graph, notes, device, bytes_counted=count_bytes)
     if strict and result.unrecognized:
         raise unrecognized_error(result)
     return result
+
+
+def ignored_modules(records: Iterable[OpRecord]) -> set[str]:
+    """The paths of the modules a forward counted whole as ignored: the backward ignores their ops too."""
+    return {r.module_path for r in records if r.ignored and r.kind == "call_module" and r.phase == "forward"}
 
 
 def aten_graph(program: torch.export.ExportedProgram) -> fx.GraphModule:

@@ -6,6 +6,11 @@ functions (``F.linear``, ``torch.matmul``) have decomposed into the kernels that
 is counted twice. Each op is looked up in the same rule table as the other engines (the aten pack
 claims ``torch.ops.aten.*``; a third party claims its own ``torch.ops.ns.op``) and recorded with the
 innermost module's path and type. Module rules do not apply here: every module is counted by its ops.
+
+``ignore_ops`` at this level (see :mod:`torch_flops_core.ignore`): an aten op named directly
+(``torch.ops.aten.mm``, ``"mm"``) is ignored wherever it runs; every aten op that runs inside an ignored
+module, or inside a call of an ignored function (:class:`~torch_flops_core.ignore.IgnoreMarker` tells),
+is ignored; in the backward, so is every op run for an autograd node an ignored module or call made.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ import torch
 from torch.utils._python_dispatch import TorchDispatchMode
 
 from .decompose import decomposition_of
-from .ignore import IgnoreSpec
+from .ignore import IgnoreMarker, IgnoreSpec
 from .module_events import module_events, module_path
 from .recorder import Recorder
 from .registry import RuleEntry, RuleTable
@@ -31,6 +36,7 @@ from .traffic import io_bytes
 __all__ = ["AtenCounter", "aliasing", "run_aten"]
 
 _NOT_NAME = re.compile(r"\W")
+_current_node = torch._C._current_autograd_node
 _perf_counter = time.perf_counter
 _MAX_DEPTH = 8  # decompositions nest (an op's parts decomposed in turn); a cycle stops here
 
@@ -47,6 +53,7 @@ class AtenCounter(TorchDispatchMode):
         paths: dict[int, str] | None = None,
         phase: Phase = "forward",
         base: tuple[str, str] = ("", ""),
+        marker: IgnoreMarker | None = None,
     ) -> None:
         super().__init__()
         self.phase: Phase = phase
@@ -55,7 +62,14 @@ class AtenCounter(TorchDispatchMode):
         self.ignore = ignore if ignore else None
         self.recorder = recorder
         self._paths = paths or {}
-        self._frames: list[tuple[torch.nn.Module, str, str]] = []  # (module, path, class name)
+        self._frames: list[tuple[torch.nn.Module, str, str, bool]] = []  # (module, path, class name, ignored)
+        self.marker = marker
+        """Tells when an ignored function's call is running (its aten ops are ignored), and which autograd
+        nodes such calls made (the backward's ops for them are ignored)."""
+        self.ignored_modules: set[str] = set()
+        """Paths of the ignored modules that ran (this counter's, or the forward's for a backward counter):
+        every op at or under one of them is ignored."""
+        self._path_ignored: dict[str, bool] = {}
         self._paused = 0
         self._resolved: dict[Any, tuple[RuleEntry | None, bool, str, str, Callable[..., Any] | None]] = {}
         self._subcalls = SubCalls(table, ignore)
@@ -82,7 +96,7 @@ class AtenCounter(TorchDispatchMode):
             entry, ignored, base, alias, decomposition = self._resolved[func]
         except KeyError:
             entry, ignored, base, alias, decomposition = self._resolved[func] = self._resolve(func)
-        if decomposition is not None and self._depth < _MAX_DEPTH:
+        if decomposition is not None and self._depth < _MAX_DEPTH and not (self.marker and self.marker.depth):
             counted, output = self._decomposed(func, decomposition, base, args, kwargs)
             if counted:
                 return output
@@ -92,6 +106,8 @@ class AtenCounter(TorchDispatchMode):
         measured = recorder.stop(probe)
         name = recorder.name(base)
         path, type_name, phase = self.place()
+        if not ignored and (self.marker is not None or self.ignored_modules) and self._ignored_here(path):
+            ignored = True
         call = Call("call_function", func, args, kwargs, output, None, name, self._subcalls)
         flops, macs, moved = Recorder.count(entry, ignored, call, path)
         if moved is None and recorder.count_bytes:
@@ -127,6 +143,28 @@ class AtenCounter(TorchDispatchMode):
         self.decomposed[key] = self.decomposed.get(key, 0) + 1
         return True, output
 
+    def _ignored_here(self, path: str) -> bool:
+        """Whether the op running now is ignored by where it runs: inside an ignored module (or, in the
+        backward, for a node one made), inside an ignored function's call, or for a node such a call made."""
+        marker = self.marker
+        if marker is not None and marker.depth:
+            return True
+        if self._frames and self._frames[-1][3]:
+            return True
+        if self.ignored_modules:
+            try:
+                inside = self._path_ignored[path]
+            except KeyError:
+                inside = self._path_ignored[path] = any(
+                    path == p or not p or path.startswith(p + ".") for p in self.ignored_modules
+                )
+            if inside:
+                return True
+        if marker is not None and self.phase != "forward":
+            node = _current_node()
+            return node is not None and marker.made_by_ignored(node._sequence_nr())
+        return False
+
     def place(self) -> tuple[str, str, Phase]:
         """Where the op running now belongs: module path, module type, phase (the innermost module's)."""
         if self._frames:
@@ -137,7 +175,12 @@ class AtenCounter(TorchDispatchMode):
     # -- module events (module_events.ModuleListener) ---------------------------------------------
     def module_started(self, module: torch.nn.Module) -> None:
         path = module_path(self._paths, module, self._frames[-1][1] if self._frames else "")
-        self._frames.append((module, path, type(module).__name__))
+        ignored = bool(self._frames and self._frames[-1][3])
+        if not ignored and self.ignore is not None and self.ignore.matches("call_module", path, module):
+            ignored = True
+            self.ignored_modules.add(path)
+            self._path_ignored.clear()
+        self._frames.append((module, path, type(module).__name__, ignored))
 
     def module_finished(
         self, module: torch.nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any], output: Any

@@ -15,32 +15,44 @@ with the aten rules:
   module running it (outside every module: the module of the node whose saved tensors it rebuilds);
 - a node no recorded op created (the loss's, a graph built before the count) belongs to the root.
 
-Gradients are taken with ``torch.autograd.grad`` over the leaves the loss depends on, so no ``.grad``
-is written. Reentrant checkpointing refuses ``autograd.grad``: with it in the graph the backward runs
-with ``torch.autograd.backward`` and every ``.grad`` it could write is set aside and put back.
+The count's backward never reaches into the caller's world:
+
+- an input that carries an autograd graph built before the count (the output of an upstream encoder) is
+  replaced, for the count, by a copy whose graph starts at a leaf of its own (:func:`cut_inputs`): the
+  backward computes the input's gradient, as the model's backward does, and stops there; the caller's
+  graph is neither run, nor freed, nor accumulated into. A graph reaching the model otherwise (a tensor
+  a closure holds) is kept alive (``retain_graph``) and nothing is written into it;
+- gradients are taken with ``torch.autograd.grad`` over the leaves the loss depends on, so no ``.grad``
+  is written and no post-accumulate-grad hook (an optimizer run in backward) runs. Reentrant
+  checkpointing refuses ``autograd.grad``: with it in the graph the backward runs with
+  ``torch.autograd.backward``, and every leaf it could write to (the model's parameters, the graph's
+  leaves, and every leaf a recomputed forward uses: a helper module outside the model) has its
+  ``.grad`` and its post-accumulate-grad hooks set aside for the backward and put back after it.
 """
 
 from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
 from typing import Any
 
 import torch
+from torch.utils._pytree import tree_flatten, tree_unflatten
 
 from .aten import AtenCounter
 from .errors import InputError
+from .guard import Guarded
 from .ignore import IgnoreSpec
 from .module_events import module_events
 from .recorder import NodeOwners, Recorder
 from .registry import RuleTable
 from .results import Phase
 
-__all__ = ["BackwardCounter", "count_backward", "default_loss", "graph_leaves"]
+__all__ = ["BackwardCounter", "Graph", "count_backward", "cut_inputs", "default_loss", "graph_leaves", "walk_graph"]
 
 _current_node = torch._C._current_autograd_node
 _REENTRANT = "CheckpointFunctionBackward"
+_CUT = "torch_flops_input"  # the metadata key marking the node of an input's stand-in (cut_inputs)
 
 
 class BackwardCounter(AtenCounter):
@@ -57,6 +69,18 @@ class BackwardCounter(AtenCounter):
     ) -> None:
         super().__init__(table, ignore, recorder, paths=paths, phase="backward")
         self.owners = owners
+        self.shield: _Shield | None = None
+        """With a reentrant checkpoint: the leaves whose ``.grad`` and post-accumulate hooks are set aside;
+        those a recomputed forward uses join it as they appear."""
+
+    def __torch_dispatch__(
+        self, func: Callable[..., Any], types: Any, args: tuple[Any, ...] = (), kwargs: dict[str, Any] | None = None
+    ) -> Any:
+        if self.shield is not None and torch.is_grad_enabled():  # a recompute: its leaves join the shield
+            self.shield.take(args)
+            if kwargs:
+                self.shield.take(kwargs.values())
+        return super().__torch_dispatch__(func, types, args, kwargs)
 
     def place(self) -> tuple[str, str, Phase]:
         node = _current_node()
@@ -116,11 +140,52 @@ _NOTHING_REQUIRES_GRAD = (
 )
 
 
-def graph_leaves(loss: torch.Tensor) -> tuple[list[torch.Tensor], bool]:
-    """The leaf tensors ``loss`` depends on (those autograd would write ``.grad`` to), and whether the
-    graph holds a reentrant checkpoint (``torch.utils.checkpoint(..., use_reentrant=True)``)."""
+def cut_inputs(args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[tuple[Any, ...], dict[str, Any]]:
+    """The inputs, each tensor that carries an autograd graph built before the count (a non-leaf that requires
+    grad: an upstream encoder's output) replaced by a copy whose graph starts at a leaf of its own.
+
+    The copy requires grad, so the model computes the same input gradient, and is not a leaf, so a forward
+    may modify it in place as it could the original. The copy is made outside every counter (not counted);
+    its node computes nothing in the backward. The caller's graph is never reached by the count's backward.
+    """
+    values, spec = tree_flatten((args, kwargs))
+    if not any(isinstance(t, torch.Tensor) and t.grad_fn is not None for t in values):
+        return args, kwargs
+    copies: dict[int, torch.Tensor] = {}
+    with torch.inference_mode(False), torch.enable_grad():
+        for t in values:
+            if isinstance(t, torch.Tensor) and t.grad_fn is not None and id(t) not in copies:
+                copy = t.detach().requires_grad_().clone()
+                _metadata(copy.grad_fn)[_CUT] = True
+                copies[id(t)] = copy
+    new_args, new_kwargs = tree_unflatten([copies.get(id(v), v) for v in values], spec)
+    return tuple(new_args), dict(new_kwargs)
+
+
+def _metadata(node: Any) -> dict[str, Any]:
+    """An autograd node's metadata dict (a property at run time; torch's stub declares a method)."""
+    metadata: dict[str, Any] = node.metadata
+    return metadata
+
+
+@dataclasses.dataclass
+class Graph:
+    """What :func:`walk_graph` found in the autograd graph of a loss."""
+
+    leaves: list[torch.Tensor]
+    """The leaf tensors the loss depends on (those autograd would write ``.grad`` to)."""
+    reentrant: bool
+    """Whether the graph holds a reentrant checkpoint (``torch.utils.checkpoint(..., use_reentrant=True)``)."""
+    older: bool
+    """Whether the graph reaches nodes made before the count (a tensor with a graph the model got other than
+    through its inputs): the backward keeps the graph (``retain_graph``), so the caller's stays usable."""
+
+
+def walk_graph(loss: torch.Tensor, since: int | None = None) -> Graph:
+    """Walk the autograd graph of ``loss``. ``since``: the sequence number autograd gave the first node made
+    in the count (in the counting thread): a node numbered lower predates the count."""
     leaves: list[torch.Tensor] = []
-    reentrant = False
+    reentrant = older = False
     seen: set[int] = set()
     stack = [loss.grad_fn]
     while stack:
@@ -134,22 +199,59 @@ def graph_leaves(loss: torch.Tensor) -> tuple[list[torch.Tensor], bool]:
             continue
         if not reentrant and node.name() == _REENTRANT:
             reentrant = True
+        if since is not None and not older and node._sequence_nr() < since and not _metadata(node).get(_CUT):
+            older = True
         stack.extend(next_node for next_node, _ in node.next_functions)
-    return leaves, reentrant
+    return Graph(leaves, reentrant, older)
 
 
-@contextmanager
-def grads_set_aside(tensors: Iterable[torch.Tensor]) -> Iterator[None]:
-    """Set every tensor's ``.grad`` aside (to ``None``) for the block, and put it back afterwards, so a
-    backward writing ``.grad`` neither adds into the user's gradients nor leaves its own behind."""
-    saved = {id(t): (t, t.grad) for t in tensors}
-    for t, _ in saved.values():
-        t.grad = None
-    try:
-        yield
-    finally:
-        for t, grad in saved.values():
-            t.grad = grad
+def graph_leaves(loss: torch.Tensor) -> tuple[list[torch.Tensor], bool]:
+    """The leaf tensors ``loss`` depends on (those autograd would write ``.grad`` to), and whether the
+    graph holds a reentrant checkpoint (``torch.utils.checkpoint(..., use_reentrant=True)``)."""
+    graph = walk_graph(loss)
+    return graph.leaves, graph.reentrant
+
+
+class _Shield:
+    """Leaves a backward run with ``torch.autograd.backward`` would write to: each one's ``.grad`` is set
+    aside (to ``None``) and its post-accumulate-grad hooks emptied, until :meth:`restore` puts both back.
+    The backward neither adds into the user's gradients, nor leaves its own, nor runs an optimizer step a
+    hook would take."""
+
+    __slots__ = ("saved",)
+
+    def __init__(self, tensors: Iterable[torch.Tensor] = ()) -> None:
+        self.saved: dict[int, tuple[torch.Tensor, torch.Tensor | None, dict[Any, Any] | None, dict[Any, Any]]] = {}
+        for t in tensors:
+            self.add(t)
+
+    def add(self, t: torch.Tensor) -> None:
+        if id(t) in self.saved:
+            return
+        hooks = t._post_accumulate_grad_hooks
+        self.saved[id(t)] = (t, t.grad, hooks, dict(hooks) if hooks else {})
+        if t.grad is not None:
+            t.grad = None
+        if hooks:
+            hooks.clear()
+
+    def take(self, values: Iterable[Any]) -> None:
+        """Add the leaves that require grad among an op's arguments (and in the lists among them)."""
+        saved = self.saved
+        for value in values:
+            if isinstance(value, torch.Tensor):
+                if value.requires_grad and value.is_leaf and id(value) not in saved:
+                    self.add(value)
+            elif isinstance(value, list | tuple):
+                self.take(v for v in value if isinstance(v, torch.Tensor))
+
+    def restore(self) -> None:
+        for t, grad, hooks, contents in self.saved.values():
+            if t.grad is not grad:
+                t.grad = grad
+            if contents and hooks is not None:
+                hooks.clear()
+                hooks.update(contents)
 
 
 def count_backward(
@@ -158,11 +260,13 @@ def count_backward(
     counter: BackwardCounter,
     loss_counter: AtenCounter,
     parameters: Iterable[torch.Tensor],
+    guard: Guarded | None = None,
 ) -> None:
     """Compute ``loss(output)`` under ``loss_counter`` and run its backward under ``counter``.
 
     ``parameters``: every parameter of the counted modules, whose ``.grad`` is set aside when the
-    backward has to write ``.grad`` (a reentrant checkpoint in the graph).
+    backward has to write ``.grad`` (a reentrant checkpoint in the graph). ``guard``: told when the
+    backward starts, so that a parameter modified in place by it is not blamed on the forward.
     """
     with module_events(loss_counter), loss_counter:
         value = default_loss(output) if loss is None else loss(output)
@@ -171,10 +275,18 @@ def count_backward(
     if not value.requires_grad:
         raise InputError(_NOTHING_REQUIRES_GRAD.format(what="nothing the loss depends on"))
     seed = torch.ones_like(value)  # the gradient of the loss itself: made here, not counted
-    leaves, reentrant = graph_leaves(value)
+    owners = counter.owners
+    graph = walk_graph(value, owners.starts[0] if owners.starts else owners.last)
+    if guard is not None:
+        guard.backward_started()
     with module_events(counter), counter:
-        if reentrant:
-            with grads_set_aside([*parameters, *leaves]):
-                torch.autograd.backward(value, seed)
+        if graph.reentrant:
+            shield = _Shield([*parameters, *graph.leaves])
+            counter.shield = shield
+            try:
+                torch.autograd.backward(value, seed, retain_graph=graph.older)
+            finally:
+                counter.shield = None
+                shield.restore()
         else:
-            torch.autograd.grad(value, leaves, seed, allow_unused=True)
+            torch.autograd.grad(value, graph.leaves, seed, allow_unused=True, retain_graph=graph.older)

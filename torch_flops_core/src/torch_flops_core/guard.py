@@ -17,6 +17,17 @@ closure, defaults or the globals it names. For each of them, and each of their s
   reported with :class:`ModelChangedWarning`, except for an embedding's ``max_norm`` renormalisation,
   which is undone.
 
+Tensors are not copied, but their state is put back: for every parameter and buffer of the guarded
+modules, ``requires_grad``, ``.grad`` (the tensor it was: one a forward assigned, or made by a backward it
+ran itself, goes; a gradient it added into in place is reported with :class:`ModelChangedWarning`), and
+the tensor hooks (``register_hook``, ``register_post_accumulate_grad_hook``) a forward added or removed.
+
+Torch's random number generators end as they were too: the cpu generator, and every cuda generator
+when CUDA is initialised (a training-mode dropout counted between two seeded draws does not change the
+second). They are process-wide: a count rewinds them only if its forward or backward drew from them, and
+a thread drawing while another counts may get numbers the count drew too (seeded reproducibility is
+single-threaded anyway). Python's ``random`` and NumPy's generators are not kept.
+
 All of it also when forward raises or is interrupted. A lazy module (``nn.LazyLinear``) still holding
 uninitialised parameters is materialised by its first forward, and that is kept: only its training
 flag is restored. A plain ``dict`` or ``list`` a module's attribute holds (a cache forward fills, as timm's
@@ -26,6 +37,7 @@ other objects that forward mutates in place are not copied.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import operator
 import warnings
@@ -187,10 +199,108 @@ def _changed(container: Any, copy: Any) -> bool:
     return container.keys() != copy.keys() or not all(map(operator.is_, container.values(), copy.values()))
 
 
+_flags = operator.attrgetter("requires_grad")
+_grads = operator.attrgetter("grad")
+_state = operator.attrgetter("requires_grad", "_backward_hooks", "_post_accumulate_grad_hooks")
+_NO_HOOKS = (None, None)
+
+
+class _TensorState:
+    """``requires_grad``, ``.grad`` and the tensor hooks of the parameters (and of the buffers that require
+    grad: only those can have hooks or gradients from autograd), and the ``requires_grad`` flag of the other
+    buffers. Read in bulk, a few attribute reads per tensor; nothing is copied but the hook dicts in use."""
+
+    __slots__ = ("buffers", "flags", "grad_versions", "grads", "hook_copies", "states", "tensors")
+
+    def __init__(self, params: list[torch.Tensor], buffers: list[torch.Tensor]) -> None:
+        flags = list(map(_flags, buffers))
+        if any(flags):
+            params = params + list(compress(buffers, flags))
+        self.buffers = buffers
+        self.flags = flags
+        self.tensors = params
+        self.states = list(map(_state, params))
+        self.grads = list(map(_grads, params))
+        self.grad_versions = [(i, g._version) for i, g in enumerate(self.grads) if g is not None]
+        self.hook_copies = {
+            i: (dict(hooks) if hooks is not None else None, dict(post) if post is not None else None)
+            for i, (_, hooks, post) in enumerate(self.states)
+            if hooks is not None or post is not None
+        }
+
+    def restore(self) -> list[torch.Tensor]:
+        """Put everything back; the tensors whose ``.grad`` was written into in place (not undoable)."""
+        tensors = self.tensors
+        if list(map(_flags, self.buffers)) != self.flags:  # a forward switched a buffer's requires_grad
+            for t, flag in zip(self.buffers, self.flags, strict=True):
+                if t.requires_grad != flag:
+                    t.requires_grad_(flag)
+        now = list(map(_state, tensors))
+        if now != self.states or self.hook_copies:  # (the same dicts compare equal: their contents are checked)
+            for i, (t, before, after) in enumerate(zip(tensors, self.states, now, strict=True)):
+                if before[0] != after[0]:
+                    t.requires_grad_(before[0])
+                if before[1:] != _NO_HOOKS or after[1:] != _NO_HOOKS:
+                    _restore_hooks(t, before[1:], after[1:], self.hook_copies.get(i, _NO_HOOKS))
+        if not all(map(operator.is_, map(_grads, tensors), self.grads)):
+            for t, grad in zip(tensors, self.grads, strict=True):
+                if t.grad is not grad:
+                    with contextlib.suppress(RuntimeError):  # forward changed the tensor's size (``p.data = ...``)
+                        t.grad = grad
+        return [tensors[i] for i, version in self.grad_versions if self.grads[i]._version != version]
+
+
+def _restore_hooks(t: torch.Tensor, before: tuple[Any, Any], after: tuple[Any, Any], copies: tuple[Any, Any]) -> None:
+    """Give ``t`` back its hook dicts (``_backward_hooks``, ``_post_accumulate_grad_hooks``) and their contents.
+
+    Setting ``_backward_hooks`` re-registers (or, with ``None``, removes) torch's hook on the tensor; the
+    post-accumulate dict is held by torch once set, so one added in forward is emptied, not only dropped."""
+    (hooks, post), (hooks_now, post_now), (hooks_copy, post_copy) = before, after, copies
+    if hooks_now is not hooks or (hooks is not None and _hooks_changed(hooks, hooks_copy)):
+        if hooks_now is not None and hooks_now is not hooks:
+            hooks_now.clear()
+        if hooks is not None:
+            hooks.clear()
+            hooks.update(hooks_copy or {})
+        t._backward_hooks = hooks
+    if post_now is not post or (post is not None and _hooks_changed(post, post_copy)):
+        if post_now is not None and post_now is not post:
+            post_now.clear()
+        if post is not None:
+            post.clear()
+            post.update(post_copy or {})
+        t._post_accumulate_grad_hooks = post
+
+
+def _hooks_changed(hooks: dict[Any, Any], copy: dict[Any, Any] | None) -> bool:
+    return _changed(hooks, copy or {})
+
+
+class _Generators:
+    """The state of torch's random number generators: the cpu one, and every cuda one when CUDA is
+    initialised. Each is put back only if it moved: a count whose forward draws nothing leaves them alone.
+    (Python's ``random`` and NumPy's generators are not kept: reading their state costs more than most
+    counts, and torch's modules draw from torch's.)"""
+
+    __slots__ = ("cpu", "cuda")
+
+    def __init__(self) -> None:
+        self.cpu = torch.get_rng_state()
+        self.cuda = torch.cuda.get_rng_state_all() if torch.cuda.is_initialized() else None
+
+    def restore(self) -> None:
+        if not torch.equal(torch.get_rng_state(), self.cpu):
+            torch.set_rng_state(self.cpu)
+        if self.cuda is not None:
+            now = torch.cuda.get_rng_state_all()
+            if any(not torch.equal(a, b) for a, b in zip(now, self.cuda, strict=True)):
+                torch.cuda.set_rng_state_all(self.cuda)
+
+
 class Guarded:
     """What :func:`preserve_model` saw: the guarded modules, their paths from the first root, their devices."""
 
-    __slots__ = ("cuda", "meta", "modules", "paths")
+    __slots__ = ("cuda", "meta", "modules", "params", "paths", "versions", "versions_at_backward")
 
     def __init__(
         self,
@@ -198,6 +308,7 @@ class Guarded:
         paths: dict[int, str],
         cuda: bool,
         meta: bool = False,
+        params: list[torch.Tensor] | None = None,
     ) -> None:
         self.modules = modules
         """Every guarded module, once each."""
@@ -207,6 +318,14 @@ class Guarded:
         """Whether any parameter or buffer of the guarded modules is on CUDA."""
         self.meta = meta
         """Whether any parameter or buffer of the guarded modules is on the meta device."""
+        self.params = params or []
+        """Every parameter of the guarded modules (materialised ones), once each."""
+        self.versions = [p._version for p in self.params]
+        self.versions_at_backward: list[int] | None = None
+
+    def backward_started(self) -> None:
+        """The counted backward starts: a parameter modified in place from now on is its doing, not forward's."""
+        self.versions_at_backward = [p._version for p in self.params]
 
 
 @contextmanager
@@ -223,10 +342,11 @@ def preserve_model(model: Any) -> Iterator[Guarded]:
                 modules.append(module)
                 if i == 0:
                     paths[id(module)] = path
+    generators = _Generators()
     snapshot = _Snapshot(modules)
-    params = [p for m in modules for p in m._parameters.values() if p is not None and not is_lazy(p)]
-    versions = [p._version for p in params]
+    params = _unique([p for m in modules for p in m._parameters.values() if p is not None and not is_lazy(p)])
     buffers = [b for m in modules for b in m._buffers.values() if b is not None and not is_lazy(b)]
+    tensor_state = _TensorState(params, [b for b in _unique(buffers) if b.is_leaf])
     cuda = any(t.is_cuda for t in params) or any(t.is_cuda for t in buffers)
     meta = any(t.is_meta for t in params) or any(t.is_meta for t in buffers)
     values = [(b, b.detach().clone()) for b in buffers if not b.is_meta]  # (tensor, copy of its values)
@@ -236,22 +356,64 @@ def preserve_model(model: Any) -> Iterator[Guarded]:
         for m in modules
         if isinstance(m, torch.nn.Embedding | torch.nn.EmbeddingBag) and m.max_norm is not None and not m.weight.is_meta
     ]
+    guarded = Guarded(modules, paths, cuda, meta, params)
     try:
-        yield Guarded(modules, paths, cuda, meta)
+        yield guarded
     finally:
         snapshot.restore()
+        written = tensor_state.restore()
+        generators.restore()
         if values:
             with torch.no_grad():
                 for tensor, copy in values:
                     tensor.copy_(copy)
-        moved = [p for p, version in zip(params, versions, strict=True) if p._version != version]
-        if moved:
-            moved_ids = {id(p) for p in moved} - {id(t) for t, _ in values}
-        if moved and moved_ids:
-            changed = [name for root in roots for name, p in root.named_parameters() if id(p) in moved_ids]
-            warnings.warn(
-                f"torch-flops: the model's forward modified parameters in place ({', '.join(changed)}); "
-                "counting cannot undo that. Count a copy of the model, or on the meta device.",
-                ModelChangedWarning,
-                stacklevel=3,
-            )
+        _warn_moved(roots, guarded, {id(t) for t, _ in values}, written)
+
+
+def _unique(tensors: list[torch.Tensor]) -> list[torch.Tensor]:
+    """Each tensor once (a parameter shared by two modules, tied embeddings)."""
+    if len(set(map(id, tensors))) == len(tensors):
+        return tensors
+    return list({id(t): t for t in tensors}.values())
+
+
+def _warn_moved(roots: list[torch.nn.Module], guarded: Guarded, undone: set[int], written: list[torch.Tensor]) -> None:
+    """Warn about what counting could not undo: parameters modified in place (by the forward, or during the
+    counted backward), and gradients a forward's own backward added into in place."""
+    forward: set[int] = set()
+    backward: set[int] = set()
+    now = [p._version for p in guarded.params]
+    marks = guarded.versions_at_backward or now  # without a backward, every change is the forward's
+    for p, start, mark, version in zip(guarded.params, guarded.versions, marks, now, strict=True):
+        if id(p) in undone:
+            continue
+        if mark != start:
+            forward.add(id(p))
+        if version != mark:
+            backward.add(id(p))
+    messages = []
+    if forward:
+        messages.append(f"the model's forward modified parameters in place ({_names(roots, forward)})")
+    if backward:
+        messages.append(
+            f"parameters were modified in place during the counted backward ({_names(roots, backward)}): by a hook "
+            "it ran (a tensor hook, a module's backward hook) or a forward that checkpointing ran again"
+        )
+    if written:
+        messages.append(
+            f"the model's forward added gradients into .grad in place ({_names(roots, set(map(id, written)))}), "
+            "with a backward it ran itself"
+        )
+    if messages:
+        warnings.warn(
+            f"torch-flops: {'; '.join(messages)}; counting cannot undo that. Count a copy of the model, or on the "
+            "meta device.",
+            ModelChangedWarning,
+            stacklevel=4,
+        )
+
+
+def _names(roots: list[torch.nn.Module], ids: set[int]) -> str:
+    names = [name for root in roots for name, p in root.named_parameters(remove_duplicate=False) if id(p) in ids]
+    names += [name for root in roots for name, b in root.named_buffers(remove_duplicate=False) if id(b) in ids]
+    return ", ".join(dict.fromkeys(names)) or f"{len(ids)} tensors outside the model's named parameters"

@@ -52,6 +52,12 @@ def _table(headers: list[str], rows: list[tuple[list[str], bool]], right: set[in
     return f'<table style="{_TABLE}"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
 
 
+def _moved(total_bytes: int | None) -> str:
+    if total_bytes is None:
+        return "bytes not counted"
+    return f"{escape(format_bytes(total_bytes))} moved"
+
+
 def result_html(result: FlopsResult, top: int = TOP) -> str:
     """The result as HTML: totals, the ``top`` ops and modules, and the ops no rule knows (highlighted)."""
     calls = [r for r in result.ops if r.kind in CALL_KINDS]
@@ -60,7 +66,7 @@ def result_html(result: FlopsResult, top: int = TOP) -> str:
     summary = (
         f"<b>{result.total:,} FLOPs</b> ({escape(format_flops(result.total))}), "
         f"{result.total_macs:,} MACs ({escape(format_macs(result.total_macs))}), "
-        f"{escape(format_bytes(result.total_bytes))} moved, {len(calls)} ops, "
+        f"{_moved(result.total_bytes)}, {len(calls)} ops, "
         f"{escape(result.engine)} engine on {escape(result.device)}"
     )
     parts.append(f"<p>{summary}</p>")

@@ -5,11 +5,16 @@ Nothing is created at import time. :func:`load_plugins` builds a :class:`PluginS
 (``TORCH_FLOPS_DISABLE_PLUGINS=a,b`` and ``disable=``), then the run-time ``plugins=`` objects,
 registered last. A plugin that fails to import is reported with a :class:`PluginLoadWarning` naming
 the entry point, its distribution and the error, and the others still load.
+
+A ``disable=`` name that no discovered plugin has is a ``ValueError`` listing the plugins there are (a
+typo never leaves the plugin it meant enabled in silence). Names in ``TORCH_FLOPS_DISABLE_PLUGINS``
+are not checked: an environment is shared by programs with different plugins installed.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import functools
 import importlib.metadata
 import os
@@ -20,16 +25,19 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import pluggy
+import torch
 
 from . import hookspecs
 from .errors import PluginLoadWarning
 from .hookspecs import DISABLE_ENV, NAME
 from .registry import Priority, Registry, RuleEntry, RuleTable
+from .rules import Call, RuleFn
 
 __all__ = [
     "DISABLE_ENV",
     "PluginInfo",
     "PluginSet",
+    "check_disabled",
     "clear_plugin_cache",
     "disabled_from_env",
     "get_plugins",
@@ -100,6 +108,7 @@ class PluginSet:
 
     def _build_table(self) -> RuleTable:
         claims: list[RuleEntry] = []
+        wrappers: dict[int, tuple[RuleFn, RuleFn]] = {}
         aliases: list[tuple[Any, ...]] = []
         # Each hookimpl is called with a Registry of its own (so every claim knows its plugin and
         # priority), in the order pluggy itself would call them: get_hookimpls() lists them in reverse
@@ -122,9 +131,52 @@ class PluginSet:
             except (Exception, SystemExit) as exc:  # a broken plugin must not take the others down
                 self._fail(impl.plugin_name, f"torch_flops_register_rules raised {type(exc).__name__}: {exc}")
                 continue
-            claims.extend(own_claims)
+            claims.extend(bookkept(entry, wrappers) for entry in own_claims)
             aliases.extend(own_aliases)
         return RuleTable(claims, aliases)
+
+
+_SCALAR_COST = 256
+"""Above this, a count cannot be an element-wise op on one element (the costliest per-element formula is
+far below it): such a count is never bookkeeping, and :func:`bookkept` rules skip the check."""
+
+
+def is_bookkeeping(call: Call) -> bool:
+    """Whether ``call`` is integer bookkeeping held in tensors: every tensor it takes and its output are 0-d
+    (one element) and of an integer or bool dtype (``bn.num_batches_tracked += 1``, a step counter, a length
+    compared with another). Like arithmetic on Python numbers (``x.shape[0] * 2``), it counts 0, in every
+    engine: it is a count of the model's calls, not arithmetic on its values."""
+    output = call.output
+    if not isinstance(output, torch.Tensor) or output.dim() != 0 or output.is_floating_point() or output.is_complex():
+        return False
+    for value in (*call.args, *call.kwargs.values()):
+        if isinstance(value, torch.Tensor):
+            if value.dim() != 0 or value.is_floating_point() or value.is_complex():
+                return False
+        elif isinstance(value, float | complex):  # n * 0.9 makes a float: not integer bookkeeping (or a bug)
+            return False
+    return True
+
+
+def bookkept(entry: RuleEntry, wrappers: dict[int, tuple[RuleFn, RuleFn]]) -> RuleEntry:
+    """``entry`` with its rule counting integer bookkeeping (:func:`is_bookkeeping`) as 0: a function or method
+    rule is wrapped once per rule function (``wrappers``), keeping its name, docstring and identity across the
+    ops it claims; module rules are kept as they are (a module's output is not bookkeeping)."""
+    if entry.kind == "module":
+        return entry
+    rule = entry.rule
+    known = wrappers.get(id(rule))
+    if known is None:
+
+        @functools.wraps(rule)
+        def counted(call: Call) -> Any:
+            value = rule(call)
+            if type(value) is int and 0 < value <= _SCALAR_COST and is_bookkeeping(call):
+                return 0
+            return value
+
+        known = wrappers[id(rule)] = (rule, counted)  # the rule is kept: its id stays its own
+    return dataclasses.replace(entry, rule=known[1])
 
 
 def _plugin_name(obj: Any) -> str:
@@ -198,7 +250,9 @@ def load_plugins(
         its ``name`` attribute when it has one, else its (class) name.
     :param entry_points: load the ``torch_flops`` entry points (``False``: only ``plugins``).
     """
-    blocked = disabled_from_env() | plugin_names(disable)
+    env = disabled_from_env()
+    asked = plugin_names(disable)
+    blocked = env | asked
     plugins = check_plugin_objects(plugins)
     manager = pluggy.PluginManager(NAME)
     manager.add_hookspecs(hookspecs)
@@ -256,7 +310,25 @@ def load_plugins(
         manager.register(plugin, name=name)
         manager.check_pending()
         infos.append(PluginInfo(name, "run-time", None, None, "loaded"))
+    check_disabled(asked - env, [info.name for info in infos])
     return PluginSet(manager, infos)
+
+
+def check_disabled(names: Iterable[str], known: Iterable[str], what: str = "disable") -> None:
+    """``ValueError`` for a name in ``names`` (plugins to disable) that is not among ``known`` (the plugins
+    discovered: entry points, whatever became of them, and run-time plugins), listing the known names."""
+    known = sorted(set(known))
+    unknown = sorted(set(names) - set(known))
+    if not unknown:
+        return
+    hints = []
+    for name in unknown:
+        close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+        hints.append(f"{name!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
+    raise ValueError(
+        f"{what}: no plugin is named {', '.join(hints)}; the plugins here are "
+        f"{', '.join(map(repr, known)) or 'none'} (`torch-flops plugins` lists them)"
+    )
 
 
 @functools.lru_cache(maxsize=32)

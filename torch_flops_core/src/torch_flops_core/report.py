@@ -173,8 +173,8 @@ def render_module_csv(result: FlopsResult, depth: int = 1, top: int | None = Non
     for row in module_rows(result, depth, top):
         intensity = "" if row.intensity is None else f"{row.intensity:.6g}"
         writer.writerow(
-            [row.path, row.flops, row.macs, f"{row.share:.6f}", row.ops, *phase_values(row), row.bytes, intensity,
-             f"{row.time_ms:.6g}"]
+            [row.path, row.flops, row.macs, f"{row.share:.6f}", row.ops, *phase_values(row),
+             "" if row.bytes is None else row.bytes, intensity, f"{row.time_ms:.6g}"]
         )  # fmt: skip
     return out.getvalue()
 
@@ -252,9 +252,15 @@ def _roofline_cells(result: FlopsResult, item: OpRecord | ModuleRow) -> list[str
     ]
 
 
+BYTES_NOT_COUNTED = "bytes: not counted (count_bytes=False), so intensity and B/s are unknown"
+
+
 def traffic_line(result: FlopsResult) -> str:
-    """``bytes: 3,491,266,320 (3.49 GB), 2.36 FLOP/B`` and, where times were measured, the achieved rates."""
+    """``bytes: 3,491,266,320 (3.49 GB), 2.36 FLOP/B`` and, where times were measured, the achieved rates;
+    :data:`BYTES_NOT_COUNTED` when bytes were not counted (unknown, never 0 B/s)."""
     moved = result.total_bytes
+    if moved is None:
+        return BYTES_NOT_COUNTED
     line = f"bytes: {moved:,} ({format_bytes(moved)}), {format_intensity(result.intensity) or '-'} FLOP/B"
     seconds = result.total_time_ms / 1e3
     if result.device != "meta" and seconds > 0:

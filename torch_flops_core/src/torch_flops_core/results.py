@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -96,8 +97,9 @@ class ModuleRow:
     loss: int = 0
     backward: int = 0
     recompute: int = 0
-    bytes: int = 0
-    """Bytes its ops move (the sum of their unfused traffic)."""
+    bytes: int | None = 0
+    """Bytes its ops move (the sum of their unfused traffic); ``None`` when bytes were not counted
+    (``count_bytes=False``): unknown, not 0."""
     time_ms: float = 0.0
     """Time of its ops (0.0 when not measured)."""
 
@@ -115,7 +117,7 @@ class ModuleRow:
 class FlopsResult:
     """Every op's record, and the totals a report needs."""
 
-    __slots__ = ("device", "engine", "graph", "notes", "ops", "total", "total_macs")
+    __slots__ = ("bytes_counted", "device", "engine", "graph", "notes", "ops", "total", "total_macs")
 
     def __init__(
         self,
@@ -124,8 +126,13 @@ class FlopsResult:
         graph: Any = None,
         notes: list[str] | None = None,
         device: str = "cpu",
+        *,
+        bytes_counted: bool = True,
     ) -> None:
         self.ops = ops
+        self.bytes_counted = bytes_counted
+        """Whether each op's bytes were worked out (``count_bytes=True``, the default); else every bytes
+        figure of the result is unknown (``None``), never 0."""
         self.engine = engine
         self.device = device
         """Where the ops ran: ``"cpu"``, ``"cuda"`` or ``"meta"`` (on meta, times are not kernel times)."""
@@ -181,13 +188,17 @@ class FlopsResult:
         )
 
     @property
-    def total_bytes(self) -> int:
-        """Bytes the ops move, summed (unfused traffic: an upper bound on what fused kernels move)."""
+    def total_bytes(self) -> int | None:
+        """Bytes the ops move, summed (unfused traffic: an upper bound on what fused kernels move); ``None``
+        when bytes were not counted (``count_bytes=False``)."""
+        if not self.bytes_counted:
+            return None
         return sum(r.bytes for r in self.ops if r.bytes is not None and r.kind in CALL_KINDS)
 
     @property
     def intensity(self) -> float | None:
-        """The whole count's arithmetic intensity: ``total / total_bytes`` FLOPs per byte."""
+        """The whole count's arithmetic intensity: ``total / total_bytes`` FLOPs per byte (``None`` when no
+        bytes were moved or counted)."""
         moved = self.total_bytes
         return self.total / moved if moved else None
 
@@ -359,5 +370,7 @@ def module_rows(
         ModuleRow(path, acc[0], acc[1], acc[2], acc[0] / total if total else 0.0, *acc[3:])
         for path, acc in sums.items()
     ]
+    if not result.bytes_counted:  # unknown, not 0
+        rows = [dataclasses.replace(row, bytes=None) for row in rows]
     rows.sort(key=lambda row: (-row.flops, row.path))
     return rows[:top] if top is not None else rows

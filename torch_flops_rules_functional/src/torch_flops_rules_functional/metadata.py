@@ -16,7 +16,7 @@ from torch_flops_core import Call, Registry
 
 from ._common import Claimer, variants
 
-__all__ = ["METADATA", "query"]
+__all__ = ["CONSTRUCTORS", "METADATA", "query"]
 
 METADATA: tuple[str, ...] = (
     # queries
@@ -36,6 +36,11 @@ METADATA: tuple[str, ...] = (
     "record_stream",
 )  # fmt: skip
 """Queries and conversions (each in its torch and Tensor spellings)."""
+
+CONSTRUCTORS: tuple[Callable[..., Any], ...] = (torch.device,)
+"""Metadata objects built by a call torch function modes see: ``torch.device("cuda", 0)`` (also called by
+``torch.get_default_device()``, ``with torch.device(...)`` and non-reentrant checkpointing, which records the
+inputs' devices). It builds a description of a device, not a tensor: 0."""
 
 GRAD_MODE: tuple[Callable[..., Any], ...] = (torch._C._set_grad_enabled,)
 """Grad-mode switches a forward makes (``with torch.no_grad():`` calls ``torch._C._set_grad_enabled``,
@@ -58,11 +63,11 @@ def _profiler_ops() -> list[Any]:
 
 
 def query(call: Call) -> int:
-    """Metadata query or conversion (size, dim, item, to, float, cpu ...): 0."""
+    """Metadata query, conversion or constructor (size, dim, item, to, float, cpu, torch.device ...): 0."""
     return 0
 
 
 def register(registry: Registry) -> None:
     claim = Claimer(registry)
-    claim([builtins.len, torch.Tensor.__len__, *variants(*METADATA, inplace=False), *GRAD_MODE], query)
+    claim([builtins.len, torch.Tensor.__len__, *variants(*METADATA, inplace=False), *GRAD_MODE, *CONSTRUCTORS], query)
     claim(_profiler_ops(), query)

@@ -14,11 +14,11 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import PluginLoadWarning, UsageError
-from ..plugins import get_plugins, load_plugins
+from ..plugins import load_plugins
 from ..registry import RuleEntry, RuleTable
 from ..report import format_flops, module_rows
 from .render import _write, render_count, render_rows, render_sweep
-from .run import PROG, _note, _warnings_as_notes, run_count
+from .run import PROG, _note, _warnings_as_notes, plugin_set, run_count
 
 __all__ = [
     "EXIT_OK",
@@ -158,11 +158,11 @@ RULE_COLUMNS = ("kind", "target", "plugin", "rule", "priority", "status", "also_
 def cmd_rules(args: argparse.Namespace) -> int:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", PluginLoadWarning)
-        plugin_set = get_plugins(disable=args.disable_plugin)
-        rows = rule_rows(plugin_set.table)
+        plugins = plugin_set(args.disable_plugin)
+        rows = rule_rows(plugins.table)
     if args.plugin is not None:
-        if args.plugin not in plugin_set.names:
-            known = ", ".join(plugin_set.names) or "none"
+        if args.plugin not in plugins.names:
+            known = ", ".join(plugins.names) or "none"
             raise UsageError(f"--plugin {args.plugin!r}: no such loaded plugin (loaded: {known})")
         rows = [r for r in rows if r["plugin"] == args.plugin]
     if args.kind is not None:
@@ -182,8 +182,11 @@ PLUGIN_COLUMNS = ("name", "distribution", "version", "source", "status", "rules"
 def cmd_plugins(args: argparse.Namespace) -> int:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", PluginLoadWarning)
-        plugin_set = load_plugins(disable=args.disable_plugin)
-        entries = plugin_set.table.entries
+        try:
+            plugins = load_plugins(disable=args.disable_plugin)
+        except ValueError as exc:
+            raise UsageError(str(exc).replace("disable:", "--disable-plugin:", 1)) from None
+        entries = plugins.table.entries
     rows = [
         {
             "name": info.name,
@@ -194,7 +197,7 @@ def cmd_plugins(args: argparse.Namespace) -> int:
             "rules": sum(1 for e in entries if e.plugin == info.name) if info.status == "loaded" else None,
             "error": info.error,
         }
-        for info in plugin_set.infos
+        for info in plugins.infos
     ]
     _write(render_rows(rows, PLUGIN_COLUMNS, args.format, right=("rules",)), args.output)
     return EXIT_OK

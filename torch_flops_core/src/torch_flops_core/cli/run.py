@@ -24,13 +24,25 @@ from ..errors import (
     TracingError,
     UsageError,
 )
+from ..ignore import OBJECTS, IgnoreSpec
+from ..inputs import InputMismatchError
 from ..plugins import get_plugins
 from ..results import FlopsResult
 from ..tracer import graph_module
 from .shapes import InputPoint, parse_int_list, sweep_points
 from .sources import ModelSource, _raised, resolve_spec
 
-__all__ = ["CPU_FALLBACK_LIMIT", "DTYPES", "PROG", "CountRun", "build_model", "make_inputs", "run_count"]
+__all__ = [
+    "CPU_FALLBACK_LIMIT",
+    "DTYPES",
+    "PROG",
+    "CountRun",
+    "build_model",
+    "check_counting_options",
+    "make_inputs",
+    "plugin_set",
+    "run_count",
+]
 
 PROG = "torch-flops"
 DTYPES: dict[str, torch.dtype] = {
@@ -163,9 +175,44 @@ def _count_points(
     return results
 
 
+def plugin_set(disable: Sequence[str]) -> Any:
+    """The plugin set without the ``--disable-plugin`` names; a name no plugin has is a usage error."""
+    try:
+        return get_plugins(disable=list(disable))
+    except ValueError as exc:
+        raise UsageError(str(exc).replace("disable:", "--disable-plugin:", 1)) from None
+
+
+def check_counting_options(args: argparse.Namespace) -> None:
+    """``--disable-plugin`` and ``--ignore-op`` names checked before the model runs: each must name something
+    (call it once the SPEC's module is imported: an op it defines is a name then)."""
+    table = plugin_set(args.disable_plugin).table
+    try:
+        IgnoreSpec(list(args.ignore_op), table)
+    except ValueError as exc:
+        message = str(exc).replace("ignore_ops:", "--ignore-op:", 1)
+        raise UsageError(message.replace(OBJECTS, "")) from None
+
+
+def _count_failed(spec: str, point: InputPoint, backward: bool, exc: InputError) -> UsageError:
+    """The usage error for an :class:`InputError` of a count: inputs that do not fit the model are said to;
+    anything else (nothing to differentiate with --backward) is said as it is."""
+    if isinstance(exc, InputMismatchError):
+        return UsageError(f"the inputs ({point.describe()}) do not fit {spec}: {exc}")
+    text = str(exc)
+    if backward:
+        text = text.replace("backward=True", "--backward", 1).replace(
+            "pass loss=, a function of the output returning the tensor whose gradient to take",
+            "--backward differentiates the sum of the floating-point outputs; count other losses from Python "
+            "with count_flops(..., backward=True, loss=...)",
+        )
+    return UsageError(f"counting {spec} failed: {text}")
+
+
 def run_count(args: argparse.Namespace) -> CountRun:
     """Resolve the SPEC, build the model (meta by default, cpu when meta fails) and count each input point."""
     points = _points(args)  # malformed shapes fail before anything is built
+    plugin_set(args.disable_plugin)
     if points is not None and len(points) > 1 and args.by_module is not None:
         raise UsageError("--by-module applies to one count, not to a sweep")
     dtype = DTYPES[args.dtype] if args.dtype else None
@@ -195,12 +242,13 @@ def run_count(args: argparse.Namespace) -> CountRun:
                 )
             chosen = [default]
         _check_seq_len(source, model, chosen)
+        check_counting_options(args)  # the model is built: an op its module defines has a name now
         on = _device_of(model, device)
         in_dtype = dtype or _float_dtype(model)
         try:
             results = _count_points(model, chosen, on, in_dtype, args)
         except InputError as exc:
-            raise UsageError(f"the inputs ({chosen[0].describe()}) do not fit {args.spec}: {exc}") from None
+            raise _count_failed(args.spec, chosen[0], bool(getattr(args, "backward", False)), exc) from None
         except TracingError as exc:
             raise UsageError(f"{exc} (--engine auto or eager counts models fx cannot trace)") from None
         except TorchFlopsError as exc:
