@@ -1,9 +1,9 @@
 """The status of every aten overload this torch registers: the table docs/aten-coverage.md shows.
 
-    python torch_flops_rules_aten/tools/op_status.py              # summary, then every op that is `unknown`
-    python torch_flops_rules_aten/tools/op_status.py --markdown   # the block between the markers of
+    python tools/op_status.py              # summary, then every op that is `unknown`
+    python tools/op_status.py --markdown   # the block between the markers of
                                                                   # docs/aten-coverage.md (tests compare them)
-    python torch_flops_rules_aten/tools/op_status.py --all        # one line per overload
+    python tools/op_status.py --all        # one line per overload
 
 Statuses (``torch_flops_core.coverage``): ``rule`` (by the pack module that holds it), ``composite``
 (torch's CompositeImplicitAutograd kernel: counted by its parts), ``decomposed`` (torch's Core ATen
