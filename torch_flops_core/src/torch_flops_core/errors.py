@@ -69,3 +69,15 @@ class PluginLoadWarning(UserWarning):
 
 class RuleConflictWarning(UserWarning):
     """Two rules of the same priority claim one op; the one named as winner is used."""
+
+
+class PlotError(TorchFlopsError, ValueError):
+    """A chart cannot be drawn or written: matplotlib is missing, a roof (peak FLOP/s or bandwidth) is not a
+    positive finite number, or the file cannot be written (its folder does not exist)."""
+
+
+class PeaksWarning(UserWarning):
+    """Measured roofline peaks are not to be trusted: the repeats disagree, or the machine was busy."""
+
+
+__all__ += ["PeaksWarning", "PlotError"]

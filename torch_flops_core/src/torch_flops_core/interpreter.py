@@ -9,6 +9,7 @@ from typing import Any, NamedTuple, cast
 
 import torch
 import torch.fx as fx
+from torch.nn.utils.parametrize import is_parametrized
 
 from .aten import AtenCounter
 from .decompose import decomposition_of
@@ -59,6 +60,12 @@ def _module_of(node: fx.Node) -> tuple[str, str]:
     else:  # older torch: {path: type}
         path, cls = key, value
     return str(path), getattr(cls, "__name__", str(cls))
+
+
+def _runs_around(module: torch.nn.Module) -> bool:
+    """Whether calling ``module`` runs work besides its ``forward``: its own forward pre-hooks (old-style
+    ``weight_norm``/``spectral_norm`` are such hooks) or forward hooks, or parametrizations its forward reads."""
+    return bool(module._forward_pre_hooks or module._forward_hooks) or is_parametrized(module)
 
 
 def _is_guard(module: torch.nn.Module | None) -> bool:
@@ -124,7 +131,9 @@ class FlopsInterpreter:
             path = "" if node.meta.get(ROOT_META) else str(node.target)
             mtype = type(module).__name__
             entry = self.table.module_entry(module)
-            expand = entry is None and EXPAND_META in node.meta
+            # A module counted whole whose call runs hooks or parametrizations is run under the eager engine
+            # too: it counts the module by its rule and what runs around it as the module's own ops.
+            expand = EXPAND_META in node.meta if entry is None else _runs_around(module)
         else:
             expand = False
             path, mtype = _module_of(node)
@@ -253,10 +262,11 @@ class FlopsInterpreter:
     def _run_expanded(self, n: fx.Node, plan: _Plan, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         """Count a node fx kept whole without a rule by the torch calls it makes, run eagerly.
 
-        Two kinds: a Python function fx was told not to enter (``torch.fx.wrap``: timm's
-        ``maybe_add_mask``), and a module fx could not trace into (see ``FlopsTracer.call_module``).
-        Each torch call inside becomes a record named ``<node>.<op>``; a module inside it with a rule
-        is counted whole. A node that makes no torch call is one record of 0 FLOPs.
+        Three kinds: a Python function fx was told not to enter (``torch.fx.wrap``: timm's
+        ``maybe_add_mask``), a module fx could not trace into (see ``FlopsTracer.call_module``), and a
+        module with a rule whose call runs hooks or parametrizations (``_runs_around``). Each torch call
+        inside becomes a record named ``<node>.<op>``; a module inside it with a rule is counted whole
+        (``<node>.<path>``). A node that makes no torch call is one record of 0 FLOPs.
         """
         child = self.recorder.child(f"{n.name}.")
         paths = {}

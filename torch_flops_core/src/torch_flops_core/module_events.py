@@ -8,6 +8,12 @@ when the last one ends. The hooks dispatch to the listener on top of the calling
 and do nothing in a thread that is not counting: a count never sees, nor changes, another thread's
 forward, and no hook is ever put on the user's modules (per-module hooks would also race with other
 threads' forward).
+
+Order: torch runs the process-wide pre-hooks *before* a module's own forward pre-hooks, and the
+process-wide forward hooks *before* its own forward hooks, both from one frame (``Module._call_impl``'s
+``inner``). ``module_started`` therefore comes before the module's own pre-hooks have run and
+``module_finished`` before its own forward hooks: a listener that counts a module whole must still see
+what those hooks do (the eager engine tells them from the forward by that frame, see ``eager.py``).
 """
 
 from __future__ import annotations

@@ -1,7 +1,9 @@
 """Charts of a count: the top modules as horizontal bars, and FLOPs versus input size for sweeps.
 
 matplotlib is an optional dependency (``pip install 'torch-flops-core[plot]'``), imported only when
-a chart is drawn, with the non-interactive Agg canvas (no display, no global backend switch).
+a chart is drawn, with the non-interactive Agg canvas (no display, no global backend switch). Errors
+are :class:`~torch_flops_core.errors.PlotError` (a ``ValueError``): no matplotlib, a file that cannot be
+written (checked before drawing); the command line turns them into its usage errors.
 Figures are :data:`FIGSIZE` inches at :data:`DPI`: a PNG is always 800×500 pixels.
 """
 
@@ -11,13 +13,23 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .errors import UsageError
+from .errors import PlotError
 from .report import ROOT_LABEL, ModuleRow, format_flops
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-__all__ = ["DPI", "EXTRA", "FIGSIZE", "axis_label", "plot_modules", "plot_sweep", "require_matplotlib"]
+__all__ = [
+    "DPI",
+    "EXTRA",
+    "FIGSIZE",
+    "axis_label",
+    "check_path",
+    "plot_modules",
+    "plot_sweep",
+    "require_matplotlib",
+    "wrap_note",
+]
 
 FIGSIZE = (8.0, 5.0)
 DPI = 100
@@ -27,14 +39,39 @@ _BAR = "#4C72B0"
 
 
 def require_matplotlib() -> None:
-    """Raise :class:`UsageError` naming the ``plot`` extra when matplotlib cannot be imported."""
+    """Raise :class:`PlotError` naming the ``plot`` extra when matplotlib cannot be imported."""
     try:
         import matplotlib  # noqa: F401
         from matplotlib.figure import Figure  # noqa: F401
     except ImportError as exc:
-        raise UsageError(
-            f"--plot needs matplotlib, which could not be imported ({exc}); install {EXTRA}: pip install '{EXTRA}'"
+        raise PlotError(
+            f"drawing a chart needs matplotlib, which could not be imported ({exc}); install {EXTRA}: "
+            f"pip install '{EXTRA}'"
         ) from None
+
+
+def check_path(path: str | Path) -> None:
+    """Raise :class:`PlotError` when a chart cannot be written to ``path``: its folder does not exist (or is not
+    a folder), or ``path`` is a folder. Checked before anything is measured or drawn."""
+    target = Path(path)
+    folder = target.parent
+    if not folder.is_dir():
+        what = "is not a folder" if folder.exists() else "does not exist"
+        raise PlotError(f"cannot write the chart to {str(path)!r}: the folder {str(folder)!r} {what}")
+    if target.is_dir():
+        raise PlotError(f"cannot write the chart to {str(path)!r}: it is a folder; give a file name (.png, .svg)")
+
+
+def wrap_note(text: str, width: int = 150) -> str:
+    """``text`` broken into lines of at most ``width`` characters, at spaces (a note on a chart)."""
+    lines, line = [], ""
+    for word in text.split():
+        if line and len(line) + 1 + len(word) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}" if line else word
+    return "\n".join([*lines, line])
 
 
 def _figure() -> Figure:
@@ -65,14 +102,16 @@ def _shorten(label: str) -> str:
 
 
 def _save(fig: Figure, path: str | Path) -> None:
+    check_path(path)
     try:
         fig.savefig(path, dpi=DPI)  # never bbox_inches="tight": the size stays FIGSIZE × DPI
     except OSError as exc:
-        raise UsageError(f"cannot write --plot {str(path)!r}: {exc.strerror or exc}") from None
+        raise PlotError(f"cannot write the chart to {str(path)!r}: {exc.strerror or exc}") from None
 
 
 def plot_modules(rows: Sequence[ModuleRow], path: str | Path, *, title: str, total: int, depth: int = 1) -> None:
     """Horizontal bars of ``rows`` (largest on top), each labelled with its FLOPs and share of ``total``."""
+    check_path(path)
     fig = _figure()
     ax = fig.add_subplot()
     labels = [_shorten(r.label) for r in rows][::-1]
@@ -101,6 +140,7 @@ def plot_modules(rows: Sequence[ModuleRow], path: str | Path, *, title: str, tot
 
 def plot_sweep(sizes: Sequence[int], totals: Sequence[int], path: str | Path, *, title: str, xlabel: str) -> None:
     """FLOPs (y) against the swept size (x), one marker per count, each labelled in human units."""
+    check_path(path)
     fig = _figure()
     ax = fig.add_subplot()
     ax.plot(sizes, totals, marker="o", color=_BAR)

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from ..errors import PluginLoadWarning, UsageError
+from ..errors import PlotError, PluginLoadWarning, UsageError
 from ..plugins import load_plugins
 from ..registry import RuleEntry, RuleTable
 from ..report import format_flops, module_rows
@@ -61,7 +61,13 @@ def cmd_count(args: argparse.Namespace) -> int:
     if plot_path is not None:
         from .. import plot
 
-        plot.require_matplotlib()  # before the model is built: fail fast
+        try:  # before the model is built: fail fast
+            plot.require_matplotlib()
+            plot.check_path(plot_path)
+        except PlotError as exc:
+            raise UsageError(
+                f"--plot needs matplotlib: {exc}" if "matplotlib" in str(exc) else f"--plot: {exc}"
+            ) from None
     with _warnings_as_notes(args.verbose):
         run = run_count(args)
     text = render_sweep(run, args.format) if run.sweep else render_count(run, args)
@@ -72,9 +78,13 @@ def cmd_count(args: argparse.Namespace) -> int:
         if run.sweep:
             sizes = [p.size or 0 for p in run.points]
             xlabel = "sequence length" if run.points[0].seq_len is not None else "input size"
-            plot.plot_sweep(
-                sizes, [r.total for r in run.results], plot_path, title=f"{run.spec}: FLOPs by {xlabel}", xlabel=xlabel
-            )
+            try:
+                plot.plot_sweep(
+                    sizes, [r.total for r in run.results], plot_path, title=f"{run.spec}: FLOPs by {xlabel}",
+                    xlabel=xlabel,
+                )  # fmt: skip
+            except PlotError as exc:
+                raise UsageError(f"--plot: {exc}") from None
         elif getattr(args, "roofline", False):
             from ..roofline import plot_roofline
 
@@ -91,7 +101,10 @@ def cmd_count(args: argparse.Namespace) -> int:
             depth = args.by_module if args.by_module is not None else DEFAULT_MODULE_DEPTH
             rows = module_rows(result, depth, args.top or DEFAULT_PLOT_TOP)
             title = f"{run.spec} · {run.points[0].describe()} · total {format_flops(result.total)}"
-            plot.plot_modules(rows, plot_path, title=title, total=result.total, depth=depth)
+            try:
+                plot.plot_modules(rows, plot_path, title=title, total=result.total, depth=depth)
+            except PlotError as exc:
+                raise UsageError(f"--plot: {exc}") from None
         _note(f"wrote {plot_path}")
     if args.strict:
         missing: dict[str, int] = {}
