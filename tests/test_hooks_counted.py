@@ -217,11 +217,6 @@ def test_weight_norm_work_is_recorded_in_the_module(old_style: bool) -> None:
     assert (aten.total, aten.total_macs) == (weight_norm_flops(N, N) + LINEAR, LINEAR_MACS)  # 456: was 256
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the functional pack has no rule for torch._weight_norm yet (3·numel(v) + numel(g), as the aten "
-    "engine's _weight_norm_interface): the default engine reports it not recognized",
-)
 @pytest.mark.parametrize("old_style", [True, False], ids=["hook", "parametrization"])
 def test_weight_norm_counts_the_same_on_every_engine(old_style: bool) -> None:
     torch.manual_seed(0)

@@ -7,7 +7,8 @@ with the default engine, the aten engine and the backward. This file keeps its f
   ``KNOWN_CRASHES``, and every crash listed there still happens;
 - the ops not fully recognized, per engine/phase (``default``, ``aten``, ``backward``), are exactly
   ``KNOWN_GAPS``: a new gap fails, and so does a gap a new rule closes (then delete its entry);
-- the summary percentages stay at least ``MIN_PERCENT``.
+- the summary percentages stay at least ``MIN_PERCENT``, the coverage targets (forward and backward fully counted
+  on 99 % of ops, the engines agreeing on MACs for 97 % and on FLOPs for 95 %).
 
 ``python tools/opinfo.py --gaps`` prints the three tables for the tree as it is (reasons to be written).
 The sweep takes about 1.5 minutes on 2 cores (3 samples per op). ``TORCH_FLOPS_OPINFO_SAMPLES=1`` runs
@@ -154,65 +155,17 @@ def test_a_gap_is_listed_per_engine() -> None:
 KNOWN_CRASHES: dict[str, tuple[frozenset[str], str]] = {}
 
 KNOWN_GAPS: dict[str, tuple[frozenset[str], str]] = {
-    "_batch_norm_with_update": (frozenset({"default", "aten", "backward"}), "no rule yet"),
-    "_chunk_cat": (frozenset({"default"}), "no rule yet"),
-    "_unsafe_masked_index": (frozenset({"default"}), "no rule yet"),
-    "_unsafe_masked_index_put_accumulate": (frozenset({"default"}), "no rule yet"),
-    "addbmm": (frozenset({"aten"}), "no rule yet"),
-    "allclose": (frozenset({"aten"}), "no rule yet"),
-    "as_strided_copy": (frozenset({"aten"}), "no rule yet"),
-    "as_strided_scatter": (frozenset({"aten"}), "no rule yet"),
-    "cdist": (frozenset({"backward"}), "no rule yet"),
-    "combinations": (frozenset({"aten"}), "no rule yet"),
-    "complex": (frozenset({"aten"}), "no rule yet"),
-    "diagonal_scatter": (frozenset({"aten", "backward"}), "no rule yet"),
-    "dist": (frozenset({"aten"}), "no rule yet"),
-    "empty_permuted": (frozenset({"default", "aten"}), "no rule yet"),
-    "grid_sampler_2d": (frozenset({"backward"}), "no rule yet"),
-    "grid_sampler_3d": (frozenset({"aten", "backward"}), "no rule yet"),
-    "hash_tensor": (frozenset({"default", "aten"}), "no rule yet"),
-    "index_reduce.amax": (frozenset({"aten"}), "no rule yet"),
-    "index_reduce.amin": (frozenset({"aten"}), "no rule yet"),
-    "index_reduce.mean": (frozenset({"aten"}), "no rule yet"),
-    "index_reduce.prod": (frozenset({"aten", "backward"}), "no rule yet"),
-    "linalg.eig": (frozenset({"backward"}), "no rule yet"),
-    "linalg.eigh": (frozenset({"backward"}), "no rule yet"),
-    "masked_scatter": (frozenset({"backward"}), "no rule yet"),
-    "masked_select": (frozenset({"aten"}), "no rule yet"),
-    "narrow_copy": (frozenset({"aten"}), "no rule yet"),
-    "nn.functional.bilinear": (frozenset({"aten", "backward"}), "no rule yet"),
-    "nn.functional.fractional_max_pool2d": (frozenset({"aten", "backward"}), "no rule yet"),
-    "nn.functional.fractional_max_pool3d": (frozenset({"aten", "backward"}), "no rule yet"),
-    "nn.functional.grid_sample": (frozenset({"backward"}), "no rule yet"),
-    "nn.functional.hardshrink": (frozenset({"backward"}), "no rule yet"),
-    "nn.functional.linear_cross_entropy.chunked": (frozenset({"aten"}), "no rule yet"),
-    "nn.functional.linear_cross_entropy.chunked_none": (frozenset({"aten", "backward"}), "no rule yet"),
-    "nn.functional.pdist": (frozenset({"backward"}), "no rule yet"),
-    "nn.functional.rrelu": (frozenset({"backward"}), "no rule yet"),
-    "nn.functional.softshrink": (frozenset({"backward"}), "no rule yet"),
-    "nonzero_static": (frozenset({"aten"}), "no rule yet"),
-    "norm.nuc": (frozenset({"default"}), "no rule yet"),
-    "permute_copy": (frozenset({"aten"}), "no rule yet"),
-    "put": (frozenset({"aten", "backward"}), "no rule yet"),
-    "resize_as_": (frozenset({"aten"}), "no rule yet"),
-    "sgn": (frozenset({"backward"}), "no rule yet"),
-    "sparse.mm.reduce": (frozenset({"backward"}), "no rule yet"),
-    "sparse.sampled_addmm": (frozenset({"default", "aten", "backward"}), "no rule yet"),
-    "std_mean": (frozenset({"aten"}), "no rule yet"),
-    "std_mean.unbiased": (frozenset({"aten"}), "no rule yet"),
-    "take": (frozenset({"backward"}), "no rule yet"),
-    "to_sparse": (frozenset({"default", "aten", "backward"}), "no rule yet"),
-    "unbind_copy": (frozenset({"aten"}), "no rule yet"),
-    "var_mean": (frozenset({"aten"}), "no rule yet"),
-    "var_mean.unbiased": (frozenset({"aten"}), "no rule yet"),
-    "view_copy": (frozenset({"aten"}), "no rule yet"),
+    "hash_tensor": (
+        frozenset({"default", "aten"}),
+        "a tensor's hash (a debugging aid): uncounted on purpose (torch_flops_rules_aten.uncounted)",
+    ),
 }
 
 MIN_PERCENT: dict[str, float] = {
-    "default": 98.6,
-    "aten": 94.7,
-    "backward": 95.5,
-    "macs_agree": 97.7,
-    "flops_agree": 89.9,
+    "default": 99.0,
+    "aten": 99.0,
+    "backward": 99.0,
+    "macs_agree": 97.0,
+    "flops_agree": 95.0,
     "flop_counter": 100.0,
 }

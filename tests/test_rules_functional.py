@@ -171,10 +171,11 @@ def test_binary_elementwise_is_numel_of_broadcast_output(
         pytest.param(lambda x: torch.floor_divide(x, 2), "torch.floor_divide", id="torch.floor_divide"),
     ],
 )
-def test_floordiv_is_zero(fn: Callable[[torch.Tensor], torch.Tensor], target: str) -> None:
+def test_floordiv_of_a_tensor_is_one_per_element(fn: Callable[[torch.Tensor], torch.Tensor], target: str) -> None:
+    # torch runs floor_divide (div with rounding_mode="floor"): one FLOP per output element, as div
     op = only_op(Unary(fn), torch.randn(X_SHAPE))
     assert op.target_name == target
-    assert op.flops == 0
+    assert op.flops == math.prod(X_SHAPE)
     assert op.recognized
 
 
@@ -497,7 +498,7 @@ def sdpa_flops(b: int, lq: int, lk: int, d: int, dv: int, masked: bool, dropout:
     scale = s
     mask = s if masked else 0
     softmax = s + b * lq * (lk - 1) + s
-    drop = s if dropout else 0
+    drop = 2 * s if dropout else 0  # the mask scaled by 1/(1 − p), then the weights times it
     av = (2 * lk - 1) * b * lq * dv
     return qk + scale + mask + softmax + drop + av
 

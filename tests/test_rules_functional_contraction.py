@@ -58,8 +58,9 @@ def test_matrix_products(
 
 @pytest.mark.parametrize("fn", [torch.outer, torch.ger, lambda a, b: a.outer(b)], ids=["outer", "ger", "a.outer"])
 def test_outer_product_is_one_multiply_per_output(fn: Callable[..., torch.Tensor]) -> None:
+    # an outer product is element-wise: 3·4 multiplies, no multiply-accumulate (torch runs aten.mul)
     result = both(fn, torch.randn(3), torch.randn(4))
-    assert (result.total, result.total_macs) == (12, 12)
+    assert (result.total, result.total_macs) == (3 * 4, 0)
 
 
 def test_kron_is_one_multiply_per_output() -> None:
@@ -90,6 +91,8 @@ def test_add_products(
     c, a, b = torch.randn(c_shape), torch.randn(a_shape), torch.randn(b_shape)
     result = both(lambda c, a, b: fn(c, a, b, alpha=alpha, beta=beta), c, a, b)
     flops, macs = contraction(k, n)
+    if fn is torch.addr:  # the outer product is element-wise (torch runs mul): N multiplies, no MACs
+        macs = 0
     assert (result.total, result.total_macs) == (flops + extra * n, macs)
     method = getattr(c.clone(), fn.__name__)
     assert (
@@ -123,8 +126,9 @@ EINSUMS = [
     pytest.param("bhqd,bhkd->bhqk", [(2, 3, 4, 8), (2, 3, 6, 8)], *contraction(8, 2 * 3 * 4 * 6), id="attention"),
     pytest.param("ij,jk", [(3, 5), (5, 4)], *contraction(5, 12), id="implicit output"),
     pytest.param("...ij,...jk->...ik", [(2, 3, 5), (5, 4)], *contraction(5, 24), id="ellipsis broadcast"),
-    pytest.param("i,j->ij", [(3,), (4,)], *contraction(1, 12), id="outer"),
-    pytest.param("ij,ij->ij", [(3, 4), (3, 4)], *contraction(1, 12), id="element-wise"),
+    # a step that sums no label is a product (torch runs mul): M multiplies, no MACs
+    pytest.param("i,j->ij", [(3,), (4,)], 3 * 4, 0, id="outer"),
+    pytest.param("ij,ij->ij", [(3, 4), (3, 4)], 3 * 4, 0, id="element-wise"),
     pytest.param("ij,ij->", [(3, 4), (3, 4)], *contraction(12, 1), id="full contraction"),
     pytest.param("ij,k->i", [(3, 4), (5,)], *contraction(20, 3), id="summed label in one operand"),
     pytest.param("ij,jk,kl->il", [(2, 3), (3, 4), (4, 5)], contraction(3, 8)[0] + contraction(4, 10)[0],

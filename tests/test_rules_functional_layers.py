@@ -27,7 +27,7 @@ pytestmark = [
 ]
 
 # ---------------------------------------------------------------------------------------------
-# Norms: (2 + [weight] + [bias])·numel(in); rms_norm (1 + [weight])·numel(in)
+# Norms: (2 + [weight] + [bias])·numel(in); rms_norm (3 + [weight])·numel(in) + 2·rows
 # ---------------------------------------------------------------------------------------------
 
 X = (2, 4, 3, 3)
@@ -53,7 +53,9 @@ def test_norm_functions(weight: bool, bias: bool) -> None:
         both(lambda x: F.batch_norm(x, mean, var, weight=w, bias=b, training=False), torch.randn(X)).total == expected
     )
     w3 = torch.randn(3) if weight else None
-    assert both(lambda x: F.rms_norm(x, (3,), w3), torch.randn(X)).total == (1 + weight) * N  # divide, weight
+    # torch's composite: x² (N), the mean over rows of 3 (N), + eps and rsqrt per row (2·N/3), x·rsqrt (N), ·w (N)
+    rows = N // 3
+    assert both(lambda x: F.rms_norm(x, (3,), w3), torch.randn(X)).total == (3 + weight) * N + 2 * rows
 
 
 def test_batch_norm_and_instance_norm_count_the_same_in_training() -> None:
@@ -64,12 +66,17 @@ def test_batch_norm_and_instance_norm_count_the_same_in_training() -> None:
     )
     assert both(lambda x: F.batch_norm(x, mean, var, w, b, training=False), torch.randn(X)).total == 4 * N
     assert both(lambda x: F.batch_norm(x, None, None, w, b, training=True), torch.randn(X)).total == 4 * N
-    assert both(lambda x: F.instance_norm(x, mean.clone(), var.clone()), torch.randn(X)).total == 2 * N
+    # instance_norm updating running statistics averages the B per-instance copies of each: a mean of B·C = 2·4
+    # values per buffer, run after the norm kernel
+    assert both(lambda x: F.instance_norm(x, mean.clone(), var.clone()), torch.randn(X)).total == 2 * N + 2 * (2 * 4)
     assert both(lambda x: F.instance_norm(x, mean, var, use_input_stats=False), torch.randn(X)).total == 2 * N
 
 
 def test_normalize_and_local_response_norm() -> None:
-    assert both(lambda x: F.normalize(x, dim=1), torch.randn(X)).total == 2 * N
+    # x / max(‖x‖₂, eps) over dim 1 (4 values, N/4 vectors): the norms 2N, their clamp N/4, the divides N
+    assert both(lambda x: F.normalize(x, dim=1), torch.randn(X)).total == 2 * N + N // 4 + N
+    # p = 1: N abs and N − N/4 adds per norm
+    assert both(lambda x: F.normalize(x, p=1.0, dim=1), torch.randn(X)).total == (2 * N - N // 4) + N // 4 + N
     assert both(lambda x: F.local_response_norm(x, 3), torch.randn(X)).total == (3 + 5) * N
 
 
@@ -161,15 +168,40 @@ def test_embeddings() -> None:
 
 @pytest.mark.parametrize(
     "fn",
-    [lambda x: F.dropout(x, 0.5, training=True), lambda x: F.dropout2d(x, 0.5), lambda x: F.alpha_dropout(x, 0.2, True),
-     lambda x: F.feature_alpha_dropout(x, 0.2), lambda x: F.dropout1d(x[0], 0.1), lambda x: F.dropout3d(x, 0.1),
-     lambda x: torch.dropout(x, 0.3, True), lambda x: F.pad(x, (1, 1, 2, 2)), lambda x: F.pixel_shuffle(x, 2),
+    [lambda x: F.feature_alpha_dropout(x, 0.2), lambda x: F.dropout(x, 0.5, training=False),
+     lambda x: F.dropout(x, 0.0, training=True), lambda x: F.pad(x, (1, 1, 2, 2)), lambda x: F.pixel_shuffle(x, 2),
      lambda x: F.pixel_unshuffle(x, 2), lambda x: F.channel_shuffle(x, 2), lambda x: F.unfold(x, 2)],
-    ids=["dropout", "dropout2d", "alpha_dropout", "feature_alpha_dropout", "dropout1d", "dropout3d", "torch.dropout",
-         "pad", "pixel_shuffle", "pixel_unshuffle", "channel_shuffle", "unfold"],
+    ids=["feature_alpha_dropout (eval by default)", "dropout eval", "dropout p=0", "pad", "pixel_shuffle",
+         "pixel_unshuffle", "channel_shuffle", "unfold"],
 )  # fmt: skip
-def test_dropout_and_data_movement_are_free(fn: Callable[[torch.Tensor], torch.Tensor]) -> None:
+def test_dropout_in_eval_and_data_movement_are_free(fn: Callable[[torch.Tensor], torch.Tensor]) -> None:
     assert both(fn, torch.randn(2, 4, 4, 4)).total == 0
+
+
+# In training torch scales the mask by 1/(1 − p) (numel(mask)) and multiplies the input by it (N); alpha dropout
+# shifts and scales the mask (4·numel(mask)) and computes x·mask + b (2N); p = 1 multiplies by 0 (N).
+DN = 2 * 4 * 4 * 4
+
+
+@pytest.mark.parametrize(
+    ("fn", "expected"),
+    [
+        pytest.param(lambda x: F.dropout(x, 0.5, training=True), DN + DN, id="dropout"),
+        pytest.param(lambda x: F.dropout(x, 1.0, training=True), DN, id="dropout p=1"),
+        pytest.param(lambda x: torch.dropout(x, 0.3, True), DN + DN, id="torch.dropout"),
+        pytest.param(lambda x: F.dropout2d(x, 0.5), 2 * 4 + DN, id="dropout2d: a mask value per (batch, channel)"),
+        pytest.param(lambda x: F.dropout1d(x[0], 0.1), 4 * 4 + DN // 2, id="dropout1d batched (4, 4, 4)"),
+        pytest.param(lambda x: F.dropout3d(x, 0.1), 2 + DN, id="dropout3d unbatched (C=2, 4, 4, 4)"),
+        pytest.param(lambda x: F.alpha_dropout(x, 0.2, True), 4 * DN + 2 * DN, id="alpha_dropout"),
+        pytest.param(lambda x: F.feature_alpha_dropout(x, 0.2, True), 4 * (2 * 4) + 2 * DN, id="feature_alpha"),
+    ],
+)
+def test_dropout_in_training_counts_the_mask_and_the_multiply(
+    fn: Callable[[torch.Tensor], torch.Tensor], expected: int
+) -> None:
+    x = torch.randn(2, 4, 4, 4)
+    assert both(fn, x).total == expected
+    assert count_flops(fn, x, engine="aten").total == expected
 
 
 def test_fold_adds_the_overlaps() -> None:
@@ -192,8 +224,9 @@ LOSSES = [
     pytest.param(F.huber_loss, 5, id="huber"),
     pytest.param(F.smooth_l1_loss, 5, id="smooth_l1"),
     pytest.param(F.soft_margin_loss, 4, id="soft_margin"),
-    pytest.param(F.hinge_embedding_loss, 3, id="hinge_embedding"),
-    pytest.param(F.kl_div, 3, id="kl_div"),
+    # where(y ≠ 1, max(margin − x, 0), 0) + where(y ≠ −1, x, 0): subtract, max, 2 compares, 2 selects, add
+    pytest.param(F.hinge_embedding_loss, 7, id="hinge_embedding"),
+    pytest.param(F.kl_div, 2 + 1 + 1, id="kl_div"),  # xlogy(y, y) (2) − y·x (multiply, subtract)
     pytest.param(F.binary_cross_entropy, 7, id="bce"),
     pytest.param(F.binary_cross_entropy_with_logits, 6, id="bce_with_logits"),
     pytest.param(F.poisson_nll_loss, 3, id="poisson_nll"),
@@ -216,12 +249,15 @@ def test_loss_options() -> None:
     )
     assert both(lambda x, y: F.smooth_l1_loss(x, y, beta=0.0), x, y).total == 2 * E + E
     assert both(lambda x, y: F.poisson_nll_loss(x, y, log_input=False), x, y).total == 4 * E + E
-    assert both(lambda x, y: F.margin_ranking_loss(x, y, torch.ones(3, 4)), x, y).total == 4 * E + E
+    # −y·(x1 − x2) + margin, then max with 0: negate, subtract, multiply, add, max
+    assert both(lambda x, y: F.margin_ranking_loss(x, y, torch.ones(3, 4)), x, y).total == 5 * E + E
     var = torch.rand(3, 1) + 0.5
-    assert both(lambda x, y: F.gaussian_nll_loss(x, y, var), x, y).total == 5 * E + 2 * 3 + E
+    # var: any(var < 0) (3 compares, 2 ORs), its clamp and its log (3 each)
+    assert both(lambda x, y: F.gaussian_nll_loss(x, y, var), x, y).total == 5 * E + (3 + 2 + 3 + 3) + E
     assert both(lambda x, y: F.l1_loss(x, y, reduce=False), x, y).total == 2 * E  # legacy flags
     assert both(lambda x, y: F.mse_loss(x, y, size_average=False), x, y).total == 2 * E + E - 1
-    assert both(lambda x, y: F.kl_div(x, y, reduction="batchmean"), x, y).total == 3 * E + E
+    assert both(lambda x, y: F.kl_div(x, y, reduction="batchmean"), x, y).total == 4 * E + E
+    assert both(lambda x, y: F.kl_div(x, y, log_target=True), x, y).total == 3 * E + E  # exp(y)·(y − x)
 
 
 def test_class_losses() -> None:
@@ -231,14 +267,16 @@ def test_class_losses() -> None:
     w = torch.rand(5)
     assert both(lambda x: F.cross_entropy(x, target, w), logits).total == 3 * m + e + (2 * e - 1)
     probabilities = torch.softmax(torch.randn(4, 5), 1)
-    assert both(lambda x, p: F.cross_entropy(x, p), logits, probabilities).total == 3 * m + m + (m - e) + e
+    # −(log p·y).sum() / rows: y·log p (m), the sum (m − 1), its negation (1), the divide (1)
+    assert both(lambda x, p: F.cross_entropy(x, p), logits, probabilities).total == 3 * m + m + (m - 1) + 1 + 1
     smoothed = 3 * m + (m - e) + 3 * e + e
     assert both(lambda x: F.cross_entropy(x, target, label_smoothing=0.1), logits).total == smoothed
     assert both(lambda x: F.nll_loss(x, target), logits).total == e
     assert both(lambda x: F.nll_loss(x, target, reduction="sum"), logits).total == e - 1
     assert both(lambda x: F.multi_margin_loss(x, target), logits).total == 4 * m + e
     labels = (torch.rand(4, 5) > 0.5).float()
-    assert both(lambda x, y: F.multilabel_soft_margin_loss(x, y), logits, labels).total == 11 * m + e
+    # two log-sigmoids (3 each), −x, 1 − y, two multiplies, the add, the negation, the mean over C (1)
+    assert both(lambda x, y: F.multilabel_soft_margin_loss(x, y), logits, labels).total == 13 * m + e
     margin_targets = torch.tensor([[0, 1, -1, 0, 0]] * 4)
     assert both(lambda x: F.multilabel_margin_loss(x, margin_targets), logits).total == 4 * 4 * (25 // 4) + e
 
@@ -258,14 +296,19 @@ def test_pair_and_triplet_losses() -> None:
     )  # fmt: skip
     assert [r.flops for r in custom.unrecognized] == [NOT_RECOGNIZED]  # a user's distance is not seen
     y = torch.tensor([1.0, -1.0, 1.0])
-    assert both(lambda a, p: F.cosine_embedding_loss(a, p, y), a, p).total == 3 * (6 * 8 + 2 + 4) + 3
+    # the cosine: three dot products (2·8 − 1 each), two + eps, the product, its root, the divide; then 1 − cos,
+    # cos − margin and its clamp, y = 1 and y = −1 and two selects, the sum: 8
+    assert both(lambda a, p: F.cosine_embedding_loss(a, p, y), a, p).total == 3 * (3 * (2 * 8 - 1) + 5 + 8) + 3
 
 
 def test_ctc_loss() -> None:
     log_probs = torch.randn(10, 2, 5).log_softmax(2)
     targets = torch.tensor([[1, 2, 3], [1, 1, 0]])
     result = both(lambda lp: F.ctc_loss(lp, targets, [10, 10], [3, 2]), log_probs)
-    assert result.total == 13 * 10 * (2 * 6 + 2) + 2 * 2  # 13 per step and label state, 'mean' 2N
+    # 13 per step and label state; 'mean': the target lengths clamped at 1, the divides, the mean (3N)
+    assert result.total == 13 * 10 * (2 * 6 + 2) + 3 * 2
+    result = both(lambda lp: F.ctc_loss(lp, targets, [10, 10], [3, 2], reduction="sum", zero_infinity=True), log_probs)
+    assert result.total == 13 * 10 * (2 * 6 + 2) + 2 * 2 + (2 - 1)  # zero_infinity: loss == ∞ and a select
 
 
 # ---------------------------------------------------------------------------------------------
@@ -275,7 +318,8 @@ def test_ctc_loss() -> None:
 
 def test_distances() -> None:
     x1, x2 = torch.randn(4, 6), torch.randn(4, 6)
-    assert both(lambda a, b: F.cosine_similarity(a, b), x1, x2).total == 4 * (6 * 6 + 2)
+    # per row of 6: two 2-norms (2·6 each), two clamps at eps, two divides (6 each), the product (6), its sum (5)
+    assert both(lambda a, b: F.cosine_similarity(a, b), x1, x2).total == 4 * (2 * 12 + 2 + 2 * 6 + 6 + 5)
     assert both(lambda a, b: F.pairwise_distance(a, b), x1, x2).total == 4 * (2 * 6 + 2 * 6)
     assert both(lambda a, b: F.pairwise_distance(a, b, p=1), x1, x2).total == 4 * (2 * 6 + 2 * 6 - 1)
     assert both(lambda a: F.pdist(a), x1).total == 6 * (6 + 2 * 6)  # 4·3/2 pairs

@@ -56,7 +56,12 @@ def test_operators_count_the_broadcast_output(
     assert op(a, b).numel() == out
     assert both(op, a, b).total == out
     assert both(lambda a: op(a, 2.0), a).total == math.prod(a_shape)  # a Python scalar operand
-    assert both(lambda b: op(2.0, b), b).total == math.prod(b_shape)  # reflected: __radd__, __rsub__ ...
+    reflected = both(lambda b: op(2.0, b), b).total  # __radd__, __rsub__ ...
+    if op is operator.truediv:  # 2 / b runs b.reciprocal() * 2 (Tensor.__rdiv__): two ops per element
+        assert reflected == 2 * math.prod(b_shape)
+        assert count_flops(lambda b: op(2.0, b), b, engine="aten").total == reflected
+    else:
+        assert reflected == math.prod(b_shape)
 
 
 @pytest.mark.parametrize("op", OPERATORS, ids=lambda op: op.__name__)
@@ -119,8 +124,9 @@ def test_alpha_scaling_adds_one_multiply_per_element(fn: Callable[..., Any], exp
     assert both(fn, x_(), x_()).total == expected  # a + alpha·b
 
 
-def test_floor_division_is_free_and_shape_arithmetic_is_zero() -> None:
-    assert both(lambda x: x // 2, x_()).total == 0
+def test_floor_division_of_tensors_counts_and_shape_arithmetic_is_zero() -> None:
+    assert both(lambda x: x // 2, x_()).total == N  # floor_divide: one per element, as div
+    assert both(lambda x: x.view(x.shape[0] // 2, -1), torch.ones(4, 6)).total == 0  # on Python numbers
     result = both(lambda x: x.view(math.ceil(x.shape[0] / 2), -1) * math.floor(x.shape[1] / 3), torch.ones(4, 6))
     assert result.total == 24  # only the tensor multiply; math.ceil and math.floor on sizes count 0
 
@@ -136,8 +142,8 @@ UNARY_MATH = {
     "arcsin": 1, "arccos": 1, "arctan": 1, "sinh": 1, "cosh": 1, "asinh": 1, "acosh": 1, "atanh": 1,
     "arcsinh": 1, "arccosh": 1, "arctanh": 1, "deg2rad": 1, "rad2deg": 1, "sinc": 1, "erf": 1, "erfc": 1,
     "erfinv": 1, "lgamma": 1, "digamma": 1, "i0": 1, "floor": 1, "ceil": 1, "round": 1, "trunc": 1, "fix": 1,
-    "frac": 1, "sign": 1, "sgn": 1, "signbit": 1, "isnan": 1, "isinf": 1, "isfinite": 1, "isposinf": 1,
-    "isneginf": 1, "isreal": 1, "nan_to_num": 1, "angle": 1, "conj_physical": 1, "logical_not": 1, "frexp": 1,
+    "frac": 1, "sign": 1, "sgn": 1, "signbit": 1, "isnan": 1, "isinf": 1, "isposinf": 1,
+    "isneginf": 1, "nan_to_num": 1, "angle": 1, "logical_not": 1, "frexp": 1,
     # composites
     "logit": 3,  # log(x / (1 − x))
 }  # fmt: skip
@@ -148,7 +154,6 @@ BINARY_MATH = {
     "xlogy": 2,  # x · log(y)
     "logaddexp": 4,  # log(exp(a) + exp(b))
     "logaddexp2": 4,
-    "isclose": 5,  # |a − b| ≤ atol + rtol · |b|
 }  # fmt: skip
 SPECIAL_MATH = {"ndtr": 4, "ndtri": 1, "log_ndtr": 1, "i0e": 1, "i1": 1, "i1e": 1, "entr": 1, "erfcx": 1, "psi": 1,
                 "gammaln": 1, "xlog1py": 2}  # fmt: skip
@@ -199,6 +204,9 @@ def test_the_cost_tables_are_the_documented_ones() -> None:
     documented = {
         **UNARY_MATH, **BINARY_MATH, **SPECIAL_MATH, "lerp": 3, "addcmul": 2, "addcdiv": 2, "where": 1,
         "masked_fill": 1, "polygamma": 1, "mvlgamma": 1, "multigammaln": 1, "cross": 3, "polar": 4, "gcd": 1, "lcm": 1,
+        # the costs on the inputs these ops compute on (the rules: 0 on a real input for isreal and conj_physical,
+        # 0 on an integer one for isfinite); isclose per output, + 3 per element of b (test_isclose)
+        "isfinite": 4, "isreal": 1, "conj_physical": 1, "isclose": 10,
     }  # fmt: skip
     assert dict(POINTWISE_COSTS) == documented
 
@@ -239,9 +247,35 @@ def test_where_with_only_a_condition_finds_the_nonzeros() -> None:
     assert result.unrecognized == [] and result.total == 4  # one compare per element
 
 
+def test_isfinite_isreal_and_conj_physical_count_what_torch_runs() -> None:
+    x, z, i = x_(), torch.complex(x_(), x_()), torch.arange(N).view(SHAPE)
+    # floating: (x == x)·(|x| ≠ ∞): compare, abs, compare, the AND as a multiply
+    assert both(torch.isfinite, x).total == 4 * N
+    assert both(torch.isfinite, z).total == 2 * 4 * N + N  # both parts, then their AND
+    assert both(torch.isfinite, i).total == 0  # an integer is finite: torch returns ones
+    assert both(torch.isreal, x).total == 0  # a real tensor is real: ones
+    assert both(torch.isreal, z).total == N  # imag(z) == 0
+    assert both(torch.conj_physical, x).total == 0  # a real tensor is returned as it is
+    assert both(torch.conj_physical, z).total == N
+    for fn, t in ((torch.isfinite, x), (torch.isfinite, z), (torch.isreal, z), (torch.conj_physical, x)):
+        assert count_flops(fn, t, engine="aten").total == both(fn, t).total
+
+
+def test_isclose() -> None:
+    a, b = x_(), torch.rand(3, 1)  # broadcast output 2×3×4 (N), b of 3
+    # a == b (N); atol + |rtol·b| (3 per element of b); |a − b| (2N); isfinite of it (4N); ≤, AND, OR (3N)
+    assert both(torch.isclose, a, b).total == 10 * N + 3 * 3
+    # equal_nan: isnan of a (N) and of b (3), their AND and the OR into the result (2N)
+    assert both(lambda a, b: torch.isclose(a, b, equal_nan=True), a, b).total == 10 * N + 3 * 3 + N + 3 + 2 * N
+    assert both(lambda a, b: torch.isclose(a, b, rtol=0, atol=0), a, b).total == N  # an equality check only
+    for fn in (torch.isclose, lambda a, b: torch.isclose(a, b, equal_nan=True)):
+        assert count_flops(fn, a, b, engine="aten").total == both(fn, a, b).total
+
+
 def test_allclose_and_equal() -> None:
     a, b = torch.ones(3, 4), torch.ones(4)
-    assert count_flops(lambda a, b: torch.allclose(a, b), a, b, engine="eager").total == 5 * 12 + 11
+    # isclose (10 per output, 3 per element of b), then all() of the 12 results: 11 ANDs
+    assert count_flops(lambda a, b: torch.allclose(a, b), a, b, engine="eager").total == 10 * 12 + 3 * 4 + 11
     assert count_flops(lambda a: torch.equal(a, a), a, engine="eager").total == 2 * 12 - 1
 
 
@@ -336,8 +370,12 @@ def test_softmax_family(dim: int) -> None:
     s = SHAPE[dim]
     rows = N // s
     softmax = 2 * N + (s - 1) * rows
-    for fn in (lambda x: F.softmax(x, dim), lambda x: F.softmin(x, dim=dim), lambda x: torch.special.softmax(x, dim)):
-        assert both(fn, x_()).total == softmax  # softmin's sign flip is free
+    for fn in (lambda x: F.softmax(x, dim), lambda x: torch.special.softmax(x, dim)):
+        assert both(fn, x_()).total == softmax
+    # softmin(x) = softmax(−x): torch runs the negation first (N)
+    assert both(lambda x: F.softmin(x, dim=dim), x_()).total == N + softmax
+    assert count_flops(lambda x: F.softmin(x, dim=dim), x_(), engine="aten").total == N + softmax
+    assert count_flops(lambda x: torch._safe_softmax(x, dim), x_(), engine="eager").total == softmax
     log_softmax = N + (s - 1) * rows + rows + N  # exp, sums, log per row, subtract
     assert log_softmax == 3 * N
     for fn in (lambda x: F.log_softmax(x, dim), lambda x: x.log_softmax(dim), lambda x: torch.log_softmax(x, dim)):

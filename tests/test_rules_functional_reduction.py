@@ -22,10 +22,11 @@ N = 24
 # (spelling, a, b) for a·n + b·R
 REDUCTIONS = {
     "sum": (1, -1),  # n − R additions
-    "nansum": (1, -1),
+    "nansum": (3, -1),  # torch's where(isnan(x), 0, x).sum(): n NaN tests, n selects, n − R additions
     "prod": (1, -1),  # n − R multiplications
     "mean": (1, 0),  # n − R additions + R divisions
-    "nanmean": (1, 0),
+    # nansum(x) / (¬isnan(x)).sum(): isnan n, NOT n, the count n − R, nansum 3n − R, R divisions
+    "nanmean": (1 + 1 + 1 + 3, -1 - 1 + 1),
     "amax": (1, -1),  # n − R comparisons
     "amin": (1, -1),
     "logsumexp": (2, 0),  # n exps + n − R additions + R logs
@@ -113,13 +114,18 @@ def test_norms(fn: Callable[[torch.Tensor], Any], expected: int) -> None:
 
 @pytest.mark.parametrize(
     "fn",
-    [lambda x: torch.linalg.matrix_norm(x, ord=2), lambda x: torch.linalg.norm(x[0], ord="nuc"),
-     lambda x: torch.norm(x[0], p="nuc")],
-    ids=["matrix 2-norm", "linalg.norm nuc", "norm nuc"],
+    [lambda x: torch.linalg.matrix_norm(x, ord=2), lambda x: torch.linalg.norm(x[0], ord="nuc")],
+    ids=["matrix 2-norm", "linalg.norm nuc"],
 )  # fmt: skip
 def test_svd_based_norms_are_not_counted(fn: Callable[[torch.Tensor], Any]) -> None:
     result = count_flops(fn, torch.rand(SHAPE), engine="eager")
     assert [r.flops for r in result.unrecognized] == [NOT_RECOGNIZED]
+
+
+def test_torch_norm_nuc_counts_the_singular_values_and_their_sum() -> None:
+    x = torch.rand(SHAPE)[0]  # 3 × 4: the SVD of its 4 × 3 transpose, m = 4, n = 3
+    svd_values = 4 * 4 * 3**2 - 4 * 3**3 // 3  # Golub & Van Loan, values only: 4mn² − 4n³/3
+    assert count_flops(lambda a: torch.norm(a, p="nuc"), x).total == svd_values + (3 - 1)  # + k − 1 adds
 
 
 @pytest.mark.parametrize("dim", [0, 1, 2, -1])

@@ -45,7 +45,6 @@ DATA_MOVEMENT = [
     pytest.param(lambda x: x.view_as(x).reshape_as(x), id="view_as"),
     pytest.param(lambda x: x.flip(0).fliplr(), id="flip"),
     pytest.param(lambda x: torch.rot90(x, 1, (1, 2)), id="rot90"),
-    pytest.param(lambda x: x.take_along_dim(torch.zeros(2, 3, 1, dtype=torch.long), 2), id="take_along_dim"),
     pytest.param(lambda x: x.detach().clone().contiguous(), id="detach-clone-contiguous"),
     pytest.param(lambda x: x.index_fill(1, torch.tensor([0]), 1.0), id="index_fill"),
     pytest.param(lambda x: x.index_copy(1, torch.tensor([0]), x[:, :1]), id="index_copy"),
@@ -61,6 +60,15 @@ def test_data_movement_is_free_in_both_engines(fn: Callable[[torch.Tensor], Any]
     result = both(fn, torch.randn(2, 3, 4))
     expected = 3 + 2 if "new_" in str(fn.__code__.co_names) else 0
     assert result.total == expected
+
+
+def test_take_along_dim_wraps_its_indices() -> None:
+    # torch takes each (broadcast) index modulo the size of dim first: a remainder per output element
+    x, idx = torch.randn(2, 3, 4), torch.zeros(2, 3, 1, dtype=torch.long)
+    result = both(lambda x: x.take_along_dim(idx, 2), x)
+    assert result.total == 2 * 3 * 1
+    assert count_flops(lambda x: x.take_along_dim(idx, 2), x, engine="aten").total == result.total
+    assert both(lambda x: torch.take_along_dim(x, idx.flatten()), x).total == 0  # no dim: a flat gather
 
 
 def test_in_place_data_ops() -> None:

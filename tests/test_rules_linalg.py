@@ -383,10 +383,6 @@ def test_meta_counts_as_cpu() -> None:
 # The backward is recognized, and nothing counts 0
 # ------------------------------------------------------------------------------------------------
 
-DIAGONAL_SCATTER = pytest.mark.xfail(
-    strict=True, reason="aten.diagonal_scatter (eig/eigh backward) has no aten rule: zero.FREE should list it"
-)
-
 BACKWARD: list[Any] = [
     pytest.param(torch.linalg.cholesky, (S4,), id="cholesky"),
     pytest.param(torch.linalg.inv, (A4,), id="inv"),
@@ -403,8 +399,8 @@ BACKWARD: list[Any] = [
     pytest.param(lambda a: torch.linalg.svd(a, full_matrices=False), (R53,), id="svd"),
     pytest.param(torch.linalg.svdvals, (R53,), id="svdvals"),
     pytest.param(torch.linalg.eigvalsh, (S4,), id="eigvalsh"),
-    pytest.param(torch.linalg.eigh, (S4,), id="eigh", marks=DIAGONAL_SCATTER),
-    pytest.param(lambda a: tuple(t.real for t in torch.linalg.eig(a)), (A4,), id="eig", marks=DIAGONAL_SCATTER),
+    pytest.param(torch.linalg.eigh, (S4,), id="eigh"),
+    pytest.param(lambda a: tuple(t.real for t in torch.linalg.eig(a)), (A4,), id="eig"),
     pytest.param(lambda a: torch.linalg.eigvals(a).real, (A4,), id="eigvals"),
     pytest.param(torch.linalg.det, (A4,), id="det"),
     pytest.param(lambda a: torch.linalg.slogdet(a)[1], (A4,), id="slogdet"),

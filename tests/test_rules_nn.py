@@ -205,26 +205,26 @@ def test_max_pool_with_indices_counts_the_values_output() -> None:
     assert op.flops == (2 - 1) * (1 * 3 * 2 * 2)
 
 
-# Adaptive pools: window per dim = in/out when divisible, else in − out·⌊in/out⌋ + 1 (the seed's).
-# AdaptiveAvgPool: k'·N; AdaptiveMaxPool: (k' − 1)·N.
+# Adaptive pools: torch's exact windows, output i of a dim reads inputs ⌊i·in/out⌋ … ⌈(i + 1)·in/out⌉ − 1.
+# AdaptiveAvgPool: Σ w over the output windows (w − 1 adds and a divide each); AdaptiveMaxPool: Σ (w − 1).
+# When in is a multiple of out every window is in/out: k'·N and (k' − 1)·N, the seed's counts.
 
 
-def seed_window(size_in: int, size_out: int) -> int:
-    if size_in % size_out == 0:
-        return size_in // size_out
-    return size_in - size_out * (size_in // size_out) + 1
+def window_sum(size_in: int, size_out: int) -> int:
+    """Σ over the outputs of one dim of their window sizes."""
+    return sum(math.ceil((i + 1) * size_in / size_out) - (i * size_in) // size_out for i in range(size_out))
 
 
 ADAPTIVE_CASES = [
     # (dims, output_size, input shape, output shape)
-    (1, 4, (2, 3, 8), (2, 3, 4)),  # divisible: 8/4 = 2
-    (1, 3, (2, 3, 7), (2, 3, 3)),  # 7 − 3·2 + 1 = 2
+    (1, 4, (2, 3, 8), (2, 3, 4)),  # divisible: 4 windows of 2
+    (1, 3, (2, 3, 7), (2, 3, 3)),  # 7 → 3: windows [0, 3), [2, 5), [4, 7): 3 + 3 + 3
     (2, 1, (1, 4, 7, 7), (1, 4, 1, 1)),  # global pool: window 7·7
-    (2, (2, 3), (1, 2, 8, 7), (1, 2, 2, 3)),  # 4 · (7 − 6 + 1)
-    (2, (3, 3), (2, 2, 10, 11), (2, 2, 3, 3)),  # (10 − 9 + 1) · (11 − 9 + 1)
-    (2, (None, 2), (1, 2, 5, 6), (1, 2, 5, 2)),  # None keeps the size: window 1 · 3
-    (3, 2, (1, 2, 4, 6, 8), (1, 2, 2, 2, 2)),  # 2 · 3 · 4
-    (3, (1, 2, 3), (1, 1, 5, 5, 5), (1, 1, 1, 2, 3)),  # 5 · (5 − 4 + 1) · (5 − 3 + 1)
+    (2, (2, 3), (1, 2, 8, 7), (1, 2, 2, 3)),  # (4 + 4) · (3 + 3 + 3)
+    (2, (3, 3), (2, 2, 10, 11), (2, 2, 3, 3)),  # 10 → 3: 4 + 4 + 4; 11 → 3: 4 + 5 + 4
+    (2, (None, 2), (1, 2, 5, 6), (1, 2, 5, 2)),  # None keeps the size: windows of 1 · (3 + 3)
+    (3, 2, (1, 2, 4, 6, 8), (1, 2, 2, 2, 2)),  # divisible: (2 + 2) · (3 + 3) · (4 + 4)
+    (3, (1, 2, 3), (1, 1, 5, 5, 5), (1, 1, 1, 2, 3)),  # 5 · (3 + 3) · (2 + 3 + 2)
 ]
 
 ADAPTIVE_AVG = {1: nn.AdaptiveAvgPool1d, 2: nn.AdaptiveAvgPool2d, 3: nn.AdaptiveAvgPool3d}
@@ -236,8 +236,9 @@ def test_adaptive_avg_pool(dims: int, output_size: int | tuple, shape: tuple, ou
     pool, x = ADAPTIVE_AVG[dims](output_size), torch.randn(shape)
     assert pool(x).shape == out_shape
     op = count_module(pool, x)
-    window = math.prod(seed_window(i, o) for i, o in zip(shape[-dims:], out_shape[-dims:], strict=True))
-    assert op.flops == window * math.prod(out_shape)
+    windows = math.prod(window_sum(i, o) for i, o in zip(shape[-dims:], out_shape[-dims:], strict=True))
+    assert op.flops == math.prod(out_shape[:-dims]) * windows
+    assert count_flops(pool, x, engine="aten").total == op.flops  # _adaptive_avg_pool*'s exact windows
 
 
 @pytest.mark.parametrize(("dims", "output_size", "shape", "out_shape"), ADAPTIVE_CASES)
@@ -245,14 +246,17 @@ def test_adaptive_max_pool(dims: int, output_size: int | tuple, shape: tuple, ou
     pool, x = ADAPTIVE_MAX[dims](output_size), torch.randn(shape)
     assert pool(x).shape == out_shape
     op = count_module(pool, x)
-    window = math.prod(seed_window(i, o) for i, o in zip(shape[-dims:], out_shape[-dims:], strict=True))
-    assert op.flops == (window - 1) * math.prod(out_shape)
+    windows = math.prod(window_sum(i, o) for i, o in zip(shape[-dims:], out_shape[-dims:], strict=True))
+    assert op.flops == math.prod(out_shape[:-dims]) * windows - math.prod(out_shape)
+    assert count_flops(pool, x, engine="aten").total == op.flops
 
 
 def test_adaptive_pool_worked_example() -> None:
-    x = torch.randn(1, 2, 8, 7)  # output 1×2×2×3, N = 12; window 8/2 = 4 by (7 − 3·2 + 1) = 2
-    assert count_module(nn.AdaptiveAvgPool2d((2, 3)), x).flops == 4 * 2 * 12 == 96
-    assert count_module(nn.AdaptiveMaxPool2d((2, 3)), x).flops == (4 * 2 - 1) * 12 == 84
+    # output 1×2×2×3, N = 12; rows 8 → 2: windows of 4; columns 7 → 3: [0, 3), [2, 5), [4, 7), 3 each: every
+    # window 4·3 = 12 inputs
+    x = torch.randn(1, 2, 8, 7)
+    assert count_module(nn.AdaptiveAvgPool2d((2, 3)), x).flops == 12 * 12 == 144
+    assert count_module(nn.AdaptiveMaxPool2d((2, 3)), x).flops == (12 - 1) * 12 == 132
 
 
 def test_adaptive_max_pool_with_indices() -> None:
@@ -338,27 +342,49 @@ def test_activation(module: nn.Module, per_element: int, shape: tuple[int, ...])
 # ---------------------------------------------------------------------------------------------
 
 
+DROPOUTS = [
+    # (module, input shape, elements of its mask: one per element, or per (batch, channel) for feature dropout)
+    (nn.Dropout(0.5), (2, 3), 2 * 3),
+    (nn.Dropout1d(0.5), (2, 3, 4), 2 * 3),
+    (nn.Dropout1d(0.5), (3, 4), 3),  # unbatched: one value per channel
+    (nn.Dropout2d(0.5), (2, 3, 4, 4), 2 * 3),
+    (nn.Dropout3d(0.5), (1, 2, 3, 4, 4), 1 * 2),
+    (nn.Dropout3d(0.5), (2, 3, 4, 4), 2),  # unbatched
+    (nn.AlphaDropout(0.5), (2, 3), 2 * 3),
+    (nn.FeatureAlphaDropout(0.5), (2, 3, 4, 4), 2 * 3),
+]
+
+
 @pytest.mark.parametrize(
     ("module", "shape"),
-    [
-        (nn.Identity(), (2, 3)),
-        (nn.Flatten(), (2, 3, 4)),
-        (nn.Flatten(0, -1), (2, 3, 4)),
-        (nn.Dropout(0.5), (2, 3)),
-        (nn.Dropout1d(0.5), (2, 3, 4)),
-        (nn.Dropout2d(0.5), (2, 3, 4, 4)),
-        (nn.Dropout3d(0.5), (1, 2, 3, 4, 4)),
-        (nn.AlphaDropout(0.5), (2, 3)),
-        (nn.FeatureAlphaDropout(0.5), (2, 3, 4, 4)),
-    ],
+    [(nn.Identity(), (2, 3)), (nn.Flatten(), (2, 3, 4)), (nn.Flatten(0, -1), (2, 3, 4))]
+    + [(module, shape) for module, shape, _ in DROPOUTS],
     ids=lambda v: type(v).__name__ if isinstance(v, nn.Module) else None,
 )
-@pytest.mark.parametrize("training", [False, True], ids=["eval", "train"])
-def test_zero_cost_modules_are_recognized(module: nn.Module, shape: tuple[int, ...], training: bool) -> None:
-    module.train(training)
+def test_zero_cost_modules_are_recognized(module: nn.Module, shape: tuple[int, ...]) -> None:
+    module.eval()  # dropout is the identity in eval
     op = count_module(module, torch.randn(shape))
     assert op.flops == 0
     assert op.recognized
+
+
+@pytest.mark.parametrize(
+    ("module", "shape", "mask"), DROPOUTS, ids=lambda v: type(v).__name__ if isinstance(v, nn.Module) else None
+)
+def test_dropout_in_training_counts_the_mask_and_the_multiply(
+    module: nn.Module, shape: tuple[int, ...], mask: int
+) -> None:
+    # the mask scaled by 1/(1 − p) (mask) and x·mask (N); alpha dropout shifts and scales the mask (4·mask) and
+    # computes x·mask + b (2N)
+    module.train()
+    n = math.prod(shape)
+    alpha = isinstance(module, (nn.AlphaDropout, nn.FeatureAlphaDropout))
+    expected = 4 * mask + 2 * n if alpha else mask + n
+    x = torch.randn(shape)
+    assert count_module(module, x).flops == expected
+    assert count_flops(module, x, engine="aten").total == expected
+    assert count_module(type(module)(1.0).train(), x).flops == n  # p = 1: x·0
+    assert count_module(type(module)(0.0).train(), x).flops == 0  # p = 0: the input
 
 
 def test_zero_cost_modules_inside_a_model() -> None:
@@ -401,7 +427,8 @@ def test_counting_in_training_mode_leaves_flags_and_batchnorm_buffers_unchanged(
     assert bn.num_batches_tracked.item() == 0
     n_conv = 2 * 4 * 4 * 4  # output 2×4×4×4
     bn = 4 * n_conv  # as in eval: statistics are not counted
-    assert result.total == n_conv * (2 * 3 * 9 - 1) + n_conv + bn + n_conv + 0
+    dropout = n_conv + n_conv  # the mask scaled by 1/(1 − p), then the product
+    assert result.total == n_conv * (2 * 3 * 9 - 1) + n_conv + bn + n_conv + dropout
 
 
 def test_counting_in_eval_mode_leaves_eval_mode() -> None:

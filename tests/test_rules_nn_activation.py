@@ -108,7 +108,9 @@ SOFTMAX_CASES = [
 @pytest.mark.parametrize(("module", "shape", "size"), SOFTMAX_CASES)
 def test_softmax(module: nn.Module, shape: tuple[int, ...], size: int) -> None:
     op = count_module(module, torch.randn(shape))
-    assert op.flops == softmax_flops(math.prod(shape), size)
+    n = math.prod(shape)
+    negation = n if isinstance(module, nn.Softmin) else 0  # softmin(x) = softmax(−x): torch runs the negation
+    assert op.flops == negation + softmax_flops(n, size)
     assert op.rule == "torch_flops_rules_nn.activation.softmax"
 
 

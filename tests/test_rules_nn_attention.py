@@ -168,7 +168,8 @@ def test_multihead_attention_dropout_counts_in_training_only() -> None:
     m = nn.MultiheadAttention(8, 2, dropout=0.1)
     x = torch.randn(5, 2, 8)
     trained, evaluated = count(m.train(), x, x, x), count(m.eval(), x, x, x)
-    assert trained.flops - evaluated.flops == 2 * 2 * 5 * 5
+    # A = B·h·L·S = 2·2·5·5 attention weights: the mask scaled by 1/(1 − p) and the weights times it, 2A
+    assert trained.flops - evaluated.flops == 2 * (2 * 2 * 5 * 5)
     assert m.training is False
 
 
@@ -204,7 +205,11 @@ def encoder_layer_parts(layer: nn.TransformerEncoderLayer, x: torch.Tensor, **ma
     feed = ffn(layer, x)
     norms = count(layer.norm1, x).flops + count(layer.norm2, x).flops
     residuals = 2 * x.numel()
-    return attn[0] + feed[0] + norms + residuals, attn[1] + feed[1]
+    # in training each dropout scales its mask and multiplies (2 per element): after the FFN's activation (its
+    # hidden size), after the attention and after the FFN (x's size)
+    hidden = x.numel() // x.shape[-1] * layer.linear1.out_features
+    dropouts = 2 * (hidden + 2 * x.numel()) if layer.training else 0
+    return attn[0] + feed[0] + norms + residuals + dropouts, attn[1] + feed[1]
 
 
 def decoder_layer_parts(

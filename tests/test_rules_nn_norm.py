@@ -49,7 +49,15 @@ def test_every_norm_counts_the_seed_formula_in_both_modes(
     norm: nn.Module, shape: tuple[int, ...], training: bool
 ) -> None:
     op = count_module(norm.train(training), torch.randn(shape))
-    assert op.flops == seed_norm(norm, math.prod(shape))
+    expected = seed_norm(norm, math.prod(shape))
+    if isinstance(norm, nn.modules.instancenorm._InstanceNorm) and norm.track_running_stats and training:
+        # torch averages the B per-instance copies of each running statistic it updated: a mean of B·C values,
+        # an op of its own after the norm kernel, for the mean and the variance
+        unbatched = len(shape) == norm._get_no_batch_dim()
+        batch = 1 if unbatched else shape[0]
+        expected += 2 * batch * norm.num_features
+    assert op.flops == expected
+    assert count_flops(norm, torch.randn(shape), engine="aten").total == op.flops
     assert op.rule == "torch_flops_rules_nn.norm.norm"
 
 
@@ -86,8 +94,12 @@ def test_counting_in_training_mode_leaves_running_statistics_unchanged() -> None
 @pytest.mark.parametrize("training", [False, True], ids=["eval", "train"])
 def test_rms_norm(norm: nn.RMSNorm, shape: tuple[int, ...], training: bool) -> None:
     op = count_module(norm.train(training), torch.randn(shape))
-    # divide by the RMS, then the weight; the statistics are not counted, as LayerNorm's
-    assert op.flops == (1 + (norm.weight is not None)) * math.prod(shape)
+    # torch's composite, every op of it: x² (n), the mean of each row (n), + eps and rsqrt per row, x·rsqrt (n),
+    # ·weight (n)
+    n = math.prod(shape)
+    rows = n // math.prod(norm.normalized_shape)
+    assert op.flops == n + n + 2 * rows + n + (n if norm.weight is not None else 0)
+    assert count_flops(norm, torch.randn(shape), engine="aten").total == op.flops
     assert op.rule == "torch_flops_rules_nn.norm.rms_norm"
 
 

@@ -7,7 +7,8 @@ H, layer input size I and recurrent size R (proj_size, else H):
     W_hh·h: G·H dots of length R      (2R − 1)·G·H   MACs R·G·H
     their sum G·H, each bias G·H
     gate arithmetic E·H: RNN 1 (tanh or relu); LSTM 3 sigmoids (3 each), tanh, f·c + i·g (3),
-    o·tanh(c) (2) = 15; GRU 2 sigmoids, r·(W_hn·h + b_hn) (1), tanh, (1 − z)·n + z·h (4) = 12
+    o·tanh(c) (2) = 15; GRU 2 sigmoids, r·(W_hn·h + b_hn) (1), tanh, h' = n + z·(h − n) (3: torch's subtract,
+    multiply, add) = 11
     LSTM projection W_hr·h: P dots of length H   (2H − 1)·P   MACs H·P
 
 FlopCounterMode counts the gate and projection matmuls as mm/addmm: 2·MACs. (On CPU, oneDNN's
@@ -35,7 +36,7 @@ ELEMENTWISE = {
     "RNN_TANH": TANH,
     "RNN_RELU": 1,
     "LSTM": 3 * SIGMOID + TANH + 3 + (TANH + 1),
-    "GRU": 2 * SIGMOID + 1 + TANH + 4,
+    "GRU": 2 * SIGMOID + 1 + TANH + 3,  # h' = n + z·(h − n): subtract, multiply, add
 }
 
 

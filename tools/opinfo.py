@@ -92,13 +92,15 @@ def load_op_db() -> list[Any]:
 
 
 def _free_aten() -> frozenset[str]:
-    """The aten packets the aten pack counts 0 as having no arithmetic (views, copies, factories), and
-    their in-place twins."""
-    try:
-        from torch_flops_rules_aten.zero import FREE
-    except ImportError:  # the pack is not installed: nothing is known to be free
-        return frozenset()
-    return frozenset(FREE) | frozenset(name + "_" for name in FREE)
+    """The aten packets the aten pack counts 0 as having no arithmetic (its ``zero`` family: views, copies,
+    factories, queries), by their names."""
+    from torch_flops_core import get_plugins
+
+    return frozenset(
+        getattr(getattr(entry.target, "overloadpacket", entry.target), "__name__", "")
+        for entry in get_plugins().table.entries
+        if entry.name.startswith("torch_flops_rules_aten.zero.")
+    )
 
 
 FREE_ATEN = _free_aten()

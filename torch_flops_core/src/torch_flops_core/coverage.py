@@ -37,7 +37,7 @@ class OpStatus:
     """One overload's status: ``detail`` is the rule's qualified name, or the reason it is uncounted."""
 
     op: str
-    """``aten::add.Tensor``"""
+    """``aten::add.Tensor``, ``aten::addmm.default``"""
     status: Status
     detail: str = ""
     plugin: str = ""
@@ -50,14 +50,15 @@ def overloads(namespace: str = "aten") -> Iterator[tuple[str, Any]]:
     for full in sorted(n for n in torch._C._dispatch_get_all_op_names() if n.startswith(prefix)):
         base, _, overload = full[len(prefix) :].partition(".")
         try:
-            yield full, getattr(getattr(ops, base), overload or "default")
+            yield f"{prefix}{base}.{overload or 'default'}", getattr(getattr(ops, base), overload or "default")
         except (AttributeError, RuntimeError):  # registered by name only, without a schema Python can load
             continue
 
 
 def op_statuses(table: RuleTable, reasons: Mapping[str, str] | None = None, namespace: str = "aten") -> list[OpStatus]:
     """The status of every overload of ``namespace`` under ``table``; ``reasons`` maps a regular expression
-    (matched in full against ``name.overload`` without the namespace, e.g. ``cudnn_.*``) to why the ops it
+    (matched in full against ``name.overload`` without the namespace, or ``name`` alone for the default
+    overload, e.g. ``cudnn_.*``) to why the ops it
     matches have no rule."""
     patterns = [(re.compile(pattern), reason) for pattern, reason in (reasons or {}).items()]
     statuses: list[OpStatus] = []
@@ -66,13 +67,14 @@ def op_statuses(table: RuleTable, reasons: Mapping[str, str] | None = None, name
         if entry is not None:
             statuses.append(OpStatus(full, "rule", entry.name, entry.plugin))
             continue
-        if torch._C._dispatch_has_kernel_for_dispatch_key(full, _IMPLICIT):
+        if torch._C._dispatch_has_kernel_for_dispatch_key(op.name(), _IMPLICIT):
             statuses.append(OpStatus(full, "composite"))
             continue
         if decomposition_of(op) is not None:
             statuses.append(OpStatus(full, "decomposed"))
             continue
         short = full.split("::", 1)[1]
-        reason = next((why for pattern, why in patterns if pattern.fullmatch(short)), None)
+        plain = short.removesuffix(".default")
+        reason = next((why for pattern, why in patterns if pattern.fullmatch(short) or pattern.fullmatch(plain)), None)
         statuses.append(OpStatus(full, "uncounted", reason) if reason else OpStatus(full, "unknown"))
     return statuses

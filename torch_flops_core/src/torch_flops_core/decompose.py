@@ -4,7 +4,8 @@ torch knows many ops as compositions of others: the ``CompositeImplicitAutograd`
 (``aten.linear`` is ``t`` + ``addmm``; the dispatcher usually runs these below any mode, but an
 exported graph or a decomposition can name them) and the Python decompositions of
 :mod:`torch._decomp` (``aten._safe_softmax`` is ``softmax`` + a mask; those into the Core ATen opset, as
-``torch.export`` uses them, not those into ``prims``). When the aten engine meets an op
+``torch.export`` uses them, not those into ``prims``), and an ``out=`` overload is its functional form
+followed by a copy into the outputs (``linear.out`` is ``linear``). When the aten engine meets an op
 without a rule, it runs the op through that decomposition under the counter instead of its kernel, so
 the parts are counted by their rules, each a record named ``<op>.<part>`` in the op's module (the
 record's name says the op was decomposed; ``result.notes`` lists such ops). A decomposition computes the
@@ -35,7 +36,36 @@ def _find(func: Any) -> Callable[..., Any] | None:
         return None
     if torch._C._dispatch_has_kernel_for_dispatch_key(func.name(), _IMPLICIT):
         return func.decompose
-    return _core_decompositions().get(func)
+    found = _core_decompositions().get(func)
+    if found is None and torch.Tag.out in func.tags:
+        found = _out_form(func)
+    return found
+
+
+def _out_form(func: Any) -> Callable[..., Any] | None:
+    """An ``out=`` overload as its functional overload (same packet, the same arguments but the outputs) whose
+    results are copied into the outputs: ``linear.out`` is ``linear`` and a copy. ``None`` without one."""
+    arguments = func._schema.arguments
+    outs = [a.name for a in arguments if a.kwarg_only and a.alias_info is not None and a.alias_info.is_write]
+    inputs = [a.name for a in arguments if a.name not in outs]
+    packet = func.overloadpacket
+    for name in packet.overloads():
+        candidate = getattr(packet, name)
+        if candidate is not func and [a.name for a in candidate._schema.arguments] == inputs:
+            return _writing_into(candidate, outs)
+    return None
+
+
+def _writing_into(functional: Any, outs: list[str]) -> Callable[..., Any]:
+    def run(*args: Any, **kwargs: Any) -> Any:
+        targets = [kwargs.pop(name) for name in outs]
+        results = functional(*args, **kwargs)
+        results = results if isinstance(results, tuple) else (results,)
+        for target, result in zip(targets, results, strict=True):
+            target.resize_(result.shape).copy_(result)
+        return targets[0] if len(targets) == 1 else tuple(targets)
+
+    return run
 
 
 _CORE: dict[Any, Callable[..., Any]] = {}

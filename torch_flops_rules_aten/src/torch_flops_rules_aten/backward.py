@@ -14,9 +14,10 @@ from typing import Any
 
 from torch_flops_core import Call, Count, Registry
 from torch_flops_core.formulas import contraction, conv_transpose, total
-from torch_flops_core.shapes import numel
+from torch_flops_core.shapes import numel, out_numel
 
 from ._ops import aten
+from .misc import grid_taps
 from .pooling import _adaptive_windows, _window
 from .resample import UPSAMPLE_COSTS
 
@@ -26,17 +27,22 @@ __all__ = [
     "adaptive_avg_pool_backward",
     "avg_pool_backward",
     "batch_norm_backward",
+    "cdist_backward",
     "convolution_backward",
+    "distance_backward_cost",
     "dropout_backward",
     "embedding_bag_backward",
     "embedding_bag_weights_backward",
     "embedding_dense_backward",
     "free_backward",
+    "grid_sampler_backward",
     "log_softmax_backward",
     "max_pool_backward",
     "norm_backward",
     "pad_backward",
+    "pdist_backward",
     "register",
+    "rrelu_backward",
     "softmax_backward",
     "upsample_backward",
 ]  # fmt: skip
@@ -90,7 +96,8 @@ def norm_backward(call: Call) -> int:
 
 
 def max_pool_backward(call: Call) -> int:
-    """max_pool*_with_indices_backward, adaptive_max_pool*_backward: numel(dy) adds, each gradient into its argmax."""
+    """max_pool*_with_indices_backward, fractional_max_pool*_backward, adaptive_max_pool*_backward: numel(dy) adds,
+    each gradient into its argmax."""
     return numel(call.arguments()["grad_output"])
 
 
@@ -165,13 +172,20 @@ ACTIVATION_BACKWARD = {
     "softplus_backward": 5,  # dy·sigmoid(β·x): multiply, sigmoid (3), multiply
     "mish_backward": 9,  # tanh(softplus(x)) and its derivative recomputed: the forward's 5 + 4
     "log_sigmoid_backward": 3,  # dy/(1 + exp(x)): exp, add, divide
+    "hardshrink_backward": 2,  # −λ ≤ x ≤ λ ? 0 : dy: two compares
+    "softshrink_backward": 2,  # −λ ≤ x ≤ λ ? 0 : dy: two compares (as hardshrink's: the shift has no derivative)
 }
 """FLOPs per element of each activation's backward (from dy and the saved input or output)."""
 
 
+def _grad_output(named: dict[str, Any]) -> Any:
+    """The incoming gradient, ``grad_output`` (``grad_out`` in a few schemas: hardshrink_backward)."""
+    return named["grad_output"] if "grad_output" in named else named["grad_out"]
+
+
 def activation_backward(cost: int, name: str) -> Callable[[Call], int]:
     def rule(call: Call) -> int:
-        return cost * numel(call.arguments()["grad_output"])
+        return cost * numel(_grad_output(call.arguments()))
 
     rule.__name__ = rule.__qualname__ = name
     rule.__doc__ = f"aten.{name}: {cost}·N, N = numel(grad_output)."
@@ -199,11 +213,20 @@ def log_softmax_backward(call: Call) -> int:
     return 3 * dy.numel() - (dy.numel() // size if size else 0)
 
 
-def batch_norm_backward(call: Call) -> int:
-    """native_batch_norm_backward(grad_out, input, weight, ..., train, eps, output_mask): in training dx
-    (10 + [w])·n − 2C as the layer norm's; in eval dx = dy·w·invstd (1 + [w])·n; dw 2n − C; db n − C."""
+def rrelu_backward(call: Call) -> int:
+    """rrelu_with_noise_backward(grad_output, self, noise, lower, upper, training, ...): in training dy·noise (the
+    drawn slopes, 1 where x ≥ 0): N; in eval leaky_relu_backward's with the mean slope: 3N."""
     named = call.arguments()
-    x, weight, train, mask = named["input"], named["weight"], named["train"], named["output_mask"]
+    return (1 if named["training"] else ACTIVATION_BACKWARD["leaky_relu_backward"]) * numel(named["grad_output"])
+
+
+def batch_norm_backward(call: Call) -> int:
+    """native_batch_norm_backward(grad_out, input, weight, ..., train, eps, output_mask), batch_norm_backward(...,
+    update, eps, output_mask, reserve): in training (update) dx (10 + [w])·n − 2C as the layer norm's; in eval
+    dx = dy·w·invstd (1 + [w])·n; dw 2n − C; db n − C."""
+    named = call.arguments()
+    x, weight, mask = named["input"], named["weight"], named["output_mask"]
+    train = named["train"] if "train" in named else named["update"]
     n = x.numel()
     channels = x.shape[1] if x.dim() > 1 else 1
     has_weight = weight is not None
@@ -218,8 +241,60 @@ def batch_norm_backward(call: Call) -> int:
 
 
 def free_backward(call: Call) -> int:
-    """select_backward, slice_backward: 0, the gradient copied into zeros (data movement)."""
+    """select_backward, slice_backward, masked_scatter_backward ...: 0, the gradient copied into zeros or gathered
+    (data movement)."""
     return 0
+
+
+def distance_backward_cost(p: float) -> int:
+    """FLOPs per (pair, feature) of a p-norm distance's gradient from dy, the difference d and the distance r, the
+    expressions of torch's kernel (aten/src/ATen/native/cpu/DistanceOpsKernel.cpp): p = 1 dy·sign(d) 2; p < 2
+    r = 0 ? 0 : sign(d)·|d|^(p−1)·dy/r^(p−1) 8; p = 2 r = 0 ? 0 : dy·d/r 3; ∞ dy·sign(d)·[|d| = r] 5; other p
+    r = 0 ? 0 : d·|d|^(p−2)·dy/r^(p−1) 7; p = 0 no gradient (0)."""
+    if p == 0:
+        return 0
+    if p == 1:
+        return 2
+    if math.isinf(p):
+        return 5
+    if p < 2:
+        return 8
+    return 3 if p == 2 else 7
+
+
+def cdist_backward(call: Call) -> int:
+    """_cdist_backward(grad_output [.., P, R], x1 [.., P, M], x2 [.., R, M], p, cdist): per pair and feature the
+    difference recomputed (1) and its gradient (distance_backward_cost(p)), then each of the numel(out) gradients
+    sums its R terms: T·(1 + c) + T − numel(out), T = numel(dy)·M; 0 for p = 0."""
+    named = call.arguments()
+    cost = distance_backward_cost(named["p"])
+    terms = numel(named["grad_output"]) * named["x1"].shape[-1]
+    return max(terms * (2 + cost) - out_numel(call), 0) if cost else 0
+
+
+def pdist_backward(call: Call) -> int:
+    """_pdist_backward(grad_output, self [n, M], p, pdist): per pair and feature the difference (1) and its gradient
+    (distance_backward_cost(p)), added into one row and subtracted from the other: T·(3 + c) − n·M, T = pairs·M
+    (each of the n·M gradients sums n − 1 terms); 0 for p = 0."""
+    named = call.arguments()
+    x = named["self"]
+    cost = distance_backward_cost(named["p"])
+    terms = numel(named["grad_output"]) * x.shape[-1]
+    return max(terms * (3 + cost) - x.numel(), 0) if cost else 0
+
+
+def grid_sampler_backward(call: Call) -> int:
+    """grid_sampler_2d/3d_backward(grad_output, input, grid, interpolation_mode, ..., output_mask): per element of dy,
+    m taps (bilinear 2^d, bicubic 4^d): d_input 2m (each tap's weight times dy, added into its pixel; nearest 1),
+    when output_mask[0]; d_grid always, m·(1 + 2d) (each tap's value times dy, then times each axis' weight
+    derivative and added; nearest 0). The weights and their derivatives depend on the position only."""
+    named = call.arguments()
+    mode, dims = named["interpolation_mode"], named["input"].dim() - 2
+    n = numel(named["grad_output"])
+    taps = grid_taps(mode, dims)
+    grad_input = (1 if mode == 1 else 2 * taps) * n if named["output_mask"][0] else 0
+    grad_grid = 0 if mode == 1 else taps * (1 + 2 * dims) * n
+    return grad_input + grad_grid
 
 
 def dropout_backward(call: Call) -> int:
@@ -242,11 +317,17 @@ def register(registry: Registry) -> None:
             registry.function(*ops)(activation_backward(cost, name))
     registry.function(*aten("_softmax_backward_data"))(softmax_backward)
     registry.function(*aten("_log_softmax_backward_data"))(log_softmax_backward)
-    registry.function(*aten("native_batch_norm_backward"))(batch_norm_backward)
+    registry.function(*aten("native_batch_norm_backward", "batch_norm_backward"))(batch_norm_backward)
+    registry.function(*aten("rrelu_with_noise_backward"))(rrelu_backward)
+    registry.function(*aten("_cdist_backward"))(cdist_backward)
+    registry.function(*aten("_pdist_backward"))(pdist_backward)
+    registry.function(*aten("grid_sampler_2d_backward", "grid_sampler_3d_backward"))(grid_sampler_backward)
     registry.function(*aten("native_dropout_backward"))(dropout_backward)
-    registry.function(*aten("select_backward", "slice_backward", "index_select_backward", "diagonal_backward"))(
-        free_backward
-    )
+    registry.function(
+        *aten(
+            "select_backward", "slice_backward", "index_select_backward", "diagonal_backward", "masked_scatter_backward"
+        )
+    )(free_backward)
     registry.function(
         *aten(
             "reflection_pad1d_backward", "reflection_pad2d_backward", "reflection_pad3d_backward",
@@ -256,7 +337,10 @@ def register(registry: Registry) -> None:
     registry.function(*aten("convolution_backward"))(convolution_backward)
     registry.function(*aten("native_layer_norm_backward", "native_group_norm_backward"))(norm_backward)
     registry.function(
-        *aten("max_pool2d_with_indices_backward", "max_pool3d_with_indices_backward")
+        *aten(
+            "max_pool2d_with_indices_backward", "max_pool3d_with_indices_backward", "fractional_max_pool2d_backward",
+            "fractional_max_pool3d_backward",
+        )
     )(max_pool_backward)  # fmt: skip
     registry.function(*aten("avg_pool2d_backward", "avg_pool3d_backward"))(avg_pool_backward)
     registry.function(*aten("_adaptive_avg_pool2d_backward", "_adaptive_avg_pool3d_backward"))(

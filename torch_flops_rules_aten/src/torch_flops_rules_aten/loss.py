@@ -99,10 +99,11 @@ def _ctc_sizes(named: dict[str, Any]) -> tuple[int, int, int]:
 
 
 def ctc_loss(call: Call) -> int:
-    """_ctc_loss(log_probs, targets, ...): the forward recursion, formulas.ctc (the reduction runs as separate ops)."""
+    """_ctc_loss(log_probs, targets, ...): the forward recursion, formulas.ctc without zero_infinity (the zeroing of
+    infinite losses, like the reduction, runs as separate ops after the kernel: ``ctc_loss``'s eq and where)."""
     named = call.arguments()
     steps, targets, batch = _ctc_sizes(named)
-    return ctc(steps, targets, batch, bool(named.get("zero_infinity")))
+    return ctc(steps, targets, batch, False)
 
 
 def ctc_loss_backward(call: Call) -> int:

@@ -1,21 +1,26 @@
 """The rest of the Core ATen opset with arithmetic: distances, embedding bags, grid sampling,
-scatter-reductions, sorts."""
+scatter-reductions, masked indexing, sorts; and the kernels of a few composite functions that run as one op:
+``_batch_norm_with_update`` (a batch norm in exported training graphs), the chunked ``linear_cross_entropy`` ops."""
 
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import torch
 
 from torch_flops_core import Call, Count, Registry
-from torch_flops_core.formulas import vector_norm
-from torch_flops_core.shapes import numel, out_numel
+from torch_flops_core.formulas import POINTWISE_COSTS, contraction, cross_entropy, total, vector_norm
+from torch_flops_core.formulas import norm as norm_cost
+from torch_flops_core.shapes import broadcast_numel, numel, out_numel
 from torch_flops_core.traffic import lookup_bytes
 
-from ._ops import aten
+from ._ops import aten, with_inplace
 
 __all__ = [
-    "cdist", "embedding", "embedding_bag", "grid_sampler", "pdist", "register", "scatter_reduce", "sort",
+    "GRID_TAPS", "batch_norm_update", "cdist", "dist", "embedding", "embedding_bag", "grid_sampler", "grid_taps",
+    "linear_cross_entropy_chunked", "masked_index", "masked_index_put_accumulate", "pdist", "register",
+    "scatter_reduce", "sort",
 ]  # fmt: skip
 
 
@@ -31,6 +36,14 @@ def pdist(call: Call) -> int:
     named = call.arguments()
     m = named["self"].shape[-1]
     return out_numel(call) * (m + vector_norm(named["p"], m, 1))
+
+
+def dist(call: Call) -> int:
+    """dist(self, other, p=2): n subtractions + the p-norm of n elements (formulas.vector_norm), n = numel of the
+    broadcast inputs; as the functional pack's torch.dist."""
+    named = call.arguments()
+    n = broadcast_numel(named["self"], named["other"])
+    return n + vector_norm(named["p"], n, 1)
 
 
 def embedding(call: Call) -> Count:
@@ -52,17 +65,89 @@ def embedding_bag(call: Call) -> Count:
     return Count(flops + (gathered if isinstance(per_sample, torch.Tensor) else 0), bytes=moved)
 
 
-_GRID_MODES = {0: 7, 1: 0, 2: 31}  # bilinear (4 neighbours: 2·4 − 1), nearest, bicubic (16: 2·16 − 1)
+GRID_TAPS = {0: 2, 1: 1, 2: 4}
+"""Input values per output and spatial dim of each ``interpolation_mode``: bilinear 2, nearest 1, bicubic 4 (an
+output of a d-dim sampling reads taps^d values)."""
+
+
+def grid_taps(mode: int, dims: int) -> int:
+    """m, the input values an output of a ``dims``-dimensional grid sampling reads: bilinear 2^d, nearest 1, bicubic
+    4^d."""
+    return GRID_TAPS.get(mode, 1) ** dims
 
 
 def grid_sampler(call: Call) -> int:
-    """grid_sampler_2d(input, grid, interpolation_mode, ...): bilinear 7·N, nearest 0, bicubic 31·N; N = numel(out)."""
-    return _GRID_MODES.get(call.arguments()["interpolation_mode"], 0) * out_numel(call)
+    """grid_sampler_2d/3d(input, grid, interpolation_mode, ...): (2m − 1)·N, a weighted sum of m taps (bilinear 7,
+    trilinear 15, bicubic 31), nearest 0 (a copy); N = numel(out); the weights depend on the position only."""
+    named = call.arguments()
+    mode = named["interpolation_mode"]
+    taps = grid_taps(mode, named["input"].dim() - 2)
+    return 0 if mode == 1 else (2 * taps - 1) * out_numel(call)
 
 
 def scatter_reduce(call: Call) -> int:
-    """scatter_add / scatter_reduce(self, dim, index, src, ...): one op per source element, numel(src)."""
-    return numel(call.arguments()["src"])
+    """scatter_add, scatter_reduce(self, dim, index, src, ...), index_reduce(self, dim, index, source, reduce, ...):
+    one op per source element, numel(src) (as the functional pack; 'mean' divides are not counted there either)."""
+    named = call.arguments()
+    return numel(named["src"] if "src" in named else named["source"])
+
+
+def masked_index(call: Call) -> int:
+    """_unsafe_masked_index(self, mask, indices, fill): where(mask, self[indices], fill), one select per output
+    element: N (POINTWISE_COSTS['where']); gathering is data movement, the indices' clamps of the eager fallback
+    are index bookkeeping."""
+    return POINTWISE_COSTS["where"] * out_numel(call)
+
+
+def masked_index_put_accumulate(call: Call) -> int:
+    """_unsafe_masked_index_put_accumulate(self, mask, indices, values): the values masked (a select each,
+    POINTWISE_COSTS['masked_fill']) and added into self: 2·numel(values)."""
+    return (POINTWISE_COSTS["masked_fill"] + 1) * numel(call.arguments()["values"])
+
+
+def batch_norm_update(call: Call) -> int:
+    """_batch_norm_with_update / _batch_norm_no_update(input, weight, bias, ...): (2 + [weight] + [bias])·n, the one
+    norm rule (formulas.norm; statistics and the running-buffer update not counted)."""
+    named = call.arguments()
+    return norm_cost(numel(named["input"]), named["weight"] is not None, named["bias"] is not None)
+
+
+def linear_cross_entropy_chunked(call: Call) -> Count:
+    """torch_nn._linear_cross_entropy_batch_chunked(_no_reduction)(input, linear_weight [C, K], target, ...): the
+    linear to M = rows·C logits + cross entropy (as the functional pack's F.linear_cross_entropy), + the gradients
+    the compute_*_grad flags precompute: dlogits M + rows, d_input contraction(rows·K, C) + 2·rows·K, d_weight
+    contraction(C·K, rows) + 2·rows·K, d_bias M − C + rows."""
+    named = call.arguments()
+    x, weight, target = named["input"], named["linear_weight"], named["target"]
+    k, classes = weight.shape[-1], weight.shape[0]
+    rows = x.numel() // k if k else 0
+    m = rows * classes
+    smoothing = named.get("label_smoothing", 0.0) > 0
+    class_weight = isinstance(named["weight"], torch.Tensor)
+    loss = cross_entropy(
+        m, classes, target.is_floating_point(), class_weight, smoothing, named.get("reduction", "none")
+    )
+    parts: list[int | Count] = [contraction(m, k, named["linear_bias"] is not None), loss]
+    wanted = [named.get(f"compute_{g}_grad", False) for g in ("input", "linear_weight", "linear_bias")]
+    if any(wanted):  # softmax·w from the exps: w/denom per row, one multiply per logit
+        parts.append(m + rows)
+    if wanted[0]:  # dlogits @ W, then the target rows' correction (a multiply and an add per feature)
+        parts += [contraction(rows * k, classes), 2 * rows * k]
+    if wanted[1]:  # dlogitsᵀ @ input (the chunks' partial sums added: one dot of rows), and the correction
+        parts += [contraction(classes * k, rows), 2 * rows * k]
+    if wanted[2]:  # column sums of dlogits, and the target correction
+        parts.append(max(m - classes, 0) + rows)
+    return total(*parts)
+
+
+def _torch_nn_ops(*names: str) -> list[Any]:
+    """The ``torch.ops.torch_nn`` packets ``names`` (defined by torch.nn.modules.linear_cross_entropy, imported
+    lazily by F.linear_cross_entropy); none where this torch lacks them."""
+    try:
+        import torch.nn.modules.linear_cross_entropy  # defines the ops
+    except ImportError:
+        return []
+    return [op for name in names if (op := getattr(torch.ops.torch_nn, name, None)) is not None]
 
 
 def sort(call: Call) -> int:
@@ -78,6 +163,15 @@ def register(registry: Registry) -> None:
     registry.function(*aten("_pdist_forward"))(pdist)
     registry.function(*aten("_embedding_bag", "_embedding_bag_forward_only"))(embedding_bag)
     registry.function(*aten("embedding"))(embedding)
-    registry.function(*aten("grid_sampler_2d"))(grid_sampler)
-    registry.function(*aten("scatter_add", "scatter_reduce"))(scatter_reduce)
+    registry.function(*aten("dist"))(dist)
+    registry.function(*aten("grid_sampler_2d", "grid_sampler_3d"))(grid_sampler)
+    registry.function(*with_inplace("scatter_add", "scatter_reduce", "index_reduce"))(scatter_reduce)
+    registry.function(*aten("_unsafe_masked_index"))(masked_index)
+    registry.function(*aten("_unsafe_masked_index_put_accumulate"))(masked_index_put_accumulate)
+    registry.function(*aten("_batch_norm_with_update", "_batch_norm_with_update_functional", "_batch_norm_no_update"))(
+        batch_norm_update
+    )
+    chunked = _torch_nn_ops("_linear_cross_entropy_batch_chunked", "_linear_cross_entropy_batch_chunked_no_reduction")
+    if chunked:
+        registry.function(*chunked)(linear_cross_entropy_chunked)
     registry.function(*aten("sort", "topk"))(sort)

@@ -12,17 +12,18 @@ from typing import Any
 import torch
 
 from torch_flops_core import Call, Registry
-from torch_flops_core.formulas import ACTIVATION_COSTS, POINTWISE_COSTS
-from torch_flops_core.shapes import out_numel
+from torch_flops_core.formulas import ACTIVATION_COSTS, POINTWISE_COSTS, isclose, reduction
+from torch_flops_core.shapes import broadcast_numel, out_numel
 
 from ._ops import aten, with_inplace
 
-__all__ = ["ARITHMETIC", "arithmetic", "clamp", "dropout", "per_element", "register", "scaled"]
+__all__ = ["ARITHMETIC", "allclose", "arithmetic", "clamp", "dropout", "per_element", "register", "scaled"]
 
 ARITHMETIC = (
     "add", "sub", "rsub", "mul", "div", "floor_divide", "remainder", "pow", "neg", "abs",
     "eq", "ne", "lt", "le", "gt", "ge",
     "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not", "bitwise_left_shift", "bitwise_right_shift",
+    "__lshift__", "__rshift__", "__ilshift__", "__irshift__",
 )  # fmt: skip
 """One FLOP per output element (``add``/``sub``/``rsub`` with ``alpha`` ≠ 1: two)."""
 
@@ -30,7 +31,7 @@ ACTIVATION_OPS = {
     "relu": "relu", "relu6": "relu6", "hardtanh": "hardtanh", "threshold": "threshold", "leaky_relu": "leaky_relu",
     "rrelu": "rrelu_with_noise", "prelu": "_prelu_kernel", "gelu": "gelu", "sigmoid": "sigmoid",
     "logsigmoid": "log_sigmoid_forward", "silu": "silu", "hardsigmoid": "hardsigmoid", "hardswish": "hardswish",
-    "tanh": "tanh", "softplus": "softplus", "mish": "mish", "elu": "elu", "celu": "celu", "selu": "selu",
+    "tanh": "tanh", "softplus": "softplus", "mish": "mish", "celu": "celu", "selu": "selu",
     "hardshrink": "hardshrink", "softshrink": "softshrink", "glu": "glu",
 }  # fmt: skip
 """The aten op of each activation of ``ACTIVATION_COSTS`` (by its function name)."""
@@ -52,6 +53,19 @@ def arithmetic(call: Call) -> int:
     2N (the scaling of the second operand)."""
     n = out_numel(call)
     return 2 * n if call.arguments().get("alpha", 1) != 1 else n
+
+
+def add_relu(call: Call) -> int:
+    """_add_relu(self, other, alpha) (a fused add then relu): the add's count + relu's ACTIVATION_COSTS·N."""
+    return arithmetic(call) + ACTIVATION_COSTS["relu"] * out_numel(call)
+
+
+def elu(call: Call) -> int:
+    """elu(self, alpha, scale, input_scale) (also selu, celu): ACTIVATION_COSTS['elu']·N, + N for each scale ≠ 1
+    (selu's scale: 5N)."""
+    named = call.arguments()
+    scales = (named.get("scale", 1) != 1) + (named.get("input_scale", 1) != 1)
+    return (ACTIVATION_COSTS["elu"] + scales) * out_numel(call)
 
 
 def clamp(call: Call) -> int:
@@ -87,6 +101,18 @@ def scaled(base: int, name: str) -> Callable[[Call], int]:
     return rule
 
 
+def allclose(call: Call) -> int:
+    """allclose(self, other, rtol, atol, equal_nan): isclose of the n broadcast elements (formulas.isclose), then all
+    of them: n − 1 ANDs (REDUCTION_COSTS['all']); as the functional pack's torch.allclose."""
+    named = call.arguments()
+    a, b = named["self"], named["other"]
+    n = broadcast_numel(a, b)
+    equal_nan = bool(named["equal_nan"]) and (a.is_floating_point() or a.is_complex())
+    tolerance = not (named["rtol"] == 0 and named["atol"] == 0)
+    zero_d = a.dim() == 0 and b.dim() == 0  # bool ops on a 0-d result are integer bookkeeping (0)
+    return isclose(n, a.numel(), b.numel(), tolerance, equal_nan, not zero_d) + reduction("all", n, 1)
+
+
 def register(registry: Registry) -> None:
     claimed: set[Any] = set()
 
@@ -97,6 +123,8 @@ def register(registry: Registry) -> None:
             registry.function(*fresh)(rule)
 
     claim(with_inplace(*ARITHMETIC), arithmetic)
+    claim(with_inplace("_add_relu"), add_relu)
+    claim(with_inplace("elu"), elu)
     claim(with_inplace("clamp", "clip"), clamp)
     claim(with_inplace("clamp_min", "clamp_max"), per_element(1, "clamp_bound"))
     for name in ("addcmul", "addcdiv"):
@@ -107,3 +135,4 @@ def register(registry: Registry) -> None:
         claim(with_inplace(op), per_element(ACTIVATION_COSTS[name], op))
     claim([op for op in aten("where") if isinstance(op, torch._ops.OpOverloadPacket)], per_element(1, "where"))
     claim(aten("native_dropout") + with_inplace("dropout"), dropout)
+    claim(aten("allclose"), allclose)

@@ -1,4 +1,4 @@
-"""Pooling: max_pool*_with_indices, avg_pool*, _adaptive_avg_pool*, adaptive_max_pool*.
+"""Pooling: max_pool*_with_indices, fractional_max_pool*, avg_pool*, _adaptive_avg_pool*, adaptive_max_pool*.
 
 The window is the full kernel (k = prod(kernel_size)): at the aten level an int ``kernel_size`` has
 been expanded to one size per dimension, so the seed's reading of ``MaxPool2d(3)`` as k = 3 (kept by
@@ -28,7 +28,8 @@ def _window(call: Call) -> int:
 
 
 def max_pool(call: Call) -> int:
-    """max_pool*_with_indices(self, kernel_size, ...): (k − 1)·N compares; N = numel(out), k = prod(kernel_size)."""
+    """max_pool*_with_indices, fractional_max_pool*(self, kernel_size, ...): (k − 1)·N compares; N = numel(out),
+    k = prod(kernel_size) (a fractional pool's windows are placed at random, their size is fixed)."""
     return (_window(call) - 1) * out_numel(call)
 
 
@@ -65,7 +66,12 @@ def adaptive_max_pool(call: Call) -> int:
 
 
 def register(registry: Registry) -> None:
-    registry.function(*aten("max_pool1d_with_indices", "max_pool2d_with_indices", "max_pool3d_with_indices"))(max_pool)
+    registry.function(
+        *aten(
+            "max_pool1d_with_indices", "max_pool2d_with_indices", "max_pool3d_with_indices", "fractional_max_pool2d",
+            "fractional_max_pool3d",
+        )
+    )(max_pool)  # fmt: skip
     registry.function(*aten("avg_pool1d", "avg_pool2d", "avg_pool3d"))(avg_pool)
     registry.function(*aten("_adaptive_avg_pool2d", "_adaptive_avg_pool3d", "adaptive_avg_pool1d"))(adaptive_avg_pool)
     registry.function(*aten("adaptive_max_pool2d", "adaptive_max_pool3d"))(adaptive_max_pool)

@@ -1,4 +1,5 @@
-"""Reductions and scans: sum, mean, amax, var, std, prod, any, argmax, cumsum ... (REDUCTION_COSTS)."""
+"""Reductions and scans: sum, mean, amax, var, std, var_mean, std_mean, prod, any, argmax, cumsum ...
+(REDUCTION_COSTS)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from torch_flops_core import Call, Registry
 from torch_flops_core.formulas import REDUCTION_COSTS, reduction, vector_norm
 from torch_flops_core.shapes import numel, out_numel
 
-from ._ops import aten
+from ._ops import aten, with_inplace
 
 __all__ = ["linalg_vector_norm", "max_min", "norm", "reduce", "register", "scan", "sum_"]
 
@@ -62,9 +63,14 @@ def scan(call: Call) -> int:
 
 def register(registry: Registry) -> None:
     registry.function(*aten("sum"))(sum_)
-    for name in ("mean", "prod", "amax", "amin", "argmax", "argmin", "any", "all", "var", "std", "logsumexp"):
+    for name in (
+        "mean", "prod", "amax", "amin", "argmax", "argmin", "any", "all", "var", "std", "logsumexp", "var_mean",
+        "std_mean", "nansum",
+    ):  # fmt: skip
         registry.function(*aten(name))(reduce(name))
     registry.function(*aten("max", "min"))(max_min)
-    registry.function(*aten("cumsum", "cumprod"))(scan)
+    registry.function(*with_inplace("cumsum", "cumprod"))(scan)
+    registry.function(*aten("_is_all_true"))(reduce("all"))
+    registry.function(*aten("_is_any_true"))(reduce("any"))
     registry.function(*aten("linalg_vector_norm"))(linalg_vector_norm)
-    registry.function(*aten("norm"))(norm)
+    registry.function(*aten("norm", "native_norm"))(norm)

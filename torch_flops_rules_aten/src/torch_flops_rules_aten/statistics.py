@@ -16,16 +16,17 @@ from typing import Any
 import torch
 
 from torch_flops_core import NOT_RECOGNIZED, Call, Count, NotRecognizedType, Registry
-from torch_flops_core.formulas import reduction
+from torch_flops_core.formulas import contraction, reduction, total
 from torch_flops_core.formulas import statistics as stats
 from torch_flops_core.shapes import numel, out_numel
 
 from ._ops import aten, with_inplace
 
 __all__ = [
-    "RANDOM", "count_nonzero", "histogram", "histogramdd_bin_edges", "isin", "random", "register", "renorm", "scan",
+    "RANDOM", "count_nonzero", "histogram", "histogramdd_bin_edges", "isin", "nonzero", "random", "register", "renorm",
+    "scan",
     "search", "segment_reduce", "segment_reduce_backward", "selection", "sparse_addmm", "sparse_mm", "sparse_mm_reduce",
-    "unique", "unique_consecutive",
+    "sparse_mm_reduce_backward", "sparse_sampled_addmm", "unique", "unique_consecutive",
 ]  # fmt: skip
 
 RANDOM = (
@@ -92,6 +93,11 @@ def scan(per_element: int, name: str) -> Any:
     rule.__name__ = rule.__qualname__ = name
     rule.__doc__ = f"aten.{name}: {per_element}·n − n/S along dim of size S (S − 1 ops per row)."
     return rule
+
+
+def nonzero(call: Call) -> int:
+    """nonzero / nonzero_static (argwhere, where(cond)): one compare with 0 per element, n = numel(self)."""
+    return numel(call.arguments()["self"])
 
 
 def count_nonzero(call: Call) -> int:
@@ -170,6 +176,41 @@ def sparse_mm_reduce(call: Call) -> Count | NotRecognizedType:
     return stats.sparse_reduce_product(sparse._nnz(), dense.shape[-1], out_numel(call), named["reduce"])
 
 
+def sparse_mm_reduce_backward(call: Call) -> Count | NotRecognizedType:
+    """_sparse_mm_reduce_impl_backward(self CSR nnz, grad_out [M, K], weight, reduce, arg_out, output_mask): 'sum',
+    'mean': d_self one dot of K per stored value, contraction(nnz, K), d_weight selfᵀ @ dy, 2·nnz·K (nnz·K MACs),
+    'mean' + nnz divides each; 'amax', 'amin': a multiply and an add per element of dy for each gradient."""
+    named = call.arguments()
+    sparse, grad = named["self"], named["grad_out"]
+    if not _sparse_dense(sparse, grad):
+        return NOT_RECOGNIZED
+    nnz, k, reduce, mask = sparse._nnz(), grad.shape[-1], named["reduce"], named["output_mask"]
+    parts: list[int | Count] = []
+    if reduce in ("amax", "amin", "max", "min"):  # the dy at each argmax times the other factor, scatter-added
+        parts += [2 * grad.numel()] * (bool(mask[0]) + bool(mask[1]))
+        return total(*parts)
+    mean = nnz if reduce == "mean" else 0  # dot products divided by the row counts; values normalised
+    if mask[0]:
+        parts += [contraction(nnz, k), mean]
+    if mask[1]:
+        parts += [stats.sparse_reduce_product(nnz, k, numel(named["weight"]), "sum"), mean]
+    return total(*parts)
+
+
+def sparse_sampled_addmm(call: Call) -> Count | NotRecognizedType:
+    """sparse_sampled_addmm(self CSR, mat1 [M, K], mat2 [K, N], beta, alpha): beta·self + alpha·(mat1 @ mat2) at
+    self's nnz stored positions: each one dot of K, (2K − 1)·nnz + nnz [beta ≠ 0] + nnz [alpha ≠ 1]
+    + nnz [beta ∉ {0, 1}] (addmm's formula on nnz outputs); MACs K·nnz."""
+    named = call.arguments()
+    sparse, mat1 = named["self"], named["mat1"]
+    if not isinstance(sparse, torch.Tensor) or sparse.layout == torch.strided:
+        return NOT_RECOGNIZED
+    nnz = sparse.values().numel()
+    beta, alpha = named["beta"], named["alpha"]
+    extra = (beta != 0) + (alpha != 1) + (beta not in (0, 1))
+    return total(contraction(nnz, mat1.shape[-1]), extra * nnz)
+
+
 def random(call: Call) -> int:
     """Random sampling and in-place random fills (normal_, uniform_, multinomial, poisson ...): 0, as the factories."""
     return 0
@@ -185,6 +226,7 @@ def register(registry: Registry) -> None:
     registry.function(*aten("cummax", "cummin", "_cummax_helper", "_cummin_helper"))(scan(1, "cummax_cummin"))
     registry.function(*aten("logcumsumexp", "_logcumsumexp"))(scan(3, "logcumsumexp"))
     registry.function(*aten("count_nonzero"))(count_nonzero)
+    registry.function(*aten("nonzero", "nonzero_static"))(nonzero)
     registry.function(*aten("_unique", "_unique2", "unique_dim"))(unique)
     registry.function(*aten("unique_consecutive", "unique_dim_consecutive"))(unique_consecutive)
     registry.function(*with_inplace("renorm"))(renorm)
@@ -193,4 +235,6 @@ def register(registry: Registry) -> None:
     registry.function(*aten("_sparse_addmm"))(sparse_addmm)
     registry.function(*aten("_sparse_mm"))(sparse_mm)
     registry.function(*aten("_sparse_mm_reduce_impl"))(sparse_mm_reduce)
+    registry.function(*aten("_sparse_mm_reduce_impl_backward"))(sparse_mm_reduce_backward)
+    registry.function(*aten("sparse_sampled_addmm"))(sparse_sampled_addmm)
     registry.function(*with_inplace(*RANDOM))(random)

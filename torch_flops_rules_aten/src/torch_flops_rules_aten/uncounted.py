@@ -55,5 +55,20 @@ UNCOUNTED: dict[str, str] = {
         "fused optimizer and AMP-scaler kernels (CUDA, fused=True): an optimizer step is counted with foreach=True "
         "or the loop (the same count); a rule for the fused kernels is planned"
     ),
-    r"_philox_.*": "counter-based random sampling (a random op, as the other samplers: planned as 0 with them)",
+    r"_philox_.*|normal_functional|rrelu_with_noise_functional|_dirichlet_grad.*|_standard_gamma_grad.*": (
+        "random sampling kernels of compiled graphs and the reparameterised gradients of random samples: planned "
+        "with the other random ops (eager samplers count 0)"
+    ),
+    r"linear_backward.*|matmul_backward.*|max_pool2d_backward.*|_weight_norm_interface_backward.*"
+    r"|adaptive_avg_pool3d_backward.grad_input|_compute_linear_combination.*": (
+        "backward and helper kernels only backends call (oneDNN's linear and matmul backward, the legacy "
+        "max_pool2d and weight_norm backward, matrix_exp's CUDA helper); autograd on cpu and cuda runs the "
+        "kernels that are counted"
+    ),
+    r"glu_jvp.*|glu_backward_jvp.*": "forward-mode AD (jvp) kernels: forward-mode differentiation is not counted",
+    r"_aminmax.*": "the deprecated internal of aminmax (torch runs aminmax, which is counted by its decomposition)",
+    r"_upsample_lanczos2d_aa.*|conv_tbc.*|embedding_renorm.*|linalg__powsum|hash_tensor.*": (
+        "rare kernels without a rule yet: Lanczos antialiased resampling, fairseq's time-batch-channel "
+        "convolution, the max_norm renormalisation of embedding rows, Σ|x|^p, a tensor's hash"
+    ),
 }

@@ -43,10 +43,12 @@ MOVES = (
     "_local_scalar_dense", "resize_", "resize_as_", "set_", "_assert_async", "_assert_tensor_metadata",
     "_functional_assert_async", "_functional_assert_scalar", "_functional_sym_constrain_range",
     "_functional_sym_constrain_range_for_size", "_linalg_check_errors", "record_stream",
-    "_nested_tensor_size", "_nested_tensor_strides", "_nested_tensor_storage_offsets", "nonzero", "nonzero_static",
+    "_nested_tensor_size", "_nested_tensor_strides", "_nested_tensor_storage_offsets",
     "resize", "set", "_resize_output", "sparse_resize", "sparse_resize_and_clear", "resize_as_sparse",
     "shallow_copy_data_", "copy_sparse_to_sparse", "unsafe_split", "unsafe_split_with_sizes", "unsafe_chunk",
-    "sparse_coo_tensor", "_sparse_coo_tensor_with_dims_and_tensors", "sparse_compressed_tensor",
+    "sparse_coo_tensor", "_sparse_coo_tensor_with_dims_and_tensors", "sparse_compressed_tensor", "sparse_mask",
+    "_chunk_cat", "_new_zeros_with_same_feature_meta", "_pack_padded_sequence", "max_unpool2d", "max_unpool3d",
+    "diag_embed", "linspace", "logspace",
 )  # fmt: skip
 """Aten ops that move or build data without arithmetic but whose schema does not say so (and their in-place
 twins); those this torch lacks are skipped."""
@@ -112,10 +114,11 @@ def _derived() -> dict[Any, str]:
         if torch.Tag.out in op.tags and op._overloadname != "default":
             continue  # an out= form computes what its functional form does
         kinds.setdefault(op.overloadpacket, set()).add(free_kind(op))
-    derived = {}
+    derived: dict[Any, str] = {}
     for packet, found in kinds.items():
-        if None not in found:
-            derived[packet] = "view" if found == {"view"} else "copy" if found == {"copy"} else sorted(found)[0]
+        known = {kind for kind in found if kind is not None}
+        if len(known) == len(found):
+            derived[packet] = "view" if known == {"view"} else "copy" if known == {"copy"} else sorted(known)[0]
     return derived
 
 

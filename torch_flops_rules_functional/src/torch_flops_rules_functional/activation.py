@@ -4,7 +4,8 @@
 activation: the module (``nn.SiLU``), the function (``F.silu``) and the aten op (``aten.silu``) count alike.
 The convention: an elementary function (``exp``, ``log``, ``tanh``, ``erf``) or a scalar add,
 multiply, divide, compare or select is 1 FLOP; a composite activation costs the ops of its formula
-(a sign flip inside a formula is free); ReLU = 1, GELU = 1 and LeakyReLU = 4 are the seed's values.
+(a sign flip inside a formula is free; softmin's negation is an op torch runs before the softmax, and
+counts N); ReLU = 1, GELU = 1 and LeakyReLU = 4 are the seed's values.
 """
 
 from __future__ import annotations
@@ -17,10 +18,10 @@ from torch_flops_core.formulas import log_softmax as log_softmax_cost
 from torch_flops_core.formulas import softmax as softmax_cost
 from torch_flops_core.shapes import out_numel
 
-from ._common import Claimer, variants
+from ._common import Claimer, ops, variants
 from .pointwise import pointwise
 
-__all__ = ["ACTIVATION_COSTS", "log_softmax", "softmax"]
+__all__ = ["ACTIVATION_COSTS", "log_softmax", "softmax", "softmin"]
 
 
 def _softmax_dim(x: torch.Tensor, dim: int | None) -> int:
@@ -32,6 +33,12 @@ def _softmax_dim(x: torch.Tensor, dim: int | None) -> int:
 def softmax(call: Call) -> int:
     """softmax over dim d of size S: N (exp) + (S − 1)·N/S (sums) + N (divisions), N = numel(out)."""
     return softmax_cost(out_numel(call), _softmax_dim(call.arg(0, "input"), call.arg(1, "dim")))
+
+
+def softmin(call: Call) -> int:
+    """softmin = softmax(−x): N (the negation torch runs first) + the softmax, 2N + (S − 1)·N/S."""
+    n = out_numel(call)
+    return n + softmax_cost(n, _softmax_dim(call.arg(0, "input"), call.arg(1, "dim")))
 
 
 def log_softmax(call: Call) -> int:
@@ -52,6 +59,8 @@ def register(registry: Registry) -> None:
     claim = Claimer(registry)
     for name, cost in ACTIVATION_COSTS.items():
         claim(variants(name), pointwise(cost, name, __name__))
-    claim(variants("softmax", "softmin", inplace=False), softmax)  # softmin's sign flip is free
+    # _safe_softmax (the math attention path's): softmax, its fully masked rows then set to 0 (a select)
+    claim([*variants("softmax", inplace=False), *ops("torch._safe_softmax")], softmax)
+    claim(variants("softmin", inplace=False), softmin)
     claim(variants("log_softmax", inplace=False), log_softmax)
     claim(variants("gumbel_softmax", inplace=False), gumbel_softmax)

@@ -4,6 +4,7 @@ Each op is registered once, by its ``operator`` spelling (and ``operator.iadd`` 
 twin); core's alias groups add ``torch.add``, ``Tensor.add``, ``Tensor.__add__``, ``__radd__``,
 ``Tensor.add_`` and the rest. The count is the element count of the broadcast output, so scalar
 operands and broadcasting need no special case, and integer and bool tensors count the same way.
+Floor division (``//``, ``floor_divide``) is one of them: N on tensors, 0 on Python numbers (shape arithmetic).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from torch_flops_core import Call, Registry
 
 from . import shape
 
-__all__ = ["elementwise", "free"]
+__all__ = ["division", "elementwise"]
 
 
 def elementwise(call: Call) -> int:
@@ -31,24 +32,32 @@ def elementwise(call: Call) -> int:
     return 2 * n if alpha != 1 else n
 
 
-def free(call: Call) -> int:
-    """Floor division: 0, as in the seed (it appears in shape arithmetic)."""
-    return 0
+def division(call: Call) -> int:
+    """Division (/, div, true_divide): N = numel(out); a number divided by a tensor (``2 / x``) runs
+    ``x.reciprocal() * 2`` (``Tensor.__rdiv__``): numel(x) + N; 0 when the result is not a tensor."""
+    out = call.output
+    if not isinstance(out, torch.Tensor):
+        return 0  # shape arithmetic on Python numbers
+    dividend, divisor = call.arg(0, "input"), call.arg(1, "other")
+    if isinstance(divisor, torch.Tensor) and not isinstance(dividend, torch.Tensor):
+        return divisor.numel() + out.numel()
+    return out.numel()
 
 
 def register(registry: Registry) -> None:
     # One spelling per op; core's alias groups add the others (torch.add, Tensor.add, __radd__ ...).
     registry.function(
-        operator.add, operator.sub, operator.mul, operator.truediv, operator.pow, operator.mod,
+        operator.add, operator.sub, operator.mul, operator.pow, operator.mod, operator.floordiv,
         operator.eq, operator.ne, operator.lt, operator.le, operator.gt, operator.ge,
         operator.and_, operator.or_, operator.xor, operator.lshift, operator.rshift,
         operator.neg, operator.abs, operator.invert,
         operator.iadd, operator.isub, operator.imul, operator.itruediv, operator.ipow, operator.imod,
+        operator.ifloordiv,
         operator.iand, operator.ior, operator.ixor, operator.ilshift, operator.irshift,
         torch.Tensor.eq_, torch.Tensor.ne_, torch.Tensor.lt_, torch.Tensor.le_, torch.Tensor.gt_, torch.Tensor.ge_,
         torch.Tensor.neg_, torch.Tensor.abs_, torch.Tensor.bitwise_not_,
     )(elementwise)  # fmt: skip
-    registry.function(operator.floordiv, operator.ifloordiv)(free)
+    registry.function(operator.truediv)(division)
     # FX records these when shape arithmetic rounds a traced size (math.ceil(H / p)): 0 on Python numbers
     registry.function(math.ceil, math.floor, math.trunc, builtins.round)(elementwise)
     registry.function(operator.pos)(shape.zero)  # +x returns x

@@ -17,7 +17,7 @@ attention_count = attention
 
 
 def scaled_dot_product_attention(call: Call) -> Count:
-    """sdpa: (2d−1)·S (QKᵀ) + S (scale) [+ S mask] + softmax [+ S dropout] + (2Lk−1)·B·Lq·dv (AV), S = B·Lq·Lk."""
+    """sdpa: (2d−1)·S (QKᵀ) + S (scale) [+ S mask] + softmax [+ 2S dropout] + (2Lk−1)·B·Lq·dv (AV), S = B·Lq·Lk."""
     q, k, v = call.arg(0, "query"), call.arg(1, "key"), call.arg(2, "value")
     mask = call.arg(3, "attn_mask")
     dropout_p = call.arg(4, "dropout_p", 0.0)
@@ -40,7 +40,8 @@ def multi_head_attention_forward(call: Call) -> Count:
     A = B·h·L·S' scores: projections (2E − 1)·L·B·E, (2·kdim − 1)·S·B·E, (2·vdim − 1)·S·B·E
     (+ L·B·E + 2·S·B·E with in_proj_bias); QKᵀ (2d − 1)·A; scale L·B·E with need_weights (torch
     scales q), else A; A per mask given (attn_mask, key_padding_mask: the second is merged into the
-    first); softmax 2A + B·h·L·(S' − 1); A for dropout in training; AV (2S' − 1)·B·h·L·d; A to
+    first); softmax 2A + B·h·L·(S' − 1); 2A for dropout in training (the mask's scale and the
+    multiply, as ``formulas.dropout``); AV (2S' − 1)·B·h·L·d; A to
     average the weights over heads; out-projection (2E − 1)·L·B·E (+ L·B·E with bias).
     The same count as the nn pack's ``nn.MultiheadAttention`` rule.
     """
@@ -77,7 +78,7 @@ def multi_head_attention_forward(call: Call) -> Count:
         lq * batch * e if need_weights else scores,  # scale
         scores * ((attn_mask is not None) + (key_padding_mask is not None)),
         2 * scores + batch * heads * lq * (lk - 1),  # softmax
-        scores if training and dropout_p > 0 else 0,
+        2 * scores if training and dropout_p > 0 else 0,  # dropout: the mask's scale, the multiply
         contraction(batch * heads * lq * d, lk),  # AV
         scores if need_weights and average else 0,  # mean over heads
         _projection(lq * batch, e, e, out_bias),

@@ -13,11 +13,11 @@ from ._common import Claimer, ops, variants
 __all__ = ["CREATION", "create"]
 
 CREATION: tuple[str, ...] = (
-    "zeros", "ones", "empty", "full", "arange", "range", "linspace", "logspace", "eye", "tensor", "as_tensor",
-    "asarray", "from_numpy", "frombuffer", "scalar_tensor", "empty_strided", "empty_like", "zeros_like", "ones_like",
-    "full_like", "rand", "randn", "randint", "randperm", "rand_like", "randn_like", "randint_like", "normal",
-    "bernoulli", "multinomial", "poisson", "binomial", "tril_indices", "triu_indices", "complex", "sparse_coo_tensor",
-    "new_zeros", "new_ones", "new_empty", "new_full", "new_tensor", "new_empty_strided", "new",
+    "zeros", "ones", "empty", "empty_permuted", "full", "arange", "range", "linspace", "logspace", "eye", "tensor",
+    "as_tensor", "asarray", "from_numpy", "frombuffer", "scalar_tensor", "empty_strided", "empty_like", "zeros_like",
+    "ones_like", "full_like", "rand", "randn", "randint", "randperm", "rand_like", "randn_like", "randint_like",
+    "normal", "bernoulli", "multinomial", "poisson", "binomial", "tril_indices", "triu_indices", "complex",
+    "sparse_coo_tensor", "new_zeros", "new_ones", "new_empty", "new_full", "new_tensor", "new_empty_strided", "new",
     "fill", "zero", "fill_diagonal", "uniform", "random", "exponential", "geometric", "cauchy", "log_normal",
 )  # fmt: skip
 """Creation and random ops (each with its torch, Tensor and in-place spellings: ``normal_``, ``zero_``)."""

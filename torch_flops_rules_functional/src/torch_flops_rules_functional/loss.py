@@ -19,18 +19,21 @@ from torch_flops_core import NOT_RECOGNIZED, Call, Count, NotRecognizedType, Reg
 from torch_flops_core.formulas import (
     LOSS_COSTS,
     contraction,
-    cosine_similarity,
+    cosine_embedding,
     ctc,
+    ctc_reduction,
+    gaussian_nll,
     loss_reduction,
     multi_margin,
     multilabel_margin,
+    multilabel_soft_margin,
+    poisson_nll,
     total,
 )
 from torch_flops_core.formulas import cross_entropy as cross_entropy_cost
 from torch_flops_core.shapes import broadcast_numel, numel
 
 from ._common import Claimer, named, ops
-from .activation import ACTIVATION_COSTS
 from .distance import pairwise_cost
 
 __all__ = ["ELEMENTWISE_LOSS_COSTS", "reduction_cost"]
@@ -64,10 +67,8 @@ def _per_element(name: str, cost: int, args: Mapping[str, Any]) -> int:
         return cost + _tensor(args.get("weight")) + 3 * _tensor(args.get("pos_weight"))
     if name == "smooth_l1_loss" and args.get("beta", 1.0) == 0:
         return LOSS_COSTS["l1_loss"]
-    if name == "poisson_nll_loss":
-        return cost + (not args.get("log_input", True)) + 9 * bool(args.get("full"))
-    if name == "gaussian_nll_loss":
-        return cost + bool(args.get("full"))
+    if name == "kl_div" and args.get("log_target"):
+        return cost - 1  # exp(y)·(y − x): 3, not xlogy(y, y) − y·x
     return cost
 
 
@@ -78,13 +79,16 @@ def elementwise_loss(cost: int, name: str) -> RuleFn:
         args = call.arguments()
         names = ("input1", "input2", "target") if name == "margin_ranking_loss" else ("input", "target")
         e = broadcast_numel(*(args[n] for n in names))
-        flops = _per_element(name, cost, args) * e + reduction_cost(args, e)
-        if name == "binary_cross_entropy_with_logits":
-            flops += numel(args.get("pos_weight"))  # p − 1, once per pos_weight element
+        if name == "poisson_nll_loss":
+            flops = poisson_nll(e, bool(args.get("log_input", True)), bool(args.get("full")))
         elif name == "gaussian_nll_loss":
             var = args.get("var")
-            flops += 2 * (numel(var) if _tensor(var) else 1)  # clamp and log of the variance
-        return flops
+            flops = gaussian_nll(e, numel(var) if _tensor(var) else None, bool(args.get("full")))
+        else:
+            flops = _per_element(name, cost, args) * e
+        if name == "binary_cross_entropy_with_logits":
+            flops += numel(args.get("pos_weight"))  # p − 1, once per pos_weight element
+        return flops + reduction_cost(args, e)
 
     doc = f"{name}: {cost}·E (see ELEMENTWISE_LOSS_COSTS for extras), E = numel of the broadcast inputs, + reduction."
     return named(rule, __name__, name, doc)
@@ -118,11 +122,12 @@ def cross_entropy(call: Call) -> int:
 
 
 def linear_cross_entropy(call: Call) -> Count:
-    """linear_cross_entropy: the linear to C classes (M = rows·C scores, K = in features) + cross entropy."""
+    """linear_cross_entropy: the linear to the scores (weight [C, d_1 … d_K, in]: M = rows·C·Π d scores, K = in
+    features) + cross entropy over C classes."""
     args = call.arguments()
     x, weight = args["input"], args["linear_weight"]
     k, classes = weight.shape[-1], weight.shape[0]
-    m = (x.numel() // k if k else 0) * classes
+    m = (x.numel() // k if k else 0) * (weight.numel() // k if k else 0)
     linear = contraction(m, k, _tensor(args.get("linear_bias")))
     return total(linear, _cross_entropy(args, m, classes, args["target"]))
 
@@ -137,13 +142,12 @@ def multi_margin_loss(call: Call) -> int:
 
 
 def multilabel_soft_margin_loss(call: Call) -> int:
-    """multilabel_soft_margin_loss: (11 + [weight])·M + reduction over rows: 2 log-sigmoids, 4, the mean over C."""
+    """multilabel_soft_margin_loss: (13 + [weight])·M + reduction over rows (formulas.multilabel_soft_margin)."""
     args = call.arguments()
     x = args["input"]
     m = x.numel()
     rows = m // x.shape[-1] if m else 0
-    per = 2 * ACTIVATION_COSTS["logsigmoid"] + 4 + 1 + _tensor(args.get("weight"))
-    return per * m + reduction_cost(args, rows)
+    return multilabel_soft_margin(m, _tensor(args.get("weight"))) + reduction_cost(args, rows)
 
 
 def multilabel_margin_loss(call: Call) -> int:
@@ -156,12 +160,13 @@ def multilabel_margin_loss(call: Call) -> int:
 
 
 def cosine_embedding_loss(call: Call) -> int:
-    """cosine_embedding_loss: (6D + 6)·R + reduction: the cosine (6D + 2), then 1 − cos or max(0, cos − margin) (4)."""
+    """cosine_embedding_loss: (6D + 10)·R + reduction: the cosine (6D + 2), then 1 − cos, max(0, cos − margin), two
+    compares with the target, two selects, their sum (8) (formulas.cosine_embedding)."""
     args = call.arguments()
     x1 = args["input1"]
-    d = x1.shape[-1]
+    d = x1.shape[-1] if x1.dim() else 1
     rows = x1.numel() // d if d else 0
-    return (cosine_similarity(d) + 4) * rows + reduction_cost(args, rows)
+    return cosine_embedding(d) * rows + reduction_cost(args, rows)
 
 
 def _distance_cost(args: Mapping[str, Any], d: int) -> int | None:
@@ -189,15 +194,13 @@ def triplet_margin_loss(call: Call) -> int | NotRecognizedType:
 
 
 def ctc_loss(call: Call) -> int:
-    """ctc_loss: 13·T·(2·numel(targets) + N) + [zero_infinity]·N + reduction ('mean': 2N, 'sum': N − 1)."""
+    """ctc_loss: 13·T·(2·numel(targets) + N) + 2·[zero_infinity]·N + reduction ('mean': 3N, 'sum': N − 1)."""
     args = call.arguments()
     log_probs, targets = args["log_probs"], args["targets"]
     steps = log_probs.shape[0]
     batch = log_probs.shape[1] if log_probs.dim() == 3 else 1
     flops = ctc(steps, targets.numel(), batch, bool(args.get("zero_infinity")))
-    if _mode(args) == "mean":  # each loss divided by its target length, then the mean
-        return flops + 2 * batch
-    return flops + reduction_cost(args, batch)
+    return flops + ctc_reduction(batch, _mode(args))
 
 
 def register(registry: Registry) -> None:

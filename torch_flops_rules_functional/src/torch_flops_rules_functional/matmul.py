@@ -21,7 +21,7 @@ from torch_flops_core.shapes import out_numel
 
 from ._common import Claimer, named, ops, variants
 
-__all__ = ["add_contraction", "bilinear", "einsum", "linear", "matmul", "outer", "tensordot"]
+__all__ = ["add_contraction", "addr", "bilinear", "einsum", "inner", "linear", "matmul", "outer", "tensordot"]
 
 
 def matmul(call: Call) -> Count:
@@ -36,9 +36,25 @@ def linear(call: Call) -> Count:
     return contraction(out_numel(call), weight.shape[-1], call.arg(2, "bias") is not None)
 
 
-def outer(call: Call) -> Count:
-    """outer / ger: N multiplies, N = numel(out); MACs N (a contraction of length 1)."""
-    return contraction(out_numel(call), 1)
+def inner(call: Call) -> Count | int:
+    """inner: (2·K − 1)·N, K = a.shape[-1], MACs K·N; with a 0-d operand torch multiplies (a * b): N, no MACs."""
+    a, b = call.arg(0, "input"), call.arg(1, "other")
+    if a.dim() == 0 or b.dim() == 0:
+        return out_numel(call)
+    return contraction(out_numel(call), a.shape[-1])
+
+
+def outer(call: Call) -> int:
+    """outer / ger: N multiplies, N = numel(out); no MACs: an outer product is element-wise (torch runs mul)."""
+    return out_numel(call)
+
+
+def addr(call: Call) -> int:
+    """addr: beta·input + alpha·(v1 ⊗ v2): N (the outer product's multiplies) + N [beta ≠ 0] + N [alpha ≠ 1]
+    + N [beta ∉ {0, 1}]; no MACs (torch runs mul, as for outer)."""
+    n = out_numel(call)
+    beta, alpha = call.kwargs.get("beta", 1), call.kwargs.get("alpha", 1)
+    return n + ((beta != 0) + (alpha != 1) + (beta not in (0, 1))) * n
 
 
 def add_contraction(operand: str, k_of: Any, name: str, k_doc: str) -> Any:
@@ -67,17 +83,32 @@ def bilinear(call: Call) -> Count:
 
 
 def tensordot(call: Call) -> Count:
-    """tensordot: (2K − 1)·N; K = product of the contracted sizes of a, N = numel(out); MACs K·N."""
-    a = call.arg(0, "a")
+    """tensordot: (2K − 1)·N, MACs K·N; K = the product of the contracted sizes that match, N = numel(out). A pair of
+    contracted dims where one side has size 1 is summed out of the other operand first (n − n/s adds), as torch does.
+    """
+    a, b = call.arg(0, "a"), call.arg(1, "b")
     dims = call.arg(2, "dims", 2)
     if isinstance(dims, torch.Tensor):
         dims = dims.tolist()
     if isinstance(dims, int):
-        contracted = list(range(a.dim() - dims, a.dim()))
+        pairs = list(zip(range(a.dim() - dims, a.dim()), range(dims), strict=True))
     else:
-        first = dims[0]
-        contracted = [first] if isinstance(first, int) else list(first)
-    return contraction(out_numel(call), math.prod(a.shape[d] for d in contracted))
+        first, second = dims
+        first = [first] if isinstance(first, int) else list(first)
+        second = [second] if isinstance(second, int) else list(second)
+        pairs = list(zip(first, second, strict=True))
+    shape_a, shape_b = list(a.shape), list(b.shape)
+    k, summed = 1, 0
+    for dim_a, dim_b in pairs:
+        size_a, size_b = shape_a[dim_a], shape_b[dim_b]
+        if size_b == 1 or size_a == 1:  # broadcast: sum the other operand over its dim right away
+            shape, dim, size = (shape_a, dim_a, size_a) if size_b == 1 else (shape_b, dim_b, size_b)
+            n = math.prod(shape)
+            summed += n - n // size if size else 0
+            shape[dim] = 1
+        else:
+            k *= size_a
+    return total(contraction(out_numel(call), k), summed)
 
 
 def vecdot(call: Call) -> Count:
@@ -198,7 +229,8 @@ def _einsum_sizes(equation: str, operands: list[torch.Tensor]) -> tuple[list[str
 
 
 def einsum(call: Call) -> Count | NotRecognizedType:
-    """einsum, contracted left to right: per pairwise step (2K − 1)·M, MACs K·M; K, M: sizes summed, kept."""
+    """einsum, contracted left to right: per pairwise step (2K − 1)·M, MACs K·M; K, M: sizes summed, kept (a step
+    that sums no label is a product, M FLOPs and no MACs)."""
     parsed = _einsum_operands(call)
     if parsed is None:
         return NOT_RECOGNIZED
@@ -210,14 +242,18 @@ def einsum(call: Call) -> Count | NotRecognizedType:
         kept = math.prod(sizes[lab] for lab in out)
         every = math.prod(sizes[lab] for lab in set(subs[0]))
         return Count(flops=max(every - kept, 0), macs=0)
-    steps = []
+    steps: list[Count | int] = []
     current = subs[0]
     for i, sub in enumerate(subs[1:], start=1):
         later = set(out).union(*subs[i + 1 :])
         labels = set(current) | set(sub)
         keep = [lab for lab in labels if lab in later]
         summed = [lab for lab in labels if lab not in later]
-        steps.append(contraction(math.prod(sizes[lab] for lab in keep), math.prod(sizes[lab] for lab in summed)))
+        kept = math.prod(sizes[lab] for lab in keep)
+        if summed:
+            steps.append(contraction(kept, math.prod(sizes[lab] for lab in summed)))
+        else:  # nothing summed: an element-wise product (torch runs mul), no MACs
+            steps.append(kept)
         current = "".join(keep)
     return total(*steps)
 
@@ -225,14 +261,15 @@ def einsum(call: Call) -> Count | NotRecognizedType:
 def register(registry: Registry) -> None:
     claim = Claimer(registry)
     claim([operator.matmul, operator.imatmul, *ops("torch.mm", "torch.bmm", "torch.mv", "torch.dot")], matmul)
-    claim(ops("torch.vdot", "torch.inner", "Tensor.mm", "Tensor.bmm", "Tensor.mv", "Tensor.dot", "Tensor.vdot"), matmul)
+    claim(ops("torch.inner", "Tensor.inner"), inner)
+    claim(ops("torch.vdot", "Tensor.mm", "Tensor.bmm", "Tensor.mv", "Tensor.dot", "Tensor.vdot"), matmul)
     claim([F.linear], linear)
     claim(variants("outer", "ger", inplace=False), outer)
     claim(variants("addmm"), add_contraction("mat1", lambda a: a.shape[-1], "addmm", "mat1.shape[-1]"))
     claim(variants("addmv"), add_contraction("mat", lambda a: a.shape[-1], "addmv", "mat.shape[-1]"))
     claim(variants("baddbmm"), add_contraction("batch1", lambda a: a.shape[-1], "baddbmm", "batch1.shape[-1]"))
     claim(variants("addbmm"), add_contraction("batch1", lambda a: a.shape[0] * a.shape[-1], "addbmm", "b·m"))
-    claim(variants("addr"), add_contraction("vec1", lambda a: 1, "addr", "1 (an outer product)"))
+    claim(variants("addr"), addr)
     claim([F.bilinear], bilinear)
     claim(variants("tensordot", inplace=False), tensordot)
     claim(variants("einsum", inplace=False), einsum)

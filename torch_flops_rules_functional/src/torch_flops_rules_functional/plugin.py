@@ -16,6 +16,7 @@ from . import (
     foreach,
     linalg,
     loss,
+    masked_index,
     matmul,
     metadata,
     norm,
@@ -32,7 +33,8 @@ from . import (
 
 FAMILIES = (
     arithmetic, pointwise, activation, reduction, matmul, conv, norm, pooling, resample, embedding, attention,
-    recurrent, dropout, loss, distance, foreach, linalg, spectral, special, statistics, shape, factory, metadata,
+    recurrent, dropout, loss, distance, foreach, linalg, spectral, special, statistics, masked_index, shape, factory,
+    metadata,
 )  # fmt: skip
 
 

@@ -14,13 +14,13 @@ from typing import Any
 
 import torch
 
-from torch_flops_core import Call, Registry
+from torch_flops_core import Call, Registry, formulas
 from torch_flops_core.formulas import POINTWISE_COSTS
 from torch_flops_core.shapes import numel, out_numel
 
 from ._common import Claimer, named, ops, variants
 
-__all__ = ["POINTWISE_COSTS", "pointwise"]
+__all__ = ["POINTWISE_COSTS", "conj_physical", "isclose", "isfinite", "isreal", "pointwise"]
 
 
 def pointwise(cost: int, name: str, module: str = __name__) -> Any:
@@ -55,11 +55,52 @@ def where(call: Call) -> int:
     return out_numel(call)
 
 
-def isclose_reduce(call: Call) -> int:
-    """allclose: isclose's 5 per element of the broadcast inputs, + numel − 1 ANDs."""
+def _isclose(call: Call) -> tuple[int, int]:
+    """(isclose's FLOPs, n) of a call of isclose or allclose(input, other, rtol, atol, equal_nan)."""
     a, b = call.arg(0, "input"), call.arg(1, "other")
     n = torch.broadcast_shapes(a.shape, b.shape).numel()
-    return 5 * n + n - 1
+    rtol, atol = call.arg(2, "rtol", 1e-05), call.arg(3, "atol", 1e-08)
+    floating = a.is_floating_point() or a.is_complex()
+    equal_nan = bool(call.arg(4, "equal_nan", False)) and floating
+    zero_d = a.dim() == 0 and b.dim() == 0  # bool ops on a 0-d result are integer bookkeeping (0)
+    return formulas.isclose(n, a.numel(), b.numel(), not (rtol == 0 and atol == 0), equal_nan, not zero_d), n
+
+
+def isclose(call: Call) -> int:
+    """isclose: a == b (N), then unless rtol = atol = 0: atol + |rtol·b| (3·numel(b)), |a − b| (2N), isfinite (4N),
+    ≤, AND, OR (3N): 10N + 3·numel(b); equal_nan on floats: + isnan of both inputs and 2N (formulas.isclose)."""
+    return _isclose(call)[0]
+
+
+def isclose_reduce(call: Call) -> int:
+    """allclose: isclose (formulas.isclose), then all() of its N results: N − 1 ANDs."""
+    flops, n = _isclose(call)
+    return flops + max(n - 1, 0)
+
+
+def isfinite(call: Call) -> int:
+    """isfinite: floating (x == x)·(|x| ≠ ∞): 4N; complex: both parts and their AND, 9N; integer and bool: 0 (torch
+    returns ones). On a 0-d input the AND of bools is integer bookkeeping (0)."""
+    x = call.arg(0, "input")
+    n = numel(x)
+    bools = 0 if x.dim() == 0 else n
+    if x.is_complex():
+        return 2 * (3 * n + bools) + bools
+    if x.is_floating_point():
+        return 3 * n + bools
+    return 0
+
+
+def isreal(call: Call) -> int:
+    """isreal: complex imag(x) == 0, N; a real tensor is real everywhere (torch returns ones): 0."""
+    x = call.arg(0, "input")
+    return numel(x) if x.is_complex() else 0
+
+
+def conj_physical(call: Call) -> int:
+    """conj_physical: a complex tensor's sign flips, N; a real tensor is returned as it is: 0."""
+    x = call.arg(0, "input")
+    return out_numel(call) if isinstance(x, torch.Tensor) and x.is_complex() else 0
 
 
 def equal(call: Call) -> int:
@@ -68,7 +109,7 @@ def equal(call: Call) -> int:
     return 2 * a.numel() - 1 if a.shape == b.shape and a.numel() else 0
 
 
-_SPECIAL = {"addcmul", "addcdiv", "where"}
+_SPECIAL = {"addcmul", "addcdiv", "where", "isclose", "isfinite", "isreal", "conj_physical"}
 
 
 def register(registry: Registry) -> None:
@@ -82,4 +123,8 @@ def register(registry: Registry) -> None:
     registry.function(*variants("clamp", "clip"))(clamp)
     registry.function(*variants("clamp_min", "clamp_max"))(pointwise(1, "clamp_bound"))
     registry.function(*ops("torch.allclose", "Tensor.allclose"))(isclose_reduce)
+    registry.function(*variants("isclose", inplace=False))(isclose)
+    registry.function(*variants("isfinite", inplace=False))(isfinite)
+    registry.function(*variants("isreal", inplace=False))(isreal)
+    registry.function(*variants("conj_physical"))(conj_physical)
     registry.function(*ops("torch.equal", "Tensor.equal"))(equal)

@@ -4,7 +4,8 @@ Fixed windows: average = k·N (k − 1 additions and a division per output), max
 comparisons. k is the product of a tuple ``kernel_size``, but an **int kernel_size counts as k, not
 k^dims**, exactly as the nn pack counts ``nn.MaxPool2d(3)`` (the seed's reading, on which its
 ResNet-50 figure depends): a model counts the same whether it pools with a module or a function.
-Adaptive windows come from the input and output sizes, as for the modules. LP and fractional pools
+Adaptive windows are torch's exact windows (start ⌊i·in/out⌋, end ⌈(i + 1)·in/out⌉), as for the modules
+and the aten kernels. LP and fractional pools
 have no seed figure: an int kernel_size is their full k^dims window, as the nn pack counts them.
 """
 
@@ -14,6 +15,7 @@ import math
 from typing import Any
 
 from torch_flops_core import Call, Registry
+from torch_flops_core.formulas import adaptive_windows
 from torch_flops_core.shapes import numel, out_numel
 
 from ._common import Claimer, named, ops
@@ -27,12 +29,12 @@ def kernel_elements(size: int | tuple[int, ...] | list[int]) -> int:
 
 
 def adaptive_window(call: Call, dims: int) -> int:
-    """Window of an adaptive pool, per dim: in/out when divisible, else in − out·⌊in/out⌋ + 1."""
+    """Σ over the output positions of an adaptive pool of their windows' sizes, times the leading (batch, channel)
+    elements: the inputs each output reads (windows from ⌊i·in/out⌋ to ⌈(i + 1)·in/out⌉, formulas.adaptive_windows)."""
     out = call.output[0] if isinstance(call.output, tuple) else call.output
-    window = 1
-    for size_in, size_out in zip(call.arg(0, "input").shape[-dims:], out.shape[-dims:], strict=True):
-        window *= size_in // size_out if size_in % size_out == 0 else size_in - size_out * (size_in // size_out) + 1
-    return window
+    x = call.arg(0, "input")
+    leading = math.prod(out.shape[: out.dim() - dims])
+    return leading * adaptive_windows(x.shape[x.dim() - dims :], out.shape[out.dim() - dims :])
 
 
 def fixed(offset: int, kernel_index: int, name: str) -> Any:
@@ -47,13 +49,14 @@ def fixed(offset: int, kernel_index: int, name: str) -> Any:
 
 
 def adaptive(offset: int, dims: int, name: str) -> Any:
-    """An adaptive pool over ``dims`` dims: (k' + offset)·N with the adaptive window k'."""
+    """An adaptive pool over ``dims`` dims: Σ windows + offset·N (avg: w − 1 adds and a divide per window of w;
+    max: w − 1 compares)."""
 
     def rule(call: Call) -> int:
-        return max(adaptive_window(call, dims) + offset, 0) * out_numel(call)
+        return max(adaptive_window(call, dims) + offset * out_numel(call), 0)
 
-    formula = "k'·N" if offset == 0 else "(k' − 1)·N"
-    return named(rule, __name__, name, f"{name}: {formula}; k' = adaptive window, N = numel(out).")
+    formula = "Σ w" if offset == 0 else "Σ (w − 1)"
+    return named(rule, __name__, name, f"{name}: {formula} over the output windows w (exact adaptive windows).")
 
 
 def full_window(size: int | tuple[int, ...] | list[int], dims: int) -> int:

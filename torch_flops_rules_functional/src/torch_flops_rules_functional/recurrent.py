@@ -16,7 +16,7 @@ from typing import Any
 import torch
 
 from torch_flops_core import Call, Count, Registry, RuleFn
-from torch_flops_core.formulas import RNN_GATE_ARITHMETIC, RNN_GATES, rnn_step, total
+from torch_flops_core.formulas import RNN_GATE_ARITHMETIC, RNN_GATES, dropout, rnn_step, total
 
 from ._common import Claimer, named, ops
 
@@ -42,13 +42,14 @@ def _params(args: Sequence[Any]) -> int:
 
 
 def recurrent(mode: str) -> RuleFn:
-    """torch.lstm/gru/rnn_*: rows × Σ over layers and directions of one step; rows = numel(input)/I or packed rows."""
+    """torch.lstm/gru/rnn_*: rows × Σ over layers and directions of one step; rows = numel(input)/I or packed rows;
+    + the dropout between layers in training (2 per element of each inner layer's output)."""
 
     def rule(call: Call) -> Count:
         at = _params(call.args)
         params = list(call.args[at])
         has_biases, layers = call.args[at + 1], call.args[at + 2]
-        bidirectional = call.args[at + 5]
+        drop_p, train, bidirectional = call.args[at + 3], call.args[at + 4], call.args[at + 5]
         packed = at == 3  # (data, batch_sizes, hx, params, ...) rather than (input, hx, params, ...)
         x = call.args[0]
         rows = x.shape[0] if packed else x.numel() // params[0].shape[1]
@@ -60,7 +61,10 @@ def recurrent(mode: str) -> RuleFn:
             w_hr = w[-1] if stride in (3, 5) else None  # an LSTM projection follows the weights and biases
             steps.append(_step(mode, w[0], w[1], bool(has_biases), w_hr))
         one_row = total(*steps)
-        return Count(flops=rows * one_row.flops, macs=rows * one_row.macs)
+        # torch drops every layer's output but the last's in training: its mask scaled and the product
+        between = rows * params[1].shape[1] * (2 if bidirectional else 1)
+        dropped = (layers - 1) * dropout(between, between, drop_p, bool(train))
+        return Count(flops=rows * one_row.flops + dropped, macs=rows * one_row.macs)
 
     return named(rule, __name__, mode, f"torch.{mode}: {recurrent.__doc__}")
 

@@ -12,8 +12,10 @@ from typing import Any
 
 import torch
 
-from torch_flops_core import NOT_RECOGNIZED, Call, NotRecognizedType, Registry
-from torch_flops_core.formulas import REDUCTION_COSTS, vector_norm
+from torch_flops_core import NOT_RECOGNIZED, Call, Count, NotRecognizedType, Registry
+from torch_flops_core.formulas import REDUCTION_COSTS, total, vector_norm
+from torch_flops_core.formulas import linalg as la
+from torch_flops_core.formulas import reduction as reduction_formula
 from torch_flops_core.shapes import numel, out_numel
 
 from ._common import Claimer, named, ops, variants
@@ -35,6 +37,14 @@ def reduction(a: int, b: int, name: str, formula: str) -> Any:
     return named(rule, __name__, name, f"{name}: {formula}; n = numel(in), R = numel(out).")
 
 
+def nanmean(call: Call) -> int:
+    """nanmean = nansum(x) / (¬isnan(x)).sum(): 6n − R (REDUCTION_COSTS); on a 0-d input the NOT of the 0-d
+    bool mask is integer bookkeeping (0), as core counts it: 6n − R − 1."""
+    x = call.arg(0, "input")
+    flops = reduction_formula("nanmean", numel(x), out_numel(call))
+    return flops - 1 if isinstance(x, torch.Tensor) and x.dim() == 0 else flops
+
+
 def max_min(call: Call) -> int:
     """max/min: with a tensor `other`, N = numel(out) (element-wise); else n − R comparisons."""
     other = call.arg(1, "other")
@@ -47,12 +57,24 @@ norm_cost = vector_norm
 """The p-norm formula ``torch_flops_core.formulas.vector_norm``, shared with the nn and aten packs."""
 
 
-def norm(call: Call) -> int | NotRecognizedType:
-    """norm/vector_norm: p = 2 or 'fro': 2n; p = 1, ±∞, 0: 2n − R; other p (−1 too): 3n; 'nuc': not counted."""
+def norm(call: Call) -> int | Count:
+    """norm/vector_norm: p = 2 or 'fro': 2n; p = 1, ±∞, 0: 2n − R; other p (−1 too): 3n; torch.norm 'nuc': the SVD
+    values of each matrix (formulas.linalg.svd) + their sum, k − 1 adds per matrix (k = min(m, n))."""
     p = call.arg(1, "ord" if call.target is torch.linalg.vector_norm else "p", 2)
     if p == "nuc":
-        return NOT_RECOGNIZED
+        return nuclear_norm(call)
     return norm_cost(p, numel(call.arg(0, "input")), out_numel(call))
+
+
+def nuclear_norm(call: Call) -> Count:
+    """torch.norm(A, 'nuc', dim): GVL's SVD values of each m × n matrix (with the vectors on the grad path, as
+    linalg.svdvals) + the k − 1 adds of their sum; what the aten engine counts for _linalg_svd and sum."""
+    x, dim = call.arg(0, "input"), call.arg(2, "dim")
+    rows, cols = (-2, -1) if dim is None else tuple(dim)
+    m, n = x.shape[rows], x.shape[cols]
+    matrices = x.numel() // (m * n) if m * n else 0
+    values = la.svd((matrices, m, n), torch.is_grad_enabled() and x.requires_grad, False, x.is_complex())
+    return total(values, matrices * max(min(m, n) - 1, 0))
 
 
 def linalg_norm(call: Call) -> int | NotRecognizedType:
@@ -156,6 +178,7 @@ def diff(call: Call) -> int:
 def register(registry: Registry) -> None:
     claim = Claimer(registry)
     claim(ops("torch.sum", "Tensor.sum"), sum_)
+    claim(variants("nanmean", inplace=False), nanmean)
     for name, (a, b, formula) in REDUCTION_COSTS.items():
         claim(variants(name, inplace=False), reduction(a, b, name, formula))
     claim(ops("torch.max", "Tensor.max", "torch.min", "Tensor.min"), max_min)

@@ -10,11 +10,11 @@ import builtins
 import operator
 
 from torch_flops_core import Call, Registry
-from torch_flops_core.shapes import numel
+from torch_flops_core.shapes import numel, out_numel
 
 from ._common import Claimer, ops, variants
 
-__all__ = ["DATA_MOVEMENT", "nonzero", "zero"]
+__all__ = ["DATA_MOVEMENT", "combinations", "nonzero", "take_along_dim", "zero"]
 
 DATA_MOVEMENT: tuple[str, ...] = (
     # views and reshapes
@@ -29,12 +29,14 @@ DATA_MOVEMENT: tuple[str, ...] = (
     # joins, repeats, reorders
     "cat", "concat", "concatenate", "stack", "hstack", "vstack", "dstack", "column_stack", "row_stack",
     "repeat", "repeat_interleave", "tile", "roll", "flip", "fliplr", "flipud", "rot90", "block_diag", "meshgrid",
-    "cartesian_prod", "combinations", "tril", "triu", "diag", "diag_embed", "diagflat",
+    "cartesian_prod", "tril", "triu", "diag", "diag_embed", "diagflat",
     # gathers and scatters without arithmetic
-    "gather", "take", "take_along_dim", "index_select", "masked_select", "index_put", "index_copy", "index_fill",
+    "gather", "take", "index_select", "masked_select", "index_put", "index_copy", "index_fill",
     "put", "masked_scatter", "select_scatter", "slice_scatter", "diagonal_scatter", "as_strided_scatter",
     "pixel_shuffle", "pixel_unshuffle", "channel_shuffle", "native_channel_shuffle", "constant_pad_nd",
-    "slice_inverse", "alias",
+    "slice_inverse", "alias", "_chunk_cat",
+    # layout conversions
+    "to_sparse", "to_sparse_csr", "to_sparse_csc", "to_sparse_bsr", "to_sparse_bsc", "sparse_mask",
 )  # fmt: skip
 """Ops that only move, copy or select data (each in its torch, Tensor and in-place spellings)."""
 
@@ -47,6 +49,20 @@ def zero(call: Call) -> int:
 def nonzero(call: Call) -> int:
     """nonzero / argwhere: numel(in) comparisons with zero."""
     return numel(call.arg(0, "input"))
+
+
+def take_along_dim(call: Call) -> int:
+    """take_along_dim(input, indices, dim): torch wraps the (broadcast) indices into range first, a remainder per
+    index: N = numel(out); without dim it gathers from the flattened input: 0."""
+    return out_numel(call) if call.arg(2, "dim") is not None else 0
+
+
+def combinations(call: Call) -> int:
+    """combinations(input, r): the mask of ordered index tuples over the n^r grid, one compare (< or ≤) and one AND
+    (a multiply) per grid element for each of the r − 1 neighbouring pairs: 2·(r − 1)·n^r; the gather is free."""
+    n = numel(call.arg(0, "input"))
+    r = call.arg(1, "r", 2)
+    return 2 * max(r - 1, 0) * n**r if r > 1 else 0
 
 
 def register(registry: Registry) -> None:
@@ -63,3 +79,5 @@ def register(registry: Registry) -> None:
         zero,
     )  # fmt: skip
     claim(variants("nonzero", "nonzero_static", "argwhere", inplace=False), nonzero)
+    claim(variants("take_along_dim", inplace=False), take_along_dim)
+    claim(variants("combinations", inplace=False), combinations)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import torch
 
 from torch_flops_core import NOT_RECOGNIZED, Call, Count, NotRecognizedType, Registry
+from torch_flops_core.formulas import contraction, total
 from torch_flops_core.formulas import statistics as stats
 from torch_flops_core.shapes import numel, out_numel
 
@@ -20,7 +21,7 @@ from ._common import Claimer, ops, variants
 
 __all__ = [
     "corrcoef", "cov", "cumulative_trapezoid", "gradient", "histogramdd", "isin", "quantile", "register",
-    "renorm", "segment_reduce", "sparse_addmm", "sparse_mm", "trapezoid", "unique",
+    "renorm", "segment_reduce", "sparse_addmm", "sparse_mm", "sparse_sampled_addmm", "trapezoid", "unique",
 ]  # fmt: skip
 
 
@@ -130,6 +131,19 @@ def sparse_addmm(call: Call) -> Count | NotRecognizedType:
     return stats.sparse_product(sparse._nnz(), dense.shape[-1], out_numel(call), alpha, beta)
 
 
+def sparse_sampled_addmm(call: Call) -> Count | NotRecognizedType:
+    """torch.sparse.sampled_addmm(C CSR of nnz, A [M, K], B [K, N], beta, alpha): beta·C + alpha·(A @ B) at C's nnz
+    positions, one dot of K each: (2K − 1)·nnz + nnz [beta ≠ 0] + nnz [alpha ≠ 1] + nnz [beta ∉ {0, 1}]; MACs K·nnz
+    (the aten pack's sparse_sampled_addmm)."""
+    sparse, mat1 = call.arg(0, "input"), call.arg(1, "mat1")
+    if not isinstance(sparse, torch.Tensor) or sparse.layout == torch.strided:
+        return NOT_RECOGNIZED
+    nnz = sparse.values().numel()
+    beta, alpha = call.kwargs.get("beta", 1), call.kwargs.get("alpha", 1)
+    extra = (beta != 0) + (alpha != 1) + (beta not in (0, 1))
+    return total(contraction(nnz, mat1.shape[-1]), extra * nnz)
+
+
 def quantile(call: Call) -> int:
     """quantile: sort n·⌈log2 S⌉ + ranks (q + 2n − R + P; nanquantile 3n + 3P) + P·(linear 5, midpoint 4, else 1)."""
     x, q, dim = call.arg(0, "input"), call.arg(1, "q"), call.arg(2, "dim")
@@ -163,5 +177,6 @@ def register(registry: Registry) -> None:
     claim(ops("torch.segment_reduce"), segment_reduce)
     claim(ops("torch.sparse.mm"), sparse_mm)
     claim(ops("torch.sparse.addmm"), sparse_addmm)
+    claim(ops("torch.sparse.sampled_addmm"), sparse_sampled_addmm)
     claim(variants("quantile", "nanquantile", inplace=False), quantile)
     claim(variants("unique", "unique_consecutive", inplace=False), unique)

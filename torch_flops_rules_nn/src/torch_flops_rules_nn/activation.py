@@ -1,7 +1,8 @@
 """Activations: one per-element cost table for the element-wise ones, the softmax family, GLU.
 
 Each scalar add, multiply, divide, compare, ``exp``, ``log``, ``tanh`` or ``erf`` is one FLOP; picking
-one of two values after a compare and flipping a sign are free. Why each cost: docs/conventions.md.
+one of two values after a compare and flipping a sign inside a formula are free (Softmin's negation
+runs as an op of its own and counts N). Why each cost: docs/conventions.md.
 """
 
 from __future__ import annotations
@@ -51,9 +52,12 @@ def _dim(call: Call) -> int:
 
 
 def softmax(call: Call) -> int:
-    """Softmax, Softmin, Softmax2d: 2N + (S − 1)·N/S; S = size of dim (Softmax2d: the channels)."""
+    """Softmax, Softmax2d: 2N + (S − 1)·N/S; S = size of dim (Softmax2d: the channels); Softmin: + N (softmax(−x):
+    the negation runs as an op of its own, as for F.softmin)."""
     x = call.arg(0, "input")
-    return formulas.softmax(out_numel(call), x.shape[_dim(call)] if x.dim() else 1)
+    n = out_numel(call)
+    negation = n if isinstance(call.module, nn.Softmin) else 0
+    return negation + formulas.softmax(n, x.shape[_dim(call)] if x.dim() else 1)
 
 
 def log_softmax(call: Call) -> int:

@@ -34,5 +34,6 @@ def multihead_attention(call: Call) -> Count:
         dropout=module.training and module.dropout > 0,
     )  # fmt: skip
 
+
 def register(registry: Registry) -> None:
     registry.module(nn.MultiheadAttention)(multihead_attention)

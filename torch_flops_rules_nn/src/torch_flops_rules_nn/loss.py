@@ -16,23 +16,24 @@ from torch import nn
 from torch_flops_core import NOT_RECOGNIZED, Call, Count, NotRecognizedType, Registry
 from torch_flops_core.formulas import (
     LOSS_COSTS,
-    cosine_similarity,
+    cosine_embedding,
     cross_entropy,
     ctc,
+    ctc_reduction,
+    gaussian_nll,
     log_softmax,
     loss_reduction,
     multi_margin,
     multilabel_margin,
+    multilabel_soft_margin,
+    poisson_nll,
 )
 from torch_flops_core.shapes import broadcast_numel, numel
 
 from ._count import contraction, total
-from .activation import cost_of
 from .distance import pairwise_cost
 
 __all__ = ["POINTWISE", "register"]
-
-_SIGMOID = cost_of(nn.Sigmoid)
 
 
 def _elements(call: Call, *names: str) -> int:
@@ -94,30 +95,31 @@ def bce_with_logits_loss(call: Call) -> int:
 
 
 def kl_div_loss(call: Call) -> int:
-    """KLDivLoss: 3·E + reduction: y·(log y − x), or exp(y)·(y − x) with log_target."""
+    """KLDivLoss: 4·E + reduction: xlogy(y, y) − y·x; with log_target exp(y)·(y − x), 3·E."""
     module = call.module
     assert isinstance(module, nn.KLDivLoss)
     e = _elements(call, "input", "target")
-    return LOSS_COSTS["kl_div"] * e + loss_reduction(e, module.reduction)
+    return (LOSS_COSTS["kl_div"] - module.log_target) * e + loss_reduction(e, module.reduction)
 
 
 def poisson_nll_loss(call: Call) -> int:
-    """PoissonNLLLoss: (3 or 4 + 9·[full])·E + reduction: exp(x) − y·x (log_input) or x − y·log(x + eps)."""
+    """PoissonNLLLoss: (3 or 4 + 10·[full])·E + reduction: exp(x) − y·x (log_input) or x − y·log(x + eps)."""
     module = call.module
     assert isinstance(module, nn.PoissonNLLLoss)
     e = _elements(call, "input", "target")
-    # full adds Stirling's y·log y − y + 0.5·log(2π·y) where y > 1: 7, the compare, the add: 9
-    per_element = LOSS_COSTS["poisson_nll_loss"] + (not module.log_input) + 9 * module.full
-    return per_element * e + loss_reduction(e, module.reduction)
+    # full adds Stirling's y·log y − y + 0.5·log(2π·y) (7), masked where y ≤ 1 (compare, select) and added: 10
+    return poisson_nll(e, module.log_input, module.full) + loss_reduction(e, module.reduction)
 
 
 def gaussian_nll_loss(call: Call) -> int:
-    """GaussianNLLLoss: (5 + [full])·E + 2·numel(var) + reduction: 0.5·(log var + (x − y)²/var); var: clamp, log."""
+    """GaussianNLLLoss: (5 + [full])·E + 4·numel(var) − 1 + reduction: 0.5·(log var + (x − y)²/var); var: the check
+    any(var < 0), the clamp, the log; a float var: 3·E (formulas.gaussian_nll)."""
     module = call.module
     assert isinstance(module, nn.GaussianNLLLoss)
     e = _elements(call, "input", "target")
-    per_element = LOSS_COSTS["gaussian_nll_loss"] + module.full
-    return per_element * e + 2 * numel(call.arg(2, "var")) + loss_reduction(e, module.reduction)
+    var = call.arg(2, "var")
+    flops = gaussian_nll(e, var.numel() if isinstance(var, torch.Tensor) else None, module.full)
+    return flops + loss_reduction(e, module.reduction)
 
 
 def _classes(x: torch.Tensor) -> int:
@@ -150,14 +152,15 @@ def cross_entropy_loss(call: Call) -> int:
 
 
 def multilabel_soft_margin_loss(call: Call) -> int:
-    """MultiLabelSoftMarginLoss: (11 + [weight])·M + reduction over rows; M = numel(input)."""
+    """MultiLabelSoftMarginLoss: (13 + [weight])·M + reduction over rows; M = numel(input)
+    (formulas.multilabel_soft_margin: two log-sigmoids, −x, 1 − y, two multiplies, the add and the negation, the
+    mean over C)."""
     module = call.module
     assert isinstance(module, nn.MultiLabelSoftMarginLoss)
     x = call.arg(0, "input")
     m = x.numel()
-    # −(y·logsigmoid(x) + (1 − y)·logsigmoid(−x)): 2 log-sigmoids (3 each) + 4; the mean over C: 1
     rows = m // x.shape[-1] if m else 0
-    return (2 * _SIGMOID + 4 + 1 + (module.weight is not None)) * m + loss_reduction(rows, module.reduction)
+    return multilabel_soft_margin(m, module.weight is not None) + loss_reduction(rows, module.reduction)
 
 
 def multi_margin_loss(call: Call) -> int:
@@ -181,13 +184,14 @@ def multilabel_margin_loss(call: Call) -> int:
 
 
 def cosine_embedding_loss(call: Call) -> int:
-    """CosineEmbeddingLoss: (6D + 6)·R + reduction: the cosine (6D + 2), then 1 − cos or max(0, cos − margin) (4)."""
+    """CosineEmbeddingLoss: (6D + 10)·R + reduction: the cosine (6D + 2), then 1 − cos, max(0, cos − margin), the
+    two compares with the target, two selects and their sum (8) (formulas.cosine_embedding)."""
     module = call.module
     assert isinstance(module, nn.CosineEmbeddingLoss)
     x1 = call.arg(0, "input1")
-    d = x1.shape[-1]
+    d = x1.shape[-1] if x1.dim() else 1
     rows = x1.numel() // d if d else 0
-    return (cosine_similarity(d) + 4) * rows + loss_reduction(rows, module.reduction)
+    return cosine_embedding(d) * rows + loss_reduction(rows, module.reduction)
 
 
 def _triplet(call: Call, reduction: str, distance: int, swap: bool) -> int:
@@ -221,16 +225,14 @@ def triplet_margin_with_distance_loss(call: Call) -> int | NotRecognizedType:
 
 
 def ctc_loss(call: Call) -> int:
-    """CTCLoss: 13·T·(2·numel(targets) + N) + [zero_infinity]·N + reduction ('mean': 2N, 'sum': N − 1)."""
+    """CTCLoss: 13·T·(2·numel(targets) + N) + 2·[zero_infinity]·N + reduction ('mean': 3N, 'sum': N − 1)."""
     module = call.module
     assert isinstance(module, nn.CTCLoss)
     log_probs, targets = call.arg(0, "log_probs"), call.arg(1, "targets")
     steps = log_probs.shape[0]
     batch = log_probs.shape[1] if log_probs.dim() == 3 else 1
     flops = ctc(steps, targets.numel(), batch, module.zero_infinity)
-    if module.reduction == "mean":  # each loss divided by its target length, then the mean
-        return flops + 2 * batch
-    return flops + loss_reduction(batch, module.reduction)
+    return flops + ctc_reduction(batch, module.reduction)
 
 
 def adaptive_log_softmax(call: Call) -> Count:

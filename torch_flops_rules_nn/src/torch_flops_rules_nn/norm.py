@@ -1,34 +1,51 @@
 """Normalisation layers.
 
 Every norm costs the seed's ``(2 + [weight] + [bias])·numel(in)``: subtract the mean, divide by the
-std, then the affine parameters that exist. The statistics (means, variances, the running-buffer
-update of a BatchNorm in training) are not counted, for any norm in either mode: the convention
+std, then the affine parameters that exist. The statistics a norm kernel computes (means, variances, the
+running-buffer update of a BatchNorm in training) are not counted, in either mode: the convention
 counts the normalisation, so a norm counts the same in training and eval. Why: docs/conventions.md.
+Work torch runs as ops of their own is counted, as the function and aten levels count it: an InstanceNorm
+updating running statistics in training averages them over the batch (B·C each), and RMSNorm is a composite
+whose every op counts (``formulas.rms_norm``).
 """
 
 from __future__ import annotations
 
+import math
+
 from torch import nn
 
-from torch_flops_core import Call, Registry
+from torch_flops_core import Call, Registry, formulas
 from torch_flops_core.shapes import in_numel, out_numel
 
 __all__ = ["local_response_norm", "norm", "register", "rms_norm"]
 
 
 def norm(call: Call) -> int:
-    """Norm: (2 + [weight] + [bias])·numel(in), in training and eval alike (statistics are not counted)."""
+    """Norm: (2 + [weight] + [bias])·numel(in), in training and eval alike (statistics are not counted); an
+    InstanceNorm updating running statistics (training, track_running_stats) + 2·B·C (torch averages the
+    per-instance running statistics over the batch B, C channels: one mean of B·C values per buffer, as
+    F.instance_norm counts it)."""
     module = call.module
     assert module is not None
-    affine = (getattr(module, "weight", None) is not None) + (getattr(module, "bias", None) is not None)
-    return (2 + affine) * in_numel(call)
+    weight, bias = getattr(module, "weight", None) is not None, getattr(module, "bias", None) is not None
+    flops = formulas.norm(in_numel(call), weight, bias)
+    instance_norm = nn.modules.instancenorm._InstanceNorm
+    if isinstance(module, instance_norm) and module.training and module.running_mean is not None:  # updated
+        x = call.arg(0, "input")
+        batch = 1 if x.dim() == module._get_no_batch_dim() else x.shape[0]
+        flops += 2 * batch * int(module.num_features)
+    return flops
 
 
 def rms_norm(call: Call) -> int:
-    """RMSNorm: (1 + [weight])·numel(in): divide by the RMS, then the weight (statistics as LayerNorm: not counted)."""
+    """RMSNorm over normalized_shape (R rows): x² (n), mean (n), + eps (R), rsqrt (R), x·rsqrt (n), [·weight (n)],
+    as torch runs it: (3 + [weight])·n + 2R (formulas.rms_norm)."""
     module = call.module
     assert isinstance(module, nn.RMSNorm)
-    return (1 + (module.weight is not None)) * in_numel(call)
+    n = in_numel(call)
+    size = math.prod(module.normalized_shape)
+    return formulas.rms_norm(n, n // size if size else 0, module.weight is not None)
 
 
 def local_response_norm(call: Call) -> int:

@@ -7,6 +7,7 @@ import math
 from torch import nn
 
 from torch_flops_core import Call, Registry
+from torch_flops_core.formulas import adaptive_windows
 from torch_flops_core.shapes import in_numel, out_numel
 
 _ADAPTIVE_DIMS: dict[type, int] = {
@@ -30,13 +31,14 @@ def _kernel(size: int | tuple[int, ...]) -> int:
     return size if isinstance(size, int) else math.prod(size)
 
 
-def _adaptive_window(call: Call, dims: int) -> int:
-    """Window of an adaptive pool, per dim: in/out when divisible, else in − out·⌊in/out⌋ + 1."""
+def _adaptive_windows(call: Call, dims: int) -> int:
+    """Σ over an adaptive pool's outputs of their windows' sizes: torch's exact windows (start ⌊i·in/out⌋, end
+    ⌈(i + 1)·in/out⌉ per dim, formulas.adaptive_windows), times the leading (batch, channel) elements. When in is a
+    multiple of out every window is in/out and this is k'·N, the seed's count."""
     out = call.output[0] if isinstance(call.output, tuple) else call.output
-    window = 1
-    for size_in, size_out in zip(call.args[0].shape[-dims:], out.shape[-dims:], strict=True):
-        window *= size_in // size_out if size_in % size_out == 0 else size_in - size_out * (size_in // size_out) + 1
-    return window
+    x = call.arg(0, "input")
+    leading = math.prod(out.shape[: out.dim() - dims])
+    return leading * adaptive_windows(x.shape[x.dim() - dims :], out.shape[out.dim() - dims :])
 
 
 def avg_pool(call: Call) -> int:
@@ -54,15 +56,15 @@ def max_pool(call: Call) -> int:
 
 
 def adaptive_avg_pool(call: Call) -> int:
-    """AdaptiveAvgPoolNd: k'·N; k' = the adaptive window (see _adaptive_window)."""
+    """AdaptiveAvgPoolNd: Σ w over the output windows (w − 1 adds and a divide each; k'·N for equal windows)."""
     assert call.module is not None
-    return _adaptive_window(call, _dims(call.module)) * out_numel(call)
+    return _adaptive_windows(call, _dims(call.module))
 
 
 def adaptive_max_pool(call: Call) -> int:
-    """AdaptiveMaxPoolNd: (k' − 1)·N; k' = the adaptive window (see _adaptive_window)."""
+    """AdaptiveMaxPoolNd: Σ (w − 1) over the output windows (w − 1 compares each; (k' − 1)·N for equal windows)."""
     assert call.module is not None
-    return (_adaptive_window(call, _dims(call.module)) - 1) * out_numel(call)
+    return _adaptive_windows(call, _dims(call.module)) - out_numel(call)
 
 
 _LP_DIMS: dict[type, int] = {nn.LPPool1d: 1, nn.LPPool2d: 2, nn.LPPool3d: 3}

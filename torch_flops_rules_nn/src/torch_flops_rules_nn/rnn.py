@@ -7,6 +7,9 @@ size H, layer input size I and recurrent input size Hr (``proj_size`` or H):
 * G·H adds of the two, and G·H more per bias (``b_ih``, ``b_hh``);
 * the gate arithmetic, E·H (see ELEMENTWISE);
 * LSTM with ``proj_size`` P: the projection ``W_hr·h``, P outputs, K = H.
+
+With ``dropout`` in training, every layer's output but the last's goes through dropout (``formulas.dropout``:
+its mask scaled and the product, 2 per element), as torch runs it between the layers.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from torch import nn
 from torch.nn.utils.rnn import PackedSequence
 
 from torch_flops_core import Call, Count, Registry
-from torch_flops_core.formulas import RNN_GATE_ARITHMETIC, RNN_GATES, rnn_step
+from torch_flops_core.formulas import RNN_GATE_ARITHMETIC, RNN_GATES, dropout, rnn_step
 from torch_flops_core.shapes import numel
 
 from ._count import total
@@ -39,7 +42,8 @@ def _scale(count: Count, rows: int) -> Count:
 
 
 def rnn(call: Call) -> Count:
-    """RNN, LSTM, GRU: rows × Σ over layers and directions of step(); rows = numel(input)/input_size, or packed rows."""
+    """RNN, LSTM, GRU: rows × Σ over layers and directions of step(); rows = numel(input)/input_size, or packed rows;
+    in training, + the dropout between layers (2 per element of each inner layer's output)."""
     module = call.module
     assert isinstance(module, nn.RNNBase)
     x = call.arg(0, "input")
@@ -52,7 +56,9 @@ def rnn(call: Call) -> Count:
              module.bias)
         for layer in range(module.num_layers)
     ]  # fmt: skip
-    return _scale(total(*steps), rows * directions)
+    between = rows * out_size * directions  # one layer's output, dropped before the next layer
+    dropped = (module.num_layers - 1) * dropout(between, between, module.dropout, module.training)
+    return total(_scale(total(*steps), rows * directions), dropped)
 
 
 _CELLS: Final[dict[type, str]] = {nn.LSTMCell: "LSTM", nn.GRUCell: "GRU"}

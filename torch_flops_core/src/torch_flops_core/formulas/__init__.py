@@ -16,10 +16,11 @@ from ..rules import Count
 
 __all__ = [
     "ACTIVATION_COSTS", "CTC_STATE", "LOSS_COSTS", "POINTWISE_COSTS", "REDUCTION_COSTS", "RNN_GATES",
-    "RNN_GATE_ARITHMETIC", "activation", "attention", "attention_backward", "contraction", "conv_transpose",
-    "cosine_similarity", "covered", "covered_outputs", "cross_entropy", "ctc", "log_softmax", "loss_reduction",
-    "multi_margin", "multilabel_margin", "norm", "reduction", "rnn_step", "rnn_step_backward", "softmax", "total",
-    "vector_norm",
+    "RNN_GATE_ARITHMETIC", "activation", "adaptive_windows", "attention", "attention_backward", "contraction",
+    "conv_transpose", "cosine_embedding", "cosine_similarity", "covered", "covered_outputs", "cross_entropy", "ctc",
+    "ctc_reduction", "dropout", "feature_mask", "gaussian_nll", "isclose", "log_softmax", "loss_reduction",
+    "multi_margin", "multilabel_margin", "multilabel_soft_margin", "norm", "normalize", "poisson_nll", "reduction",
+    "rms_norm", "rnn_step", "rnn_step_backward", "softmax", "total", "vector_norm", "weight_norm",
 ]  # fmt: skip
 
 ACTIVATION_COSTS: Final[Mapping[str, int]] = {
@@ -67,7 +68,8 @@ POINTWISE_COSTS: Final[Mapping[str, int]] = {
     # ndtr is 0.5·(1 + erf(x/√2)): 4, what torch's composite definition runs at the aten level
     # rounding, sign, classification
     "floor": 1, "ceil": 1, "round": 1, "trunc": 1, "fix": 1, "frac": 1, "sign": 1, "sgn": 1, "signbit": 1,
-    "isnan": 1, "isinf": 1, "isfinite": 1, "isposinf": 1, "isneginf": 1, "isreal": 1, "nan_to_num": 1,
+    # isfinite: (x == x)·(|x| ≠ ∞) on floats (the functional rule: 0 on integers, 9 on complex); isreal: imag == 0
+    "isnan": 1, "isinf": 1, "isfinite": 4, "isposinf": 1, "isneginf": 1, "isreal": 1, "nan_to_num": 1,
     "angle": 1, "conj_physical": 1, "copysign": 1, "nextafter": 1, "heaviside": 1, "ldexp": 1, "frexp": 1,
     # binary arithmetic without an operator
     "fmod": 1, "maximum": 1, "minimum": 1, "fmax": 1, "fmin": 1, "gcd": 1, "lcm": 1,
@@ -83,7 +85,7 @@ POINTWISE_COSTS: Final[Mapping[str, int]] = {
     "addcdiv": 2,  # input + value · t1 / t2 (+ N when value ≠ 1)
     "cross": 3,  # per output component: two multiplies and a subtract
     "polar": 4,  # abs·cos(angle), abs·sin(angle)
-    "isclose": 5,  # |a − b| ≤ atol + rtol · |b|: sub, abs, abs, mul-add, compare
+    "isclose": 10,  # per output, + 3 per element of b: formulas.isclose (the functional rule)
     "where": 1,  # one select per element
     "masked_fill": 1,  # one select per element, as where
 }  # fmt: skip
@@ -93,10 +95,12 @@ POINTWISE_COSTS: Final[Mapping[str, int]] = {
 
 REDUCTION_COSTS: Final[Mapping[str, tuple[int, int, str]]] = {
     # name: (a, b, formula) for a·n + b·R
-    "nansum": (1, -1, "n − R additions"),
+    # torch defines nansum as where(isnan(x), 0, x).sum(): n NaN tests, n selects, n − R additions
+    "nansum": (3, -1, "n NaN tests + n selects + n − R additions"),
     "prod": (1, -1, "n − R multiplications"),
     "mean": (1, 0, "n − R additions + R divisions = n"),
-    "nanmean": (1, 0, "n − R additions + R divisions = n"),
+    # nanmean = nansum(x) / (¬isnan(x)).sum(): isnan n, logical_not n, the count n − R, nansum 3n − R, divide R
+    "nanmean": (6, -1, "n NaN tests + n NOTs + n − R counts + nansum (3n − R) + R divisions"),
     "amax": (1, -1, "n − R comparisons"),
     "amin": (1, -1, "n − R comparisons"),
     "argmax": (1, -1, "n − R comparisons"),
@@ -121,13 +125,14 @@ LOSS_COSTS: Final[Mapping[str, int]] = {
     "huber_loss": 5,  # d = x − y, |d|, compare with δ, then 0.5·d·d or δ·(|d| − δ/2): 2 either way
     "smooth_l1_loss": 5,  # as huber with β (2, as l1, when β = 0)
     "soft_margin_loss": 4,  # log(1 + exp(−y·x)): multiply, exp, add, log
-    "hinge_embedding_loss": 3,  # y = 1 ? x : max(0, margin − x): compare, subtract, max
-    "margin_ranking_loss": 4,  # max(0, −y·(x1 − x2) + margin): subtract, multiply, add, max
-    "kl_div": 3,  # y·(log y − x), or exp(y)·(y − x) with log_target
+    # where(y ≠ 1, max(margin − x, 0), 0) + where(y ≠ −1, x, 0): subtract, max, 2 compares, 2 selects, add
+    "hinge_embedding_loss": 7,
+    "margin_ranking_loss": 5,  # max(0, −y·(x1 − x2) + margin): negate, subtract, multiply, add, max
+    "kl_div": 4,  # xlogy(y, y) − y·x (xlogy 2, multiply, subtract); exp(y)·(y − x) with log_target: 3
     "binary_cross_entropy": 7,  # −(y·log x + (1 − y)·log(1 − x)), + 1 with weight
     "binary_cross_entropy_with_logits": 6,  # (1 − y)·x + log(1 + exp(−x)), + 1 with weight, + 3 with pos_weight
-    "poisson_nll_loss": 3,  # exp(x) − y·x; 4 without log_input: x − y·log(x + eps); + 9 with full
-    "gaussian_nll_loss": 5,  # 0.5·(log var + (x − y)²/var), + 1 with full; var: clamp, log
+    "poisson_nll_loss": 3,  # exp(x) − y·x; 4 without log_input: x − y·log(x + eps); + 10 with full
+    "gaussian_nll_loss": 5,  # 0.5·((x − y)²/var + log var): subtract, square, divide, add, halve (+ 1 full)
 }
 """FLOPs per element of the element-wise losses by function name, before the reduction (``F.mse_loss`` and
 ``nn.MSELoss`` both count ``LOSS_COSTS["mse_loss"]`` per element); the extras in the comments are the rules'."""
@@ -178,6 +183,12 @@ def log_softmax(n: int, size: int) -> int:
     return 2 * n + size * rows
 
 
+def weight_norm(v: int, g: int) -> int:
+    """w = g·v/‖v‖ (torch._weight_norm), v of v elements in g rows: the row norms 2v (v squares, v − g adds, g
+    roots), g divides g/‖v‖, v multiplies: 3v + g."""
+    return 3 * v + g
+
+
 def norm(n: int, weight: bool, bias: bool, base: int = 2) -> int:
     """A normalisation of n elements: ``base`` per element (subtract the mean, divide by the std: 2; RMS
     norm 1) + n per affine parameter present. Statistics are not counted (docs/conventions.md)."""
@@ -185,8 +196,110 @@ def norm(n: int, weight: bool, bias: bool, base: int = 2) -> int:
 
 
 def cosine_similarity(d: int) -> int:
-    """x1·x2 / max(‖x1‖·‖x2‖, eps) over d elements: 6d + 2 (dot 2d − 1, two norms 2d each, ×, max, ÷)."""
-    return 6 * d + 2
+    """(x1/max(‖x1‖, eps))·(x2/max(‖x2‖, eps)) summed over d elements, as torch computes it: 8d + 1.
+
+    Two 2-norms (2d each), two clamps at eps (1 each), two divides (d each), the product (d), its sum (d − 1).
+    """
+    return 8 * d + 1
+
+
+def cosine_embedding(d: int) -> int:
+    """cosine_embedding_loss per row of d, before the reduction: 6d + 10.
+
+    The cosine as the loss computes it: x1·x2, (x1·x1 + ε), (x2·x2 + ε) (2d − 1 each, + 2 eps adds), the product
+    of the two, its square root and the divide (6d + 2); then 1 − cos, cos − margin and its clamp at 0, the
+    compares y = 1 and y = −1 and their two selects, the sum of the two (8).
+    """
+    return 6 * d + 10
+
+
+def normalize(p: object, n: int, r: int) -> int:
+    """F.normalize of n elements in r vectors: the p-norms (:func:`vector_norm`), their clamp at eps (r), n divides."""
+    return vector_norm(p, n, r) + r + n
+
+
+def rms_norm(n: int, r: int, weight: bool) -> int:
+    """RMS norm of n elements in r rows, as torch runs it: x² (n), the mean (n), + eps (r), rsqrt (r), x·rsqrt (n),
+    [·weight (n)]: (3 + [weight])·n + 2r."""
+    return (3 + weight) * n + 2 * r
+
+
+def isclose(n: int, a: int, b: int, tolerance: bool, equal_nan: bool, bools: bool = True) -> int:
+    """isclose(a, b) of n broadcast elements (a, b: numel of each input), as torch composes it.
+
+    a == b (n); with equal_nan, isnan(a), isnan(b) (a + b), their AND and the OR into the result (2n); unless
+    rtol = atol = 0: atol + |rtol·b| (3b), |a − b| (2n), isfinite of it (4n: two compares, abs, their AND as a
+    multiply), ≤ (n), AND (n), OR (n): 10n + 3b. ``bools`` False drops the n-element ops on bool tensors (the ANDs
+    and ORs), which core counts 0 on a 0-d output (integer bookkeeping, ``plugins.is_bookkeeping``).
+    """
+    on_bools = n if bools else 0
+    flops = n
+    if equal_nan:
+        flops += a + b + 2 * on_bools
+    if tolerance:
+        flops += 3 * b + 2 * n + 3 * n + on_bools + n + 2 * on_bools
+    return flops
+
+
+def dropout(n: int, mask: int, p: float, training: bool, alpha: bool = False) -> int:
+    """Dropout of n elements with a mask of ``mask`` elements (n; per channel for feature dropout), as torch runs it.
+
+    0 in eval, for p = 0 or an empty input (the input is returned); p = 1: x·0 (n); else the mask scaled by
+    1/(1 − p) (mask) and x·mask (n): mask + n (plain dropout 2n); alpha dropout: the mask's affine term
+    (mask − 1)·αa + αap (3·mask) and its scale a (mask), x·mask + b (2n): 4·mask + 2n.
+    """
+    if not training or p == 0 or n == 0:
+        return 0
+    if p == 1:
+        return n
+    return 4 * mask + 2 * n if alpha else mask + n
+
+
+def feature_mask(shape: Sequence[int], spatial: int | None = None) -> int:
+    """Elements of a feature dropout's mask: one per (batch, channel), the first two dims of the tensor torch drops.
+
+    ``spatial``: the spatial dims of dropout1d/3d (1, 3), which add the batch dim to an unbatched input (spatial + 1
+    dims: one value per channel); ``None``: the input as given (dropout2d, feature_dropout, feature_alpha_dropout).
+    """
+    if len(shape) < 2:
+        return math.prod(shape)
+    if spatial is not None and len(shape) == spatial + 1:
+        return shape[0]
+    return shape[0] * shape[1]
+
+
+def gaussian_nll(e: int, var: int | None, full: bool) -> int:
+    """gaussian_nll_loss of e elements before the reduction: (5 + [full])·e + the variance's work.
+
+    A tensor var of v elements: the check any(var < 0) (v compares, v − 1 ORs), its clamp at eps and its log:
+    4v − 1; a float var (``var`` None) is first broadcast by a multiply with ones: its clamp and log are e each, 3e.
+    """
+    per_var = 3 * e if var is None else max(4 * var - 1, 0)
+    return (LOSS_COSTS["gaussian_nll_loss"] + full) * e + per_var
+
+
+def poisson_nll(e: int, log_input: bool, full: bool) -> int:
+    """poisson_nll_loss of e elements before the reduction: exp(x) − y·x (3), x − y·log(x + eps) (4); full adds
+    Stirling's y·log y − y + 0.5·log(2π·y) (7), masked where y ≤ 1 (compare, select) and added: 10."""
+    return (LOSS_COSTS["poisson_nll_loss"] + (not log_input) + 10 * full) * e
+
+
+def multilabel_soft_margin(m: int, weighted: bool) -> int:
+    """multilabel_soft_margin_loss of m scores before the reduction over rows: (13 + [weight])·m.
+
+    −(y·logsigmoid(x) + (1 − y)·logsigmoid(−x)): two log-sigmoids (3 each), −x, 1 − y, two multiplies, the add,
+    the negation (12); ·weight; the mean over the C classes (m − rows adds, rows divides: 1 per score).
+    """
+    return (2 * ACTIVATION_COSTS["logsigmoid"] + 6 + 1 + weighted) * m
+
+
+def adaptive_windows(in_sizes: Sequence[int], out_sizes: Sequence[int]) -> int:
+    """Σ over the output positions of an adaptive pool of its window's size (start ⌊i·in/out⌋, end ⌈(i + 1)·in/out⌉,
+    per dimension; the product over the dimensions)."""
+    result = 1
+    for size_in, size_out in zip(in_sizes, out_sizes, strict=True):
+        result *= sum(-(-((i + 1) * size_in) // size_out) - (i * size_in) // size_out for i in range(size_out))
+    return result
 
 
 def loss_reduction(e: int, reduction: str, weighted: bool = False) -> int:
@@ -217,8 +330,17 @@ def multilabel_margin(rows: int, classes: int) -> int:
 
 def ctc(steps: int, targets: int, batch: int, zero_infinity: bool) -> int:
     """CTC's forward recursion over T steps and 2S + 1 states per sequence (S targets), before the reduction:
-    CTC_STATE·T·(2·numel(targets) + N) + [zero_infinity]·N (T and S at their full, padded sizes)."""
-    return CTC_STATE * steps * (2 * targets + batch) + zero_infinity * batch
+    CTC_STATE·T·(2·numel(targets) + N) (T and S at their full, padded sizes); with zero_infinity, + 2N: the
+    compare with ∞ and the select of 0, which ``ctc_loss`` runs after the ``_ctc_loss`` kernel."""
+    return CTC_STATE * steps * (2 * targets + batch) + 2 * zero_infinity * batch
+
+
+def ctc_reduction(batch: int, reduction: str) -> int:
+    """ctc_loss's reduction of N losses: 'mean' 3N (the target lengths clamped at 1, each loss divided by its
+    length, the mean), 'sum' N − 1, 'none' 0."""
+    if reduction == "mean":
+        return 3 * batch
+    return loss_reduction(batch, reduction)
 
 
 def cross_entropy(m: int, classes: int, probabilities: bool, weighted: bool, smoothing: bool, reduction: str) -> int:
@@ -226,12 +348,13 @@ def cross_entropy(m: int, classes: int, probabilities: bool, weighted: bool, smo
 
     log_softmax (3m), then against class indices: [weight]·E, + (m − E) + [weight]·m + 3E with label smoothing
     (−Σ_c w_c·log p_c per row, mixed as (1 − ε)·nll + ε/C·smooth), class-weighted reduction; against class
-    probabilities: −Σ_c w_c·y_c·log p_c, m + [weight]·m + (m − E), + 2m with smoothing (y mixed with 1/C).
+    probabilities: −Σ_c w_c·y_c·log p_c, m + [weight]·m + (m − E), + 2m with smoothing (y mixed with 1/C), and
+    the negation torch applies after its sum (E values with 'none', the one total otherwise).
     """
     e = m // classes if classes else 0
     flops = log_softmax(m, classes)
     if probabilities:
-        flops += 2 * m * smoothing + m + weighted * m + (m - e)
+        flops += 2 * m * smoothing + m + weighted * m + (m - e) + (e if reduction == "none" else 1)
         return flops + loss_reduction(e, reduction)
     flops += weighted * e
     if smoothing:
@@ -295,8 +418,8 @@ def conv_transpose(
 def attention(b: int, lq: int, lk: int, d: int, dv: int, masked: bool, dropout: bool) -> Count:
     """softmax(Q·Kᵀ·scale [+ mask])·V for B = b heads-times-batches: the seed's sdpa formula, S = b·Lq·Lk.
 
-    (2d − 1)·S (QKᵀ) + S (scale) [+ S mask] + S + b·Lq·(Lk − 1) + S (softmax) [+ S dropout]
-    + (2Lk − 1)·b·Lq·dv (weights × V); MACs S·d + S·dv.
+    (2d − 1)·S (QKᵀ) + S (scale) [+ S mask] + S + b·Lq·(Lk − 1) + S (softmax) [+ 2S dropout: the mask scaled by
+    1/(1 − p) and the weights times it, :func:`dropout`] + (2Lk − 1)·b·Lq·dv (weights × V); MACs S·d + S·dv.
     """
     scores = b * lq * lk
     flops = max(2 * d - 1, 0) * scores + scores  # QKᵀ, then scaling
@@ -304,7 +427,7 @@ def attention(b: int, lq: int, lk: int, d: int, dv: int, masked: bool, dropout: 
         flops += scores
     flops += scores + b * lq * (lk - 1) + scores  # softmax: exp, row sums, divisions
     if dropout:
-        flops += scores
+        flops += 2 * scores
     flops += max(2 * lk - 1, 0) * b * lq * dv  # attention weights times V
     return Count(flops=flops, macs=scores * d + scores * dv)
 
@@ -345,8 +468,8 @@ RNN_GATE_ARITHMETIC: Final[Mapping[str, int]] = {
     "rnn_relu": ACTIVATION_COSTS["relu"],  # h' = relu(gates)
     # i, f, o = sigmoid; g = tanh; c' = f·c + i·g (3); h' = o·tanh(c') (2)
     "lstm": 3 * _SIGMOID + _TANH + 3 + _TANH + 1,
-    # r, z = sigmoid; r·(W_hn·h + b_hn) (1); n = tanh; h' = (1 − z)·n + z·h (4)
-    "gru": 2 * _SIGMOID + 1 + _TANH + 4,
+    # r, z = sigmoid; r·(W_hn·h + b_hn) (1); n = tanh; h' = n + z·(h − n) (3: torch's sub, mul, add)
+    "gru": 2 * _SIGMOID + 1 + _TANH + 3,
 }
 """FLOPs per hidden unit of one step's gate arithmetic, after the gate pre-activations are summed."""
 
@@ -391,6 +514,8 @@ def vector_norm(p: object, n: int, r: int) -> int:
     p = 1: n abs, n − r adds; ±∞: n abs, n − r compares (max or min |x|); 0: n compares, n − r adds;
     2: n squares, n − r adds, r roots; any other p (−1: (Σ |x|⁻¹)⁻¹): n abs, n powers, n − r adds, r roots.
     """
+    if n == 0:  # an empty input: nothing to reduce (r outputs of 0, or of the identity)
+        return 0
     if p in (1, math.inf, -math.inf, 0):  # |x| (or x ≠ 0) per element, then n − R adds/compares
         return 2 * n - r
     if p in (2, "fro", None):  # squares, n − R additions, R square roots

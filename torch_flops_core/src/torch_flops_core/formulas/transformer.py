@@ -37,7 +37,8 @@ def multihead_attention(
     (2E − 1)·L·B·E, (2·kdim − 1)·S·B·E, (2·vdim − 1)·S·B·E (+ L·B·E + 2·S·B·E with in_bias); QKᵀ (2d − 1)·A;
     scale L·B·E when need_weights (torch scales q), else A (scaled_dot_product_attention scales the
     scores); A per mask (``masks``: attn_mask and key_padding_mask, merged when both); softmax 2A +
-    B·h·L·(S' − 1); A for dropout; AV (2S' − 1)·B·h·L·d; A to average the weights over heads;
+    B·h·L·(S' − 1); 2A for dropout (the mask's scale and the multiply:
+    ``formulas.dropout``); AV (2S' − 1)·B·h·L·d; A to average the weights over heads;
     out-projection (2E − 1)·L·B·E (+ L·B·E with out_bias). MACs: the five contractions'.
     """
     d = embed // heads
@@ -51,7 +52,7 @@ def multihead_attention(
         length * batch * embed if need_weights else scores,
         scores * masks,
         softmax(scores, keys),
-        scores if dropout else 0,
+        2 * scores if dropout else 0,
         contraction(batch * heads * length * d, keys),
         scores if need_weights and average else 0,
         contraction(length * batch * embed, embed, out_bias),
