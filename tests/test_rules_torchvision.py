@@ -378,10 +378,6 @@ def test_python_functions_are_counted_by_their_torch_ops(
         assert eager.total == expected
 
 
-@pytest.mark.xfail(
-    reason="torch.where(c) counts numel(c) in the functional pack (shape.nonzero) but aten.nonzero counts 0 in the "
-    "aten pack (zero.FREE): the two engines disagree by n on remove_small_boxes"
-)
 def test_remove_small_boxes_agrees() -> None:
     eager, aten = (count_flops(lambda a: ops.remove_small_boxes(a, 3.0), A, engine=e) for e in ENGINES)
     assert eager.unrecognized == [] and aten.unrecognized == []

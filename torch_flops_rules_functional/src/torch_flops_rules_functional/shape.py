@@ -59,10 +59,11 @@ def take_along_dim(call: Call) -> int:
 
 def combinations(call: Call) -> int:
     """combinations(input, r): the mask of ordered index tuples over the n^r grid, one compare (< or ≤) and one AND
-    (a multiply) per grid element for each of the r − 1 neighbouring pairs: 2·(r − 1)·n^r; the gather is free."""
+    (a multiply) per grid element for each of the r − 1 neighbouring pairs, then the mask's nonzero scan (n^r
+    compares, as aten.nonzero counts): (2·(r − 1) + 1)·n^r; the gather is free."""
     n = numel(call.arg(0, "input"))
     r = call.arg(1, "r", 2)
-    return 2 * max(r - 1, 0) * n**r if r > 1 else 0
+    return (2 * (r - 1) + 1) * n**r if r > 1 else 0
 
 
 def register(registry: Registry) -> None:
