@@ -118,7 +118,8 @@ def count_flops(
         so). ``"aten"`` runs the model under a ``TorchDispatchMode`` and counts every aten op the
         dispatcher runs with the aten rules (the ``torch-flops-rules-aten`` pack); an aten-level
         ``GraphModule`` (``ep.module()``, ``make_fx``) with ``engine="aten"`` and a
-        ``torch.export.ExportedProgram`` (decomposed to Core ATen) are counted node by node. Passing a
+        ``torch.export.ExportedProgram`` (decomposed to Core ATen) are counted node by node; a program
+        given no inputs is counted on its own example inputs (``ep.example_inputs``). Passing a
         ``torch.fx.GraphModule`` with ``engine="fx"`` counts its graph without tracing again.
         ``result.engine`` tells which ran.
     :param ignore_ops: ops to count as 0 and show as ``ignored``: module classes, functions/ops
@@ -158,6 +159,8 @@ def count_flops(
     threads at once are independent, and never change what another thread's forward computes.
     """
     model_kwargs = model_keywords(model, keywords, model_kwargs, OPTIONS)
+    if isinstance(model, torch.export.ExportedProgram) and not args and not model_kwargs and model.example_inputs:
+        args, model_kwargs = tuple(model.example_inputs[0]), dict(model.example_inputs[1])  # what it was exported with
     check_flags(strict=strict, measure_time=measure_time, count_bytes=count_bytes, backward=backward)
     if engine not in ENGINES:
         raise ValueError(f"engine must be one of {', '.join(map(repr, ENGINES))}, got {engine!r}")

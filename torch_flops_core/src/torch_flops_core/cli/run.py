@@ -30,7 +30,7 @@ from ..plugins import get_plugins
 from ..results import FlopsResult
 from ..tracer import graph_module
 from .shapes import InputPoint, parse_int_list, sweep_points
-from .sources import ModelSource, _raised, resolve_spec
+from .sources import ModelSource, _raised, program_point, resolve_spec
 
 __all__ = [
     "CPU_FALLBACK_LIMIT",
@@ -84,10 +84,20 @@ def _warnings_as_notes(verbose: bool) -> Iterator[None]:
                     print(f"{PROG}: warning: {w.category.__name__}: {text}", file=sys.stderr)
 
 
-def _device_of(model: Any, fallback: str) -> torch.device:
+def _tensors(model: Any) -> list[torch.Tensor]:
+    """A module's parameters and buffers; an exported program's state and constants, then example inputs."""
     if isinstance(model, torch.nn.Module):
-        for t in (*model.parameters(), *model.buffers()):
-            return t.device
+        return [*model.parameters(), *model.buffers()]
+    if isinstance(model, torch.export.ExportedProgram):
+        args, kwargs = model.example_inputs or ((), {})
+        found = [*model.state_dict.values(), *model.constants.values(), *args, *kwargs.values()]
+        return [t for t in found if isinstance(t, torch.Tensor)]
+    return []
+
+
+def _device_of(model: Any, fallback: str) -> torch.device:
+    for t in _tensors(model):
+        return t.device
     return torch.device(fallback)
 
 
@@ -116,12 +126,24 @@ def build_model(source: ModelSource, device: str, dtype: torch.dtype | None) -> 
 
 
 def make_inputs(point: InputPoint, device: torch.device, dtype: torch.dtype) -> tuple[tuple[Any, ...], dict[str, Any]]:
-    """Random float inputs of ``point.shapes`` (zeros on meta cost nothing either way), and ``input_ids``."""
-    args = tuple(torch.randn(shape, dtype=dtype, device=device) for shape in point.shapes)
+    """Inputs of ``point.shapes``: random floats (of ``dtype`` unless the point names another), zeros of an
+    integer or bool dtype (valid token ids), each positional or by its keyword; and ``input_ids``."""
+    args: list[Any] = []
     kwargs: dict[str, Any] = {}
-    if point.seq_len is not None:
-        kwargs["input_ids"] = torch.zeros(point.batch_size, point.seq_len, dtype=torch.long, device=device)
-    return args, kwargs
+    for i, shape in enumerate(point.shapes):
+        kind = point.dtype_at(i) or dtype
+        if kind.is_floating_point or kind.is_complex:
+            tensor = torch.randn(shape, dtype=kind, device=device)
+        else:
+            tensor = torch.zeros(shape, dtype=kind, device=device)
+        name = point.name_at(i)
+        if name is None:
+            args.append(tensor)
+        else:
+            kwargs[name] = tensor
+    if point.seq_len is not None and point.seq_name is not None:
+        kwargs[point.seq_name] = torch.zeros(point.batch_size, point.seq_len, dtype=torch.long, device=device)
+    return tuple(args), kwargs
 
 
 @dataclass
@@ -216,6 +238,17 @@ def run_count(args: argparse.Namespace) -> CountRun:
     if points is not None and len(points) > 1 and args.by_module is not None:
         raise UsageError("--by-module applies to one count, not to a sweep")
     dtype = DTYPES[args.dtype] if args.dtype else None
+    if args.spec.endswith(".pt2"):
+        if dtype is not None:
+            raise UsageError(
+                "--dtype does not apply to a .pt2 program: its dtypes were fixed when it was exported (export the "
+                "model in the dtype to count)"
+            )
+        if points is None and args.batch_size is not None:
+            raise UsageError(
+                "--batch-size: a .pt2 program is counted on its example inputs; give --input-shape (the batch in "
+                "the shape) or --seq-len with it"
+            )
     if args.device == "cuda" and not torch.cuda.is_available():
         raise UsageError("--device cuda: CUDA is not available here")
     source = resolve_spec(args.spec)
@@ -241,6 +274,8 @@ def run_count(args: argparse.Namespace) -> CountRun:
                     "for a model that takes input_ids"
                 )
             chosen = [default]
+        if isinstance(model, torch.export.ExportedProgram):
+            chosen = [program_point(model, p, args.spec, args.batch_size) for p in chosen]
         _check_seq_len(source, model, chosen)
         check_counting_options(args)  # the model is built: an op its module defines has a name now
         on = _device_of(model, device)
@@ -284,8 +319,7 @@ def _first_line(exc: BaseException) -> str:
 
 
 def _float_dtype(model: Any) -> torch.dtype:
-    if isinstance(model, torch.nn.Module):
-        for p in model.parameters():
-            if p.is_floating_point():
-                return p.dtype
+    for t in _tensors(model):
+        if t.is_floating_point():
+            return t.dtype
     return torch.float32

@@ -83,13 +83,30 @@ def parse_int_list(text: str, option: str) -> list[int]:
 
 @dataclass(frozen=True)
 class InputPoint:
-    """The inputs of one count: positional float tensors of ``shapes``, and ``input_ids`` when ``seq_len``."""
+    """The inputs of one count: tensors of ``shapes`` (positional float tensors unless ``dtypes`` and
+    ``names`` say otherwise), and ``input_ids`` when ``seq_len``."""
 
     shapes: tuple[tuple[int, ...], ...] = ()
     seq_len: int | None = None
     batch_size: int = 1
     size: int | None = None
     """The swept value of this point (a sweep's x axis); ``None`` outside sweeps."""
+    dtypes: tuple[torch.dtype | None, ...] = ()
+    """The dtype of each shape's tensor (an exported program's example inputs); missing or ``None``: the
+    count's float dtype."""
+    names: tuple[str | None, ...] = ()
+    """The keyword of each shape's tensor; missing or ``None``: passed positionally."""
+    seq_name: str | None = "input_ids"
+    """The keyword of the token input made for ``seq_len``; ``None`` when ``shapes`` already hold the token
+    inputs (an exported program's own, resized to ``batch_size`` × ``seq_len``)."""
+
+    def dtype_at(self, index: int) -> torch.dtype | None:
+        """The dtype of the tensor of ``shapes[index]`` (``None``: the count's float dtype)."""
+        return self.dtypes[index] if index < len(self.dtypes) else None
+
+    def name_at(self, index: int) -> str | None:
+        """The keyword of the tensor of ``shapes[index]`` (``None``: positional)."""
+        return self.names[index] if index < len(self.names) else None
 
     @property
     def tokens(self) -> int | None:
@@ -97,17 +114,26 @@ class InputPoint:
         return self.batch_size * self.seq_len if self.seq_len is not None else None
 
     def describe(self) -> str:
-        parts = ["×".join(map(str, shape)) for shape in self.shapes]
-        if self.seq_len is not None:
-            parts.append(f"input_ids {self.batch_size}×{self.seq_len}")
+        parts = []
+        for i, shape in enumerate(self.shapes):
+            name, dtype = self.name_at(i), self.dtype_at(i)
+            text = "×".join(map(str, shape)) or "scalar"
+            if name is not None:
+                text = f"{name} {text}"
+            if dtype is not None and not dtype.is_floating_point:  # float inputs: the dtype the header names
+                text = f"{text} {_dtype_name(dtype)}"
+            parts.append(text)
+        if self.seq_len is not None and self.seq_name is not None:
+            parts.append(f"{self.seq_name} {self.batch_size}×{self.seq_len}")
         return ", ".join(parts) or "no inputs"
 
     def to_json(self, dtype: torch.dtype) -> list[dict[str, Any]]:
         items: list[dict[str, Any]] = [
-            {"keyword": None, "shape": list(shape), "dtype": _dtype_name(dtype)} for shape in self.shapes
+            {"keyword": self.name_at(i), "shape": list(shape), "dtype": _dtype_name(self.dtype_at(i) or dtype)}
+            for i, shape in enumerate(self.shapes)
         ]
-        if self.seq_len is not None:
-            items.append({"keyword": "input_ids", "shape": [self.batch_size, self.seq_len], "dtype": "int64"})
+        if self.seq_len is not None and self.seq_name is not None:
+            items.append({"keyword": self.seq_name, "shape": [self.batch_size, self.seq_len], "dtype": "int64"})
         return items
 
 
