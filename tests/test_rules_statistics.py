@@ -4,11 +4,6 @@ Every expected count is written out here from the formula in docs/conventions.md
 FlopCounterMode, for the MACs of cov's product). Each function is counted by the default engine, which sees
 the call (``torch.cov``), and by the aten engine, which sees the kernels torch runs for it (``sum``, ``mm``,
 ``div`` ...); the two must give the same FLOPs and MACs, with nothing left unrecognized.
-
-``quantile``, ``nanquantile``, ``unique`` and ``unique_consecutive`` are still claimed by the functional
-pack's ``reduction`` family, whose counts the aten engine does not reproduce; their replacements
-(``statistics.register_replacements``) are counted here through a run-time plugin, which takes precedence over
-the built-in packs either way.
 """
 
 from __future__ import annotations
@@ -20,26 +15,12 @@ import pytest
 import torch
 from helpers import flop_counter_mode
 
-from torch_flops_core import FlopsResult, count_flops, hookimpl
-from torch_flops_rules_functional import statistics as functional_statistics
+from torch_flops_core import FlopsResult, count_flops
 
 
-class Replacements:
-    """A run-time plugin with the statistics rules meant to replace ``reduction``'s quantile and unique."""
-
-    @hookimpl
-    def torch_flops_register_rules(self, registry: Any) -> None:
-        functional_statistics.register_replacements(registry)
-
-
-PLUGINS = [Replacements()]
-
-
-def agree(fn: Callable[..., Any], *inputs: Any, replacements: bool = False) -> tuple[int, int]:
-    """(FLOPs, MACs) of ``fn(*inputs)``, the same with the default and the aten engine, all recognized;
-    with ``replacements``, counted with the :class:`Replacements` plugin."""
-    plugins = PLUGINS if replacements else []
-    default, aten = (count_flops(fn, *inputs, engine=e, plugins=plugins) for e in ("eager", "aten"))
+def agree(fn: Callable[..., Any], *inputs: Any) -> tuple[int, int]:
+    """(FLOPs, MACs) of ``fn(*inputs)``, the same with the default and the aten engine, all recognized."""
+    default, aten = (count_flops(fn, *inputs, engine=e) for e in ("eager", "aten"))
     for result in (default, aten):
         assert result.unrecognized == [], [r.target_name for r in result.unrecognized]
     assert (default.total, default.total_macs) == (aten.total, aten.total_macs)
@@ -235,7 +216,7 @@ def test_a_sparse_by_sparse_product_is_not_counted() -> None:
         assert len(result.unrecognized) == 1  # its output's nonzeros depend on the values
 
 
-# -- quantile and unique (the replacements of reduction's rules) -----------------------------------------
+# -- quantile and unique -------------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -260,22 +241,20 @@ def test_a_sparse_by_sparse_product_is_not_counted() -> None:
     ],
 )
 def test_quantile_counts_its_sort_and_its_ranks(fn: Callable[[torch.Tensor], Any], expected: int) -> None:
-    assert agree(fn, X, replacements=True) == (expected, 0)
+    assert agree(fn, X) == (expected, 0)
 
 
 def test_unique_sorts_and_compares_neighbours() -> None:
     values = torch.tensor([3, 1, 3, 2, 2, 2, 5, 1])  # n = 8: sort 8·3, 7 neighbour compares
-    assert agree(torch.unique, values, replacements=True) == (24 + 7, 0)
-    assert agree(
-        lambda v: torch.unique(v, sorted=False, return_inverse=True, return_counts=True), values, replacements=True
-    ) == (31, 0)
-    assert agree(torch.unique_consecutive, values, replacements=True) == (7, 0)
+    assert agree(torch.unique, values) == (24 + 7, 0)
+    assert agree(lambda v: torch.unique(v, sorted=False, return_inverse=True, return_counts=True), values) == (31, 0)
+    assert agree(torch.unique_consecutive, values) == (7, 0)
 
 
 def test_unique_along_a_dim_compares_slices() -> None:
     rows = torch.tensor([[0, 1], [0, 1], [1, 0], [0, 1], [1, 1]])  # 5 rows of 2 along dim 0
-    assert agree(lambda v: torch.unique(v, dim=0), rows, replacements=True) == (10 * 3 + 4 * 2, 0)
-    assert agree(lambda v: v.unique_consecutive(dim=0), rows, replacements=True) == (4 * 2, 0)
+    assert agree(lambda v: torch.unique(v, dim=0), rows) == (10 * 3 + 4 * 2, 0)
+    assert agree(lambda v: v.unique_consecutive(dim=0), rows) == (4 * 2, 0)
 
 
 # -- kernels whose functions reduction counts: the same formulas at the aten level -------------------------
