@@ -25,13 +25,11 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import pluggy
-import torch
 
 from . import hookspecs
 from .errors import PluginLoadWarning
 from .hookspecs import DISABLE_ENV, NAME
 from .registry import Priority, Registry, RuleEntry, RuleTable
-from .rules import Call, RuleFn
 
 __all__ = [
     "DISABLE_ENV",
@@ -108,7 +106,6 @@ class PluginSet:
 
     def _build_table(self) -> RuleTable:
         claims: list[RuleEntry] = []
-        wrappers: dict[int, tuple[RuleFn, RuleFn]] = {}
         aliases: list[tuple[Any, ...]] = []
         # Each hookimpl is called with a Registry of its own (so every claim knows its plugin and
         # priority), in the order pluggy itself would call them: get_hookimpls() lists them in reverse
@@ -131,52 +128,9 @@ class PluginSet:
             except (Exception, SystemExit) as exc:  # a broken plugin must not take the others down
                 self._fail(impl.plugin_name, f"torch_flops_register_rules raised {type(exc).__name__}: {exc}")
                 continue
-            claims.extend(bookkept(entry, wrappers) for entry in own_claims)
+            claims.extend(own_claims)
             aliases.extend(own_aliases)
         return RuleTable(claims, aliases)
-
-
-_SCALAR_COST = 256
-"""Above this, a count cannot be an element-wise op on one element (the costliest per-element formula is
-far below it): such a count is never bookkeeping, and :func:`bookkept` rules skip the check."""
-
-
-def is_bookkeeping(call: Call) -> bool:
-    """Whether ``call`` is integer bookkeeping held in tensors: every tensor it takes and its output are 0-d
-    (one element) and of an integer or bool dtype (``bn.num_batches_tracked += 1``, a step counter, a length
-    compared with another). Like arithmetic on Python numbers (``x.shape[0] * 2``), it counts 0, in every
-    engine: it is a count of the model's calls, not arithmetic on its values."""
-    output = call.output
-    if not isinstance(output, torch.Tensor) or output.dim() != 0 or output.is_floating_point() or output.is_complex():
-        return False
-    for value in (*call.args, *call.kwargs.values()):
-        if isinstance(value, torch.Tensor):
-            if value.dim() != 0 or value.is_floating_point() or value.is_complex():
-                return False
-        elif isinstance(value, float | complex):  # n * 0.9 makes a float: not integer bookkeeping (or a bug)
-            return False
-    return True
-
-
-def bookkept(entry: RuleEntry, wrappers: dict[int, tuple[RuleFn, RuleFn]]) -> RuleEntry:
-    """``entry`` with its rule counting integer bookkeeping (:func:`is_bookkeeping`) as 0: a function or method
-    rule is wrapped once per rule function (``wrappers``), keeping its name, docstring and identity across the
-    ops it claims; module rules are kept as they are (a module's output is not bookkeeping)."""
-    if entry.kind == "module":
-        return entry
-    rule = entry.rule
-    known = wrappers.get(id(rule))
-    if known is None:
-
-        @functools.wraps(rule)
-        def counted(call: Call) -> Any:
-            value = rule(call)
-            if type(value) is int and 0 < value <= _SCALAR_COST and is_bookkeeping(call):
-                return 0
-            return value
-
-        known = wrappers[id(rule)] = (rule, counted)  # the rule is kept: its id stays its own
-    return dataclasses.replace(entry, rule=known[1])
 
 
 def _plugin_name(obj: Any) -> str:

@@ -19,7 +19,7 @@ import torch
 from .aliases import AliasTable, default_alias_table, op_name
 from .errors import RuleConflictWarning, RuleError
 from .hookspecs import DISABLE_ENV
-from .rules import Call, Count, NotRecognizedType, RuleFn, RuleKind, check_rule_result
+from .rules import SCALAR_COST, Call, Count, NotRecognizedType, RuleFn, RuleKind, check_rule_result, is_bookkeeping
 
 __all__ = ["ClaimStanding", "Priority", "Registry", "RuleEntry", "RuleTable"]
 
@@ -55,6 +55,8 @@ class RuleEntry:
         except Exception as exc:
             raise self._error(call, module_path, f"raised {type(exc).__name__}: {exc}") from exc
         if type(value) is int and value >= 0:  # the common cases, without the general check
+            if 0 < value <= SCALAR_COST and self.kind != "module" and is_bookkeeping(call):
+                return 0, 0, None  # integer bookkeeping on 0-d tensors: 0 whatever the rule says
             return value, 0, None
         if type(value) is Count:  # checked when it was built
             return value.flops, value.macs, value.bytes

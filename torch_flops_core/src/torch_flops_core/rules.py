@@ -19,8 +19,19 @@ import torch
 from .binding import bind_call
 
 __all__ = [
-    "CALL_KINDS", "NOT_RECOGNIZED", "Call", "CallKind", "Count", "NotRecognizedType", "RecordKind", "RuleFn",
-    "RuleKind", "SubCounter", "check_rule_result",
+    "CALL_KINDS",
+    "NOT_RECOGNIZED",
+    "SCALAR_COST",
+    "Call",
+    "CallKind",
+    "Count",
+    "NotRecognizedType",
+    "RecordKind",
+    "RuleFn",
+    "RuleKind",
+    "SubCounter",
+    "check_rule_result",
+    "is_bookkeeping",
 ]  # fmt: skip
 
 CallKind: TypeAlias = Literal["call_module", "call_function", "call_method"]
@@ -160,6 +171,28 @@ class Call:
 
 
 RuleFn: TypeAlias = Callable[[Call], "int | Count | NotRecognizedType"]
+
+SCALAR_COST: Final = 256
+"""Above this, a count cannot be an element-wise op on one element (the costliest per-element formula is far
+below it): such a count is never bookkeeping, and :func:`is_bookkeeping` is not asked."""
+
+
+def is_bookkeeping(call: Call) -> bool:
+    """Whether ``call`` is integer bookkeeping held in tensors: every tensor it takes and its output are 0-d
+    (one element) and of an integer or bool dtype (``bn.num_batches_tracked += 1``, a step counter, a length
+    compared with another). Like arithmetic on Python numbers (``x.shape[0] * 2``), it counts 0, in every
+    engine, whatever the function or method rule says (``RuleEntry.apply`` asks): it is a count of the model's
+    calls, not arithmetic on its values."""
+    output = call.output
+    if not isinstance(output, torch.Tensor) or output.dim() != 0 or output.is_floating_point() or output.is_complex():
+        return False
+    for value in (*call.args, *call.kwargs.values()):
+        if isinstance(value, torch.Tensor):
+            if value.dim() != 0 or value.is_floating_point() or value.is_complex():
+                return False
+        elif isinstance(value, float | complex):  # n * 0.9 makes a float: not integer bookkeeping (or a bug)
+            return False
+    return True
 
 
 def check_rule_result(value: Any) -> tuple[int | NotRecognizedType, int, int | None]:

@@ -230,7 +230,7 @@ def isclose(n: int, a: int, b: int, tolerance: bool, equal_nan: bool, bools: boo
     a == b (n); with equal_nan, isnan(a), isnan(b) (a + b), their AND and the OR into the result (2n); unless
     rtol = atol = 0: atol + |rtol·b| (3b), |a − b| (2n), isfinite of it (4n: two compares, abs, their AND as a
     multiply), ≤ (n), AND (n), OR (n): 10n + 3b. ``bools`` False drops the n-element ops on bool tensors (the ANDs
-    and ORs), which core counts 0 on a 0-d output (integer bookkeeping, ``plugins.is_bookkeeping``).
+    and ORs), which core counts 0 on a 0-d output (integer bookkeeping, ``rules.is_bookkeeping``).
     """
     on_bools = n if bools else 0
     flops = n
