@@ -11,7 +11,7 @@ import torch
 
 from .rules import Call
 
-__all__ = ["broadcast_numel", "in_numel", "numel", "out_numel"]
+__all__ = ["broadcast_numel", "in_numel", "numel", "out_numel", "sparse_times_dense"]
 
 
 def numel(value: Any) -> int:
@@ -35,3 +35,13 @@ def in_numel(call: Call) -> int:
 def broadcast_numel(*tensors: torch.Tensor) -> int:
     """Elements of the shape ``tensors`` broadcast to (an element-wise op's or loss's output)."""
     return torch.broadcast_shapes(*(t.shape for t in tensors)).numel()
+
+
+def sparse_times_dense(sparse: object, dense: object) -> bool:
+    """Whether a product is sparse × dense (nnz-based formulas apply), not sparse × sparse nor dense × dense."""
+    return (
+        isinstance(sparse, torch.Tensor)
+        and isinstance(dense, torch.Tensor)
+        and sparse.layout != torch.strided
+        and dense.layout == torch.strided
+    )

@@ -18,7 +18,7 @@ import torch
 from torch_flops_core import NOT_RECOGNIZED, Call, Count, NotRecognizedType, Registry
 from torch_flops_core.formulas import contraction, reduction, total
 from torch_flops_core.formulas import statistics as stats
-from torch_flops_core.shapes import numel, out_numel
+from torch_flops_core.shapes import numel, out_numel, sparse_times_dense
 
 from ._ops import aten, with_inplace
 
@@ -138,20 +138,11 @@ def segment_reduce_backward(call: Call) -> int:
     return stats.segment_reduce_backward(numel(named["data"]), numel(named["grad"]), named["reduce"])
 
 
-def _sparse_dense(sparse: object, dense: object) -> bool:
-    return (
-        isinstance(sparse, torch.Tensor)
-        and isinstance(dense, torch.Tensor)
-        and sparse.layout != torch.strided
-        and dense.layout == torch.strided
-    )
-
-
 def sparse_addmm(call: Call) -> Count | NotRecognizedType:
     """_sparse_addmm(self, mat1 nnz, mat2 [K, N]): 2·nnz·N, nnz·N MACs, + nnz (alpha ≠ 1), + N_out (beta ∉ {0, 1})."""
     named = call.arguments()
     sparse, dense = named["mat1"], named["mat2"]
-    if not _sparse_dense(sparse, dense):
+    if not sparse_times_dense(sparse, dense):
         return NOT_RECOGNIZED
     return stats.sparse_product(sparse._nnz(), dense.shape[-1], out_numel(call), named["alpha"], named["beta"])
 
@@ -160,7 +151,7 @@ def sparse_mm(call: Call) -> Count | NotRecognizedType:
     """_sparse_mm(sparse nnz, dense [K, N]): 2·nnz·N FLOPs, nnz·N MACs (.reduce: sparse_mm_reduce's count)."""
     named = call.arguments()
     sparse, dense = named["sparse"], named["dense"]
-    if not _sparse_dense(sparse, dense):
+    if not sparse_times_dense(sparse, dense):
         return NOT_RECOGNIZED
     if "reduce" in named:
         return stats.sparse_reduce_product(sparse._nnz(), dense.shape[-1], out_numel(call), named["reduce"])
@@ -171,7 +162,7 @@ def sparse_mm_reduce(call: Call) -> Count | NotRecognizedType:
     """_sparse_mm_reduce_impl(self CSR nnz, other [K, N], reduce): 2·nnz·N FLOPs (+ numel(out) for 'mean')."""
     named = call.arguments()
     sparse, dense = named["self"], named["other"]
-    if not _sparse_dense(sparse, dense):
+    if not sparse_times_dense(sparse, dense):
         return NOT_RECOGNIZED
     return stats.sparse_reduce_product(sparse._nnz(), dense.shape[-1], out_numel(call), named["reduce"])
 
@@ -182,7 +173,7 @@ def sparse_mm_reduce_backward(call: Call) -> Count | NotRecognizedType:
     'mean' + nnz divides each; 'amax', 'amin': a multiply and an add per element of dy for each gradient."""
     named = call.arguments()
     sparse, grad = named["self"], named["grad_out"]
-    if not _sparse_dense(sparse, grad):
+    if not sparse_times_dense(sparse, grad):
         return NOT_RECOGNIZED
     nnz, k, reduce, mask = sparse._nnz(), grad.shape[-1], named["reduce"], named["output_mask"]
     parts: list[int | Count] = []

@@ -15,7 +15,7 @@ import torch
 from torch_flops_core import NOT_RECOGNIZED, Call, Count, NotRecognizedType, Registry
 from torch_flops_core.formulas import contraction, total
 from torch_flops_core.formulas import statistics as stats
-from torch_flops_core.shapes import numel, out_numel
+from torch_flops_core.shapes import numel, out_numel, sparse_times_dense
 
 from ._common import Claimer, ops, variants
 
@@ -101,20 +101,10 @@ def segment_reduce(call: Call) -> int:
     return stats.segment_reduce(numel(call.arg(0, "data")), out_numel(call), call.arg(1, "reduce"))
 
 
-def _sparse_dense(sparse: object, dense: object) -> bool:
-    """Whether a product is sparse × dense (the kernels counted here), not sparse × sparse."""
-    return (
-        isinstance(sparse, torch.Tensor)
-        and isinstance(dense, torch.Tensor)
-        and sparse.layout != torch.strided
-        and dense.layout == torch.strided
-    )
-
-
 def sparse_mm(call: Call) -> Count | NotRecognizedType:
     """torch.sparse.mm(S of nnz values, D [K, N]): 2·nnz·N FLOPs, nnz·N MACs; S × S is not counted."""
     sparse, dense = call.arg(0, "sparse"), call.arg(1, "dense")
-    if not _sparse_dense(sparse, dense):
+    if not sparse_times_dense(sparse, dense):
         return NOT_RECOGNIZED
     reduce = call.arg(2, "reduce")
     if reduce is not None:
@@ -125,7 +115,7 @@ def sparse_mm(call: Call) -> Count | NotRecognizedType:
 def sparse_addmm(call: Call) -> Count | NotRecognizedType:
     """torch.sparse.addmm(C, S, D): 2·nnz·N FLOPs, nnz·N MACs, + nnz (alpha ≠ 1), + numel(out) (beta ∉ {0, 1})."""
     sparse, dense = call.arg(1, "mat1"), call.arg(2, "mat2")
-    if not _sparse_dense(sparse, dense):
+    if not sparse_times_dense(sparse, dense):
         return NOT_RECOGNIZED
     alpha, beta = call.kwargs.get("alpha", 1), call.kwargs.get("beta", 1)
     return stats.sparse_product(sparse._nnz(), dense.shape[-1], out_numel(call), alpha, beta)
