@@ -256,20 +256,22 @@ def _restore_hooks(t: torch.Tensor, before: tuple[Any, Any], after: tuple[Any, A
     Setting ``_backward_hooks`` re-registers (or, with ``None``, removes) torch's hook on the tensor; the
     post-accumulate dict is held by torch once set, so one added in forward is emptied, not only dropped."""
     (hooks, post), (hooks_now, post_now), (hooks_copy, post_copy) = before, after, copies
-    if hooks_now is not hooks or (hooks is not None and _hooks_changed(hooks, hooks_copy)):
-        if hooks_now is not None and hooks_now is not hooks:
-            hooks_now.clear()
-        if hooks is not None:
-            hooks.clear()
-            hooks.update(hooks_copy or {})
+    if _put_back(hooks, hooks_now, hooks_copy):
         t._backward_hooks = hooks
-    if post_now is not post or (post is not None and _hooks_changed(post, post_copy)):
-        if post_now is not None and post_now is not post:
-            post_now.clear()
-        if post is not None:
-            post.clear()
-            post.update(post_copy or {})
+    if _put_back(post, post_now, post_copy):
         t._post_accumulate_grad_hooks = post
+
+
+def _put_back(hooks: dict[Any, Any] | None, now: dict[Any, Any] | None, copy: dict[Any, Any] | None) -> bool:
+    """Empty a dict that replaced ``hooks`` and refill ``hooks`` from ``copy``; whether the attribute must be set."""
+    if now is hooks and (hooks is None or not _hooks_changed(hooks, copy)):
+        return False
+    if now is not None and now is not hooks:
+        now.clear()
+    if hooks is not None:
+        hooks.clear()
+        hooks.update(copy or {})
+    return True
 
 
 def _hooks_changed(hooks: dict[Any, Any], copy: dict[Any, Any] | None) -> bool:
