@@ -181,18 +181,25 @@ class Graph:
     through its inputs): the backward keeps the graph (``retain_graph``), so the caller's stays usable."""
 
 
-def walk_graph(loss: torch.Tensor, since: int | None = None) -> Graph:
-    """Walk the autograd graph of ``loss``. ``since``: the sequence number autograd gave the first node made
-    in the count (in the counting thread): a node numbered lower predates the count."""
-    leaves: list[torch.Tensor] = []
-    reentrant = older = False
+def autograd_nodes(root: Any) -> Iterator[Any]:
+    """Every node of the autograd graph below ``root`` (a ``grad_fn``), once each, depth first."""
     seen: set[int] = set()
-    stack = [loss.grad_fn]
+    stack = [root]
     while stack:
         node = stack.pop()
         if node is None or id(node) in seen:
             continue
         seen.add(id(node))
+        yield node
+        stack.extend(next_node for next_node, _ in node.next_functions)
+
+
+def walk_graph(loss: torch.Tensor, since: int | None = None) -> Graph:
+    """Walk the autograd graph of ``loss``. ``since``: the sequence number autograd gave the first node made
+    in the count (in the counting thread): a node numbered lower predates the count."""
+    leaves: list[torch.Tensor] = []
+    reentrant = older = False
+    for node in autograd_nodes(loss.grad_fn):
         variable = getattr(node, "variable", None)
         if isinstance(variable, torch.Tensor):
             leaves.append(variable)
@@ -201,7 +208,6 @@ def walk_graph(loss: torch.Tensor, since: int | None = None) -> Graph:
             reentrant = True
         if since is not None and not older and node._sequence_nr() < since and not _metadata(node).get(_CUT):
             older = True
-        stack.extend(next_node for next_node, _ in node.next_functions)
     return Graph(leaves, reentrant, older)
 
 

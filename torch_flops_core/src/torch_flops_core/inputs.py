@@ -26,6 +26,7 @@ import torch
 import torch.fx as fx
 from torch.utils._pytree import tree_flatten, tree_unflatten
 
+from .backward import autograd_nodes
 from .errors import InputError, LazyOutputError
 
 __all__ = [
@@ -204,19 +205,12 @@ def _reaches(value: torch.Tensor, output: Any) -> bool:
         return True
     nodes = {id(t.grad_fn) for t in tensors if t.grad_fn is not None}
     leaves = {id(t) for t in tensors if t.grad_fn is None}
-    seen: set[int] = set()
-    stack = [value.grad_fn]
-    while stack:
-        node = stack.pop()
-        if node is None or id(node) in seen:
-            continue
-        seen.add(id(node))
+    for node in autograd_nodes(value.grad_fn):
         if id(node) in nodes:
             return True
         variable = getattr(node, "variable", None)
         if isinstance(variable, torch.Tensor) and id(variable) in leaves:
             return True
-        stack.extend(next_node for next_node, _ in node.next_functions)
     return False
 
 
