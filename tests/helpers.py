@@ -68,3 +68,14 @@ def flop_counter_mode(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> int:
     with FlopCounterMode(display=False) as fc, torch.no_grad():
         fn(*args, **kwargs)
     return fc.get_total_flops()
+
+
+def agree(fn: Callable[..., Any], *inputs: Any) -> int:
+    """The default engine's FLOPs of ``fn(*inputs)``, after checking that the aten engine counts the same FLOPs
+    and MACs and that neither leaves an op unrecognized."""
+    default, aten = count_flops(fn, *inputs), count_flops(fn, *inputs, engine="aten")
+    assert default.unrecognized == [] and aten.unrecognized == [], (default.unrecognized, aten.unrecognized)
+    assert (default.total, default.total_macs) == (aten.total, aten.total_macs), [
+        (r.target_name, r.flops) for r in calls(aten) if r.flops
+    ]
+    return default.total

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 import torch
-from helpers import both, calls
+from helpers import agree, both
 
 from torch_flops_core import count_flops
 
@@ -25,17 +25,6 @@ N = 12
 
 def x_() -> torch.Tensor:
     return torch.rand(3, 4) * 0.8 + 0.1  # in (0, 1): every function is defined there
-
-
-def agree(fn: Callable[..., Any], *inputs: torch.Tensor) -> int:
-    """The default engine's count, after checking that the aten engine counts the same FLOPs and MACs and that
-    neither leaves an op unrecognized."""
-    default, aten = count_flops(fn, *inputs), count_flops(fn, *inputs, engine="aten")
-    assert default.unrecognized == [] and aten.unrecognized == [], (default.unrecognized, aten.unrecognized)
-    assert (default.total, default.total_macs) == (aten.total, aten.total_macs), [
-        (r.target_name, r.flops) for r in calls(aten) if r.flops
-    ]
-    return default.total
 
 
 # ---------------------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 import torch
-from helpers import both, calls
+from helpers import agree, both, calls
 
 from torch_flops_core import count_flops
 
@@ -30,17 +30,6 @@ def complex_fft(n: int, *lengths: int) -> int:
 def real_fft(n: int, *lengths: int) -> int:
     """2.5·n·log2 Π L, rounded up."""
     return math.ceil(2.5 * n * math.log2(math.prod(lengths)))
-
-
-def agree(fn: Callable[..., Any], *inputs: torch.Tensor) -> int:
-    """The default engine's count, after checking that the aten engine counts the same FLOPs and MACs and that
-    neither leaves an op unrecognized."""
-    default, aten = count_flops(fn, *inputs), count_flops(fn, *inputs, engine="aten")
-    assert default.unrecognized == [] and aten.unrecognized == [], (default.unrecognized, aten.unrecognized)
-    assert (default.total, default.total_macs) == (aten.total, aten.total_macs), [
-        (r.target_name, r.flops) for r in calls(aten) if r.flops
-    ]
-    return default.total
 
 
 XR = (4, 6, 16)  # n = 384
