@@ -1,5 +1,10 @@
-"""Building blocks for rule packs: what several packs (and third parties) need to write rules the same way.
+"""Building blocks for rule packs: the built-in packs are written with them, and so can a third party's.
 
+- :func:`named`: give a rule built by a factory the name and one-line formula a report shows.
+- :func:`per_element`: the rule of an element-wise op, ``cost`` FLOPs per output element.
+- :class:`Claimer`: register rules for lists of ops, each op once (torch's alias spellings are one op).
+- :func:`pack_hook`: the ``torch_flops_register_rules`` hookimpl of a pack made of families (modules with a
+  ``register(registry)`` function), in order.
 - :func:`foreach`: the rule of every ``_foreach_*`` op (``torch._foreach_add_`` at the function level,
   ``aten._foreach_add_.List`` at the aten level): the per-tensor op counted once per tensor of the list.
 """
@@ -7,15 +12,81 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable, Iterable
+from types import ModuleType
 from typing import Any
 
 import torch
 
+from .aliases import default_alias_table
 from .binding import binder_for
-from .formulas import total
-from .rules import NOT_RECOGNIZED, Call, Count, NotRecognizedType
+from .formulas import elementwise, total
+from .hookspecs import hookimpl
+from .registry import Registry
+from .rules import NOT_RECOGNIZED, Call, Count, NotRecognizedType, RuleFn
+from .shapes import out_numel
 
-__all__ = ["FOREACH_BASES", "foreach", "foreach_base"]
+__all__ = ["FOREACH_BASES", "Claimer", "foreach", "foreach_base", "named", "pack_hook", "per_element"]
+
+
+def named(rule: RuleFn, name: str, doc: str, module: str | None = None) -> RuleFn:
+    """``rule`` named ``name`` with ``doc`` (its formula in one line) as its docstring, and ``module`` as its module
+    when given: what reports, ``torch-flops rules`` and errors show for a rule a factory built."""
+    rule.__name__ = rule.__qualname__ = name
+    rule.__doc__ = doc
+    if module is not None:
+        rule.__module__ = module
+    return rule
+
+
+def per_element(cost: int, name: str, module: str | None = None, what: str = "") -> RuleFn:
+    """The rule of an element-wise op: ``cost`` FLOPs per element of its output (formulas.elementwise; 0 when the
+    output is not a tensor). ``what`` names the op in the docstring (default ``name``)."""
+
+    def rule(call: Call) -> int:
+        return elementwise(cost, out_numel(call))
+
+    return named(rule, name, f"{what or name}: {cost}·N, N = numel(out).", module)
+
+
+class Claimer:
+    """Registers rules for lists of ops, each op once: the first claim of an op wins, later ones skip it.
+
+    A pack's tables may list one op twice (under torch's two names, ``acos``/``arccos``, which core's alias
+    groups make one op; or in two families): it gets one rule, never two conflicting ones.
+    ``claimer(ops, rule)`` registers ``rule`` for the ops of ``ops`` not claimed before (function rules).
+    """
+
+    __slots__ = ("_registry", "_seen")
+
+    def __init__(self, registry: Registry) -> None:
+        self._registry = registry
+        self._seen: set[Any] = set()
+
+    def __call__(self, ops: Iterable[Callable[..., Any]], rule: RuleFn) -> None:
+        aliases = default_alias_table()
+        fresh = []
+        for op in ops:
+            key = aliases.canonical(op)
+            if key not in self._seen:
+                self._seen.add(key)
+                fresh.append(op)
+        if fresh:
+            self._registry.function(*fresh)(rule)
+
+
+def pack_hook(*families: ModuleType, trylast: bool = True) -> Callable[[Registry], None]:
+    """The ``torch_flops_register_rules`` hookimpl of a pack whose rules live in ``families`` (modules, each with a
+    ``register(registry)`` function), registered in that order. Built-in packs are ``trylast`` (every other plugin
+    overrides them); a third party's pack passes ``trylast=False``. In the pack's plugin module:
+    ``torch_flops_register_rules = pack_hook(linear, conv, ...)``."""
+
+    def torch_flops_register_rules(registry: Registry) -> None:
+        for family in families:
+            family.register(registry)
+
+    return hookimpl(trylast=trylast)(torch_flops_register_rules)
+
 
 FOREACH_BASES = {
     "norm": "linalg_vector_norm", "powsum": "linalg_vector_norm", "max": "amax", "copy": "copy", "clone": "clone",

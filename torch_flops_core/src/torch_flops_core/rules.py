@@ -12,7 +12,7 @@ import enum
 import numbers
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Final, Literal, Protocol, TypeAlias
+from typing import Any, Final, Literal, Protocol, TypeAlias, TypeVar
 
 import torch
 
@@ -40,6 +40,7 @@ RecordKind: TypeAlias = Literal["call_module", "call_function", "call_method", "
 """What an ``OpRecord`` is: a call, or one of the graph's other nodes (fx engine only)."""
 RuleKind: TypeAlias = Literal["module", "function", "method"]
 """What a rule claims: a module class, a function or op, a ``Tensor`` method name (``RuleEntry.kind``)."""
+M = TypeVar("M", bound=torch.nn.Module)
 CALL_KINDS: Final[frozenset[str]] = frozenset(("call_module", "call_function", "call_method"))
 """The record kinds that are ops of the model (the others are graph bookkeeping, 0 FLOPs)."""
 
@@ -162,6 +163,23 @@ class Call:
         if self.kind == "call_method":
             return dict(self.kwargs)
         return bind_call(self.target, self.args, self.kwargs)
+
+    def module_as(self, cls: type[M]) -> M:
+        """The called module, checked to be a ``cls`` (a module rule's first line: ``m = call.module_as(nn.Linear)``).
+
+        Raises ``TypeError`` saying which module the rule got instead (a rule registered for the wrong class, a
+        Call built by hand without its module); the engines turn it into a ``RuleError`` naming the rule, its
+        plugin and the module path. Unlike ``assert isinstance(...)``, it says what went wrong and survives
+        ``python -O``.
+        """
+        module = self.module
+        if isinstance(module, cls):
+            return module
+        got = "no module" if module is None else f"a {type(module).__name__}"
+        raise TypeError(
+            f"this rule counts {cls.__name__} modules and was given {got} ({self.kind} {self.target!r}): register it "
+            f"for {cls.__name__} and its subclasses only"
+        )
 
     def arg(self, index: int, name: str, default: Any = None) -> Any:
         """The argument at position ``index`` or, when not passed positionally, keyword ``name``."""

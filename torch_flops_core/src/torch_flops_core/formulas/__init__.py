@@ -18,9 +18,10 @@ __all__ = [
     "ACTIVATION_COSTS", "CTC_STATE", "LOSS_COSTS", "POINTWISE_COSTS", "REDUCTION_COSTS", "RNN_GATES",
     "RNN_GATE_ARITHMETIC", "activation", "adaptive_windows", "attention", "attention_backward", "contraction",
     "conv_transpose", "cosine_embedding", "cosine_similarity", "covered", "covered_outputs", "cross_entropy", "ctc",
-    "ctc_reduction", "dropout", "feature_mask", "gaussian_nll", "isclose", "log_softmax", "loss_reduction",
-    "multi_margin", "multilabel_margin", "multilabel_soft_margin", "norm", "normalize", "poisson_nll", "reduction",
-    "rms_norm", "rnn_step", "rnn_step_backward", "softmax", "total", "vector_norm", "weight_norm",
+    "ctc_reduction", "dropout", "elementwise", "feature_mask", "gaussian_nll", "isclose", "log_softmax",
+    "loss_reduction", "multi_margin", "multilabel_margin", "multilabel_soft_margin", "norm", "normalize", "pointwise",
+    "poisson_nll", "reduction", "rms_norm", "rnn_step", "rnn_step_backward", "softmax", "total", "vector_norm",
+    "weight_norm",
 ]  # fmt: skip
 
 ACTIVATION_COSTS: Final[Mapping[str, int]] = {
@@ -147,6 +148,16 @@ def reduction(name: str, n: int, r: int) -> int:
     """A reduction of n elements to r: ``a·n + b·r`` from :data:`REDUCTION_COSTS` (never below 0)."""
     a, b, _ = REDUCTION_COSTS[name]
     return max(a * n + b * r, 0)
+
+
+def elementwise(cost: int, n: int) -> int:
+    """An element-wise op costing ``cost`` FLOPs per element, over n elements: cost·n."""
+    return cost * n
+
+
+def pointwise(name: str, n: int) -> int:
+    """An element-wise math function over n output elements: ``POINTWISE_COSTS[name]·n``."""
+    return POINTWISE_COSTS[name] * n
 
 
 def activation(name: str, n: int) -> int:
