@@ -15,13 +15,15 @@ from typing import Final
 from ..rules import Count
 
 __all__ = [
-    "ACTIVATION_COSTS", "CTC_STATE", "LOSS_COSTS", "POINTWISE_COSTS", "REDUCTION_COSTS", "RNN_GATES",
-    "RNN_GATE_ARITHMETIC", "activation", "adaptive_windows", "attention", "attention_backward", "contraction",
-    "conv_transpose", "cosine_embedding", "cosine_similarity", "covered", "covered_outputs", "cross_entropy", "ctc",
-    "ctc_reduction", "dropout", "elementwise", "feature_mask", "gaussian_nll", "isclose", "log_softmax",
-    "loss_reduction", "multi_margin", "multilabel_margin", "multilabel_soft_margin", "norm", "normalize", "pointwise",
-    "poisson_nll", "reduction", "rms_norm", "rnn_step", "rnn_step_backward", "softmax", "total", "vector_norm",
-    "weight_norm",
+    "ACTIVATION_COSTS", "CTC_STATE", "INTERPOLATION_COSTS", "LOSS_COSTS", "POINTWISE_COSTS", "REDUCTION_COSTS",
+    "RNN_GATES", "RNN_GATE_ARITHMETIC", "activation", "adaptive_pool", "adaptive_windows", "attention",
+    "attention_backward", "avg_pool", "binary_cross_entropy_with_logits", "contraction", "conv_transpose",
+    "cosine_embedding", "cosine_similarity", "covered", "covered_outputs", "cross_entropy", "ctc", "ctc_reduction",
+    "dropout", "elementwise", "embedding_bag", "embedding_renorm", "feature_mask", "fold", "gaussian_nll",
+    "isclose", "local_response_norm", "log_softmax", "loss_reduction", "lp_pool", "max_pool", "multi_margin",
+    "multilabel_margin", "multilabel_soft_margin", "norm", "normalize", "pairwise_distance", "pointwise",
+    "poisson_nll", "reduction", "rms_norm", "rnn", "rnn_step", "rnn_step_backward", "running_stats_average",
+    "softmax", "softmin", "total", "triplet_margin", "vector_norm", "weight_norm",
 ]  # fmt: skip
 
 ACTIVATION_COSTS: Final[Mapping[str, int]] = {
@@ -532,3 +534,127 @@ def vector_norm(p: object, n: int, r: int) -> int:
     if p in (2, "fro", None):  # squares, n − R additions, R square roots
         return 2 * n
     return 3 * n  # |x|^p as abs and pow, n − R additions, R roots
+
+
+def softmin(n: int, size: int) -> int:
+    """softmin = softmax(−x) over rows of ``size`` of n elements: the negation torch runs first (n), then
+    :func:`softmax`."""
+    return n + softmax(n, size)
+
+
+def local_response_norm(size: int, n: int) -> int:
+    """Local response norm of n elements over windows of ``size`` channels: (size + 5)·n: the square, the window's
+    average (size), ·alpha, + k, ^beta, the divide."""
+    return (size + 5) * n
+
+
+def running_stats_average(batch: int, channels: int, stats: int) -> int:
+    """An instance norm updating ``stats`` running statistics in training: torch averages each per-instance statistic
+    over the batch, one mean of B·C values per statistic: stats·B·C."""
+    return stats * batch * channels
+
+
+def pairwise_distance(p: object, d: int) -> int:
+    """‖x1 − x2 + eps‖_p of d elements (one output): d subtracts, d adds of eps, the p-norm (:func:`vector_norm`):
+    2d + norm_p(d)."""
+    return 2 * d + vector_norm(p, d, 1)
+
+
+def avg_pool(k: int, n: int) -> int:
+    """Average pooling of n outputs over windows of k elements: k − 1 adds and a divide per output: k·n."""
+    return k * n
+
+
+def max_pool(k: int, n: int) -> int:
+    """Max pooling of n outputs over windows of k elements: k − 1 compares per output: (k − 1)·n."""
+    return (k - 1) * n
+
+
+def lp_pool(n_in: int, k: int, n: int) -> int:
+    """Power-average pooling of n_in inputs to n outputs over windows of k: x^p of every input, k − 1 adds and a root
+    per output: n_in + k·n."""
+    return n_in + k * n
+
+
+def adaptive_pool(in_shape: Sequence[int], out_shape: Sequence[int], dims: int, maximum: bool = False) -> int:
+    """An adaptive pool (or 'area' resampling) over the last ``dims`` dims: Σ over its outputs of their window's size
+    w (w − 1 adds and a divide each), Σ (w − 1) with ``maximum`` (w − 1 compares each): the leading (batch, channel)
+    elements × :func:`adaptive_windows`, − numel(out) for max."""
+    leading = math.prod(out_shape[: len(out_shape) - dims])
+    windows = leading * adaptive_windows(in_shape[len(in_shape) - dims :], out_shape[len(out_shape) - dims :])
+    return windows - math.prod(out_shape) if maximum else windows
+
+
+def fold(n_in: int, covered: int) -> int:
+    """col2im (fold) of n_in block values onto an output of which ``covered`` elements receive at least one: an add
+    for every value but the first of its element: n_in − covered."""
+    return n_in - covered
+
+
+def embedding_bag(looked_up: int, n: int, mode: str, per_sample_weights: bool) -> int:
+    """An embedding bag of ``looked_up`` = I·D row values (I indices, rows of D) into n outputs: 'sum' and 'max'
+    I·D − n (a bag of b rows: (b − 1)·D adds or compares; no bag is taken to be empty), 'mean' I·D (the divide),
+    + I·D with per_sample_weights."""
+    flops = looked_up if mode == "mean" else max(looked_up - n, 0)
+    return flops + (looked_up if per_sample_weights else 0)
+
+
+def embedding_renorm(indices: int, p: object, d: int) -> int:
+    """An embedding lookup's max_norm: per looked-up index, the p-norm of its row of d (:func:`vector_norm`) and one
+    compare: indices·(norm_p(d) + 1) (the rescaling depends on values and is not counted)."""
+    return indices * (vector_norm(p, d, 1) + 1)
+
+
+def binary_cross_entropy_with_logits(e: int, weighted: bool, pos_weight: int | None) -> int:
+    """binary_cross_entropy_with_logits of e elements before the reduction: (6 + [weight] + 3·[pos_weight])·e +
+    numel(pos_weight): (1 − y)·x + log(1 + exp(−x)) (6), ·weight; pos_weight p scales the log term by
+    1 + (p − 1)·y: p − 1 once per element of p (``pos_weight`` of them), then a multiply, an add and the scaling."""
+    positive = pos_weight is not None
+    per_element = LOSS_COSTS["binary_cross_entropy_with_logits"] + weighted + 3 * positive
+    return per_element * e + (pos_weight or 0)
+
+
+def triplet_margin(rows: int, distance: int, swap: bool) -> int:
+    """A triplet loss of ``rows`` rows whose distance costs ``distance`` per row, before the reduction: d(a, p),
+    d(a, n) (and d(p, n) and the min with swap), the hinge max(d(a, p) − d(a, n) + margin, 0) (3):
+    rows·((2 + [swap])·distance + [swap] + 3)."""
+    return rows * ((3 if swap else 2) * distance + swap + 3)
+
+
+def rnn(
+    mode: str,
+    rows: int,
+    in_size: int,
+    hidden: int,
+    proj: int = 0,
+    layers: int = 1,
+    directions: int = 1,
+    bias: bool = True,
+    dropout_p: float = 0.0,
+    training: bool = False,
+) -> Count:
+    """A recurrent module over ``rows`` rows (time steps × sequences): rows·directions × Σ over its layers of
+    :func:`rnn_step` (layer 0 reads in_size, the others the previous layer's directions·(proj or H)); in training,
+    + :func:`dropout` of every layer's output but the last's (rows·directions·(proj or H) elements each)."""
+    out_size = proj or hidden
+    steps = [
+        rnn_step(mode.lower(), in_size if layer == 0 else out_size * directions, hidden, out_size, proj, bias)
+        for layer in range(layers)
+    ]
+    step = total(*steps)
+    between = rows * out_size * directions  # one layer's output, dropped before the next layer
+    dropped = (layers - 1) * dropout(between, between, dropout_p, training)
+    return total(Count(flops=step.flops * rows * directions, macs=step.macs * rows * directions), dropped)
+
+
+INTERPOLATION_COSTS: Final[Mapping[str, int]] = {
+    "nearest": 0,  # copies the nearest input
+    "nearest-exact": 0,
+    "linear": 3,  # weighted sum of 2 neighbours: 2 multiplies, 1 add
+    "bilinear": 7,  # 4 neighbours: 4 multiplies, 3 adds
+    "trilinear": 15,  # 8 neighbours: 8 multiplies, 7 adds
+    "bicubic": 31,  # 4×4 neighbours: 16 multiplies, 15 adds
+}
+"""FLOPs per output element of each interpolation mode (``nn.Upsample``, ``F.interpolate``): a weighted sum of 2^d
+(bicubic 4^d) inputs; the weights depend only on the output position and are not counted ('area' is an adaptive
+average pool: :func:`adaptive_pool`)."""
