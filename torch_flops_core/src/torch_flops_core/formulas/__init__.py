@@ -15,15 +15,17 @@ from typing import Final
 from ..rules import Count
 
 __all__ = [
-    "ACTIVATION_COSTS", "CTC_STATE", "INTERPOLATION_COSTS", "LOSS_COSTS", "POINTWISE_COSTS", "REDUCTION_COSTS",
-    "RNN_GATES", "RNN_GATE_ARITHMETIC", "activation", "adaptive_pool", "adaptive_windows", "attention",
-    "attention_backward", "avg_pool", "binary_cross_entropy_with_logits", "contraction", "conv_transpose",
-    "cosine_embedding", "cosine_similarity", "covered", "covered_outputs", "cross_entropy", "ctc", "ctc_reduction",
-    "dropout", "elementwise", "embedding_bag", "embedding_renorm", "feature_mask", "fold", "gaussian_nll",
-    "isclose", "local_response_norm", "log_softmax", "loss_reduction", "lp_pool", "max_pool", "multi_margin",
-    "multilabel_margin", "multilabel_soft_margin", "norm", "normalize", "pairwise_distance", "pointwise",
-    "poisson_nll", "reduction", "rms_norm", "rnn", "rnn_step", "rnn_step_backward", "running_stats_average",
-    "softmax", "softmin", "total", "triplet_margin", "vector_norm", "weight_norm",
+    "ACTIVATION_COSTS", "CTC_STATE", "GRID_TAPS", "INTERPOLATION_COSTS", "LOSS_COSTS", "POINTWISE_COSTS",
+    "REDUCTION_COSTS", "RNN_GATES", "RNN_GATE_ARITHMETIC", "activation", "adaptive_pool", "adaptive_windows",
+    "attention", "attention_backward", "avg_pool", "binary_cross_entropy_with_logits", "contraction", "conv_transpose",
+    "convolution", "cosine_embedding", "cosine_similarity", "covered", "covered_outputs", "cross_entropy", "ctc",
+    "ctc_reduction", "distance", "dropout", "elementwise", "embedding_bag", "embedding_renorm", "feature_mask", "fold",
+    "gaussian_nll", "grid_sampler", "grid_taps", "grouped_mm", "index_put_accumulate", "isclose",
+    "linear_cross_entropy_grads", "local_response_norm", "log_softmax", "loss_reduction", "lp_pool", "max_pool",
+    "multi_margin", "multilabel_margin", "multilabel_soft_margin", "norm", "normalize", "pairwise_distance",
+    "pointwise", "poisson_nll", "pool_window", "reduction", "rms_norm", "rnn", "rnn_step", "rnn_step_backward",
+    "running_stats_average", "scaled_add", "softmax", "softmin", "total", "trilinear", "triplet_margin", "vector_norm",
+    "weight_norm",
 ]  # fmt: skip
 
 ACTIVATION_COSTS: Final[Mapping[str, int]] = {
@@ -658,3 +660,95 @@ INTERPOLATION_COSTS: Final[Mapping[str, int]] = {
 """FLOPs per output element of each interpolation mode (``nn.Upsample``, ``F.interpolate``): a weighted sum of 2^d
 (bicubic 4^d) inputs; the weights depend only on the output position and are not counted ('area' is an adaptive
 average pool: :func:`adaptive_pool`)."""
+
+
+GRID_TAPS: Final[Mapping[int, int]] = {0: 2, 1: 1, 2: 4}
+"""Input values per output and spatial dim of each grid sampler ``interpolation_mode`` (aten's ints): bilinear 2,
+nearest 1, bicubic 4; an output of a d-dimensional sampling reads taps^d values."""
+
+
+def grid_taps(mode: int, dims: int) -> int:
+    """m, the input values an output of a ``dims``-dimensional grid sampling reads: bilinear 2^d, nearest 1, bicubic
+    4^d (:data:`GRID_TAPS`)."""
+    return GRID_TAPS.get(mode, 1) ** dims
+
+
+def grid_sampler(mode: int, dims: int, n: int) -> int:
+    """A grid sampling of n outputs (aten's ``interpolation_mode``): (2m − 1)·n, a weighted sum of m =
+    :func:`grid_taps` taps (bilinear 7, trilinear 15, bicubic 31); nearest 0 (a copy). The weights depend on the
+    position only."""
+    return 0 if mode == 1 else (2 * grid_taps(mode, dims) - 1) * n
+
+
+def pool_window(kernel: int | Sequence[int], dims: int) -> int:
+    """Elements of a pooling window over ``dims`` dims: Π kernel_size; an int kernel_size (one size for every dim)
+    k^dims."""
+    return kernel**dims if isinstance(kernel, int) else math.prod(kernel)
+
+
+def convolution(n: int, weight_shape: Sequence[int], bias: bool) -> Count:
+    """A direct convolution of n outputs with a weight [C_out, C_in/g, *k]: n dot products of K = (C_in/g)·Πk,
+    :func:`contraction` (n, K, bias): (2K − 1)·n [+ n]; MACs K·n."""
+    return contraction(n, weight_shape[1] * math.prod(weight_shape[2:]), bias)
+
+
+def distance(p: object, d: int, n: int = 1) -> int:
+    """n distances ‖x1 − x2‖_p over d elements each: d subtracts and the p-norm (:func:`vector_norm`) per distance:
+    n·(d + norm_p(d))."""
+    return n * (d + vector_norm(p, d, 1))
+
+
+def scaled_add(n: int, beta: object, alpha: object) -> int:
+    """beta·self + alpha·P over n outputs (addmm, addr ...), after the product P: n [beta ≠ 0] + n [alpha ≠ 1]
+    + n [beta ∉ {0, 1}]."""
+    return ((beta != 0) + (alpha != 1) + (beta not in (0, 1))) * n
+
+
+def index_put_accumulate(n: int) -> int:
+    """n values masked (a select each, POINTWISE_COSTS['masked_fill']) and added into the destination:
+    (masked_fill + 1)·n."""
+    return (POINTWISE_COSTS["masked_fill"] + 1) * n
+
+
+def grouped_mm(n: int, groups: int, k: int, bias: bool) -> Count:
+    """G = ``groups`` products splitting K (a 2-d × 2-d grouped mm, out [G, M, N] of n elements): Σ_g (2k_g − 1)·M·N
+    (+ n with bias), MACs K·M·N. Any split into non-empty groups counts the same, so an even one is counted: r
+    groups of ⌊K/G⌋ + 1, G − r of ⌊K/G⌋ (r = K mod G)."""
+    per_group = n // groups if groups else 0
+    q, r = divmod(k, groups) if groups else (0, 0)
+    return total(contraction(r * per_group, q + 1), contraction((groups - r) * per_group, q), n if bias else 0)
+
+
+def trilinear(
+    sizes: Sequence[Sequence[int]], expand3: Sequence[int], sumdim: Sequence[int], unroll: int, n: int
+) -> Count:
+    """Σ_sumdim i1·i2·i3 (aten._trilinear; ``sizes`` the three operands' sizes after unsqueezing at their expand
+    dims) as torch runs it, two contractions: buf = Σ_{s12} i1·i2, contraction(numel(buf), K12), then Σ_{s23}
+    buf·i3, contraction(n, K23); s12 the summed dims i3 lacks, s23 the others (with ``unroll`` when summed: torch
+    loops over its slices and adds them up)."""
+    s1, s2, s3 = sizes
+    summed = set(sumdim)
+    summed12 = [d for d in summed if d != unroll and d in expand3]
+    summed23 = [d for d in summed if d != unroll and d not in expand3]
+    slices = max(s1[unroll], s2[unroll], s3[unroll])
+    buf = slices * math.prod(max(s1[d], s2[d]) for d in range(len(s1)) if d != unroll and d not in summed12)
+    k12 = math.prod(max(s1[d], s2[d]) for d in summed12)
+    k23 = math.prod(max(s1[d], s2[d], s3[d]) for d in summed23) * (slices if unroll in summed else 1)
+    return total(contraction(buf, k12), contraction(n, k23))
+
+
+def linear_cross_entropy_grads(rows: int, features: int, classes: int, grads: Sequence[bool]) -> Count:
+    """The gradients a chunked linear + cross entropy precomputes for ``rows`` rows of K = ``features`` and C =
+    ``classes`` (M = rows·C logits), ``grads`` = (input, weight, bias): softmax·w from the exps, M + rows, when any;
+    d_input contraction(rows·K, C) + 2·rows·K; d_weight contraction(C·K, rows) + 2·rows·K; d_bias M − C + rows."""
+    logits = rows * classes
+    parts: list[int | Count] = []
+    if any(grads):  # softmax·w from the exps: w/denom per row, one multiply per logit
+        parts.append(logits + rows)
+    if grads[0]:  # dlogits @ W, then the target rows' correction (a multiply and an add per feature)
+        parts += [contraction(rows * features, classes), 2 * rows * features]
+    if grads[1]:  # dlogitsᵀ @ input (the chunks' partial sums added: one dot of rows), and the correction
+        parts += [contraction(classes * features, rows), 2 * rows * features]
+    if grads[2]:  # column sums of dlogits, and the target correction
+        parts.append(max(logits - classes, 0) + rows)
+    return total(*parts)
