@@ -11,7 +11,7 @@ import torch
 
 from .rules import Call
 
-__all__ = ["broadcast_numel", "in_numel", "numel", "out_numel", "sparse_times_dense"]
+__all__ = ["broadcast_numel", "in_numel", "numel", "out_numel", "rows", "sparse_times_dense"]
 
 
 def numel(value: Any) -> int:
@@ -30,6 +30,11 @@ def out_numel(call: Call) -> int:
 def in_numel(call: Call) -> int:
     """Elements of the call's first argument (positional, or the keyword ``input``)."""
     return numel(call.arg(0, "input"))
+
+
+def rows(n: int, size: int) -> int:
+    """Rows of ``size`` elements in n elements (a reduction's or a normalisation's rows): n // size, 0 for size 0."""
+    return n // size if size else 0
 
 
 def broadcast_numel(*tensors: torch.Tensor) -> int:
