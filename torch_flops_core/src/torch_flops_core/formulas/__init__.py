@@ -17,12 +17,12 @@ from ..rules import Count
 __all__ = [
     "ACTIVATION_COSTS", "CTC_STATE", "GRID_TAPS", "INTERPOLATION_COSTS", "LOSS_COSTS", "POINTWISE_COSTS",
     "REDUCTION_COSTS", "RNN_GATES", "RNN_GATE_ARITHMETIC", "activation", "adaptive_pool", "adaptive_windows",
-    "attention", "attention_backward", "avg_pool", "binary_cross_entropy_with_logits", "contraction", "conv_transpose",
-    "convolution", "cosine_embedding", "cosine_similarity", "covered", "covered_outputs", "cross_entropy", "ctc",
-    "ctc_reduction", "distance", "dropout", "elementwise", "embedding_bag", "embedding_renorm", "feature_mask", "fold",
-    "gaussian_nll", "grid_sampler", "grid_taps", "grouped_mm", "index_put_accumulate", "isclose",
-    "linear_cross_entropy_grads", "local_response_norm", "log_softmax", "loss_reduction", "lp_pool", "max_pool",
-    "multi_margin", "multilabel_margin", "multilabel_soft_margin", "norm", "normalize", "pairwise_distance",
+    "allclose", "attention", "attention_backward", "avg_pool", "binary_cross_entropy_with_logits", "contraction",
+    "conv_transpose", "convolution", "cosine_embedding", "cosine_similarity", "covered", "covered_outputs",
+    "cross_entropy", "ctc", "ctc_reduction", "distance", "dropout", "elementwise", "embedding_bag", "embedding_renorm",
+    "feature_mask", "fold", "gaussian_nll", "grid_sampler", "grid_taps", "grouped_mm", "index_put_accumulate",
+    "isclose", "linear_cross_entropy_grads", "local_response_norm", "log_softmax", "loss_reduction", "lp_pool",
+    "max_pool", "multi_margin", "multilabel_margin", "multilabel_soft_margin", "norm", "normalize", "pairwise_distance",
     "pointwise", "poisson_nll", "pool_window", "reduction", "rms_norm", "rnn", "rnn_step", "rnn_step_backward",
     "running_stats_average", "scaled_add", "softmax", "softmin", "total", "trilinear", "triplet_margin", "vector_norm",
     "weight_norm",
@@ -254,6 +254,12 @@ def isclose(n: int, a: int, b: int, tolerance: bool, equal_nan: bool, bools: boo
     if tolerance:
         flops += 3 * b + 2 * n + 3 * n + on_bools + n + 2 * on_bools
     return flops
+
+
+def allclose(n: int, a: int, b: int, tolerance: bool, equal_nan: bool, bools: bool = True) -> int:
+    """allclose(a, b) of n broadcast elements: :func:`isclose`, then all() of its n results: n − 1 ANDs
+    (``REDUCTION_COSTS['all']``)."""
+    return isclose(n, a, b, tolerance, equal_nan, bools) + reduction("all", n, 1)
 
 
 def dropout(n: int, mask: int, p: float, training: bool, alpha: bool = False) -> int:
