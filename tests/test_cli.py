@@ -41,7 +41,7 @@ from torch_flops_core.cli import (
     torchvision_source,
 )
 from torch_flops_core.plugins import DISABLE_ENV
-from torch_flops_core.report import format_flops
+from torch_flops_core.views.report import format_flops
 
 RESNET50_FLOPS, RESNET50_MACS = 8_227_340_288, 4_089_184_256  # the seed's figures
 

@@ -15,7 +15,8 @@ from opaque_ops import opaque
 from torch import nn
 
 from torch_flops_core import FlopsResult, count_flops
-from torch_flops_core.report import ModuleRow, format_flops, format_macs, module_rows, summary_line, top_records
+from torch_flops_core.results import ModuleRow, module_rows
+from torch_flops_core.views.report import format_flops, format_macs, summary_line, top_records
 
 
 class Block(nn.Module):

@@ -15,7 +15,7 @@ from torch import nn
 
 from torch_flops_core import FlopsResult, count_flops
 from torch_flops_core.cli import main
-from torch_flops_core.roofline import measure_peaks, roofline_points
+from torch_flops_core.views.roofline import measure_peaks, roofline_points
 
 
 def png_size(path: Path) -> tuple[int, int]:

@@ -18,10 +18,18 @@ from conftest import run_python
 from torch import nn
 
 from torch_flops_core import FlopsResult, count_flops
-from torch_flops_core.errors import PlotError, UsageError
-from torch_flops_core.plot import plot_modules, plot_sweep
-from torch_flops_core.report import module_rows
-from torch_flops_core.roofline import SPREAD_NOTE, Peaks, _spread_note, measure_peaks, plot_roofline, roofline_points
+from torch_flops_core.cli import UsageError
+from torch_flops_core.errors import PlotError
+from torch_flops_core.results import module_rows
+from torch_flops_core.views.plot import plot_modules, plot_sweep
+from torch_flops_core.views.roofline import (
+    SPREAD_NOTE,
+    Peaks,
+    measure_peaks,
+    plot_roofline,
+    roofline_points,
+    spread_note,
+)
 
 MEASURING_TAKES = 0.5  # s: measure_peaks' default (a warm-up and five repeats of 0.05 s, for the matmul and the copy)
 
@@ -129,9 +137,9 @@ def test_peaks_are_the_best_of_timed_repeats_after_a_warm_up() -> None:
 
 def test_repeats_that_disagree_make_a_note() -> None:
     fast, slow = 100e9, 100e9 * (1 - SPREAD_NOTE) * 0.99  # the slowest more than SPREAD_NOTE below the fastest
-    note = _spread_note("matmul", [fast, slow, fast], "FLOP/s")
+    note = spread_note("matmul", [fast, slow, fast], "FLOP/s")
     assert note is not None and note.startswith("the 3 repeats of the matmul disagree") and "100 G" in note
-    assert _spread_note("matmul", [fast, fast * 0.9], "FLOP/s") is None
+    assert spread_note("matmul", [fast, fast * 0.9], "FLOP/s") is None
 
 
 def test_notes_of_the_peaks_are_drawn_on_the_chart(on_cpu: FlopsResult) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 __all__ = [
     "InputError",
     "LazyOutputError",
@@ -12,7 +14,6 @@ __all__ = [
     "TorchFlopsError",
     "TracingError",
     "UnrecognizedOpsError",
-    "UsageError",
 ]
 
 
@@ -55,10 +56,6 @@ class LazyOutputError(TorchFlopsError, TypeError):
     """The model returned a generator, coroutine or iterator: its work had not run when counting ended."""
 
 
-class UsageError(Exception):
-    """Bad usage: printed as ``torch-flops: error: <message>``; the command exits with status 2."""
-
-
 class ModelChangedWarning(UserWarning):
     """The model's forward modified its parameters in place, which counting cannot undo."""
 
@@ -81,3 +78,15 @@ class PeaksWarning(UserWarning):
 
 
 __all__ += ["PeaksWarning", "PlotError"]
+
+
+if not TYPE_CHECKING:  # at run time only: type checkers are sent to the CLI's module
+
+    def __getattr__(name: str) -> Any:
+        """``UsageError`` lived here; it is the command line's (:mod:`torch_flops_core.cli.usage`) and is
+        imported from there when asked for by its old path (never at import: this module is below the CLI)."""
+        if name == "UsageError":
+            from .cli.usage import UsageError
+
+            return UsageError
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

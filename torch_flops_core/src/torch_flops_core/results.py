@@ -10,6 +10,11 @@ from typing import Any, Literal
 from .aliases import op_name
 from .rules import CALL_KINDS, NOT_RECOGNIZED, NotRecognizedType, RecordKind
 
+# The views (torch_flops_core.views) import this module; it never imports them at module level. The only
+# edges upward are deferred imports inside FlopsResult's display methods:
+#   module_report, table, to_dict, to_csv -> views.report; _repr_html_, to_pandas -> views.notebook;
+#   roofline -> views.roofline.
+
 __all__ = ["PHASES", "ROOT_LABEL", "FlopsResult", "ModuleRow", "OpRecord", "Phase", "module_rows"]
 
 ROOT_LABEL = "(root)"
@@ -249,7 +254,7 @@ class FlopsResult:
     ) -> str:
         """The per-module view as text: module, FLOPs (human units), share of the total, MACs, ops;
         ``roofline``: also bytes, intensity and achieved FLOP/s."""
-        from .report import render_module_table
+        from .views.report import render_module_table
 
         return render_module_table(self, depth, top, tablefmt=tablefmt, roofline=roofline)
 
@@ -261,7 +266,7 @@ class FlopsResult:
         ``top=K`` shows only the K ops with the most FLOPs, largest first. ``roofline=True`` adds each op's
         bytes, arithmetic intensity (FLOP/B), achieved FLOP/s and bytes/s.
         """
-        from .report import render_table
+        from .views.report import render_table
 
         return render_table(self, tablefmt=tablefmt, all_nodes=all_nodes, top=top, roofline=roofline)
 
@@ -269,7 +274,7 @@ class FlopsResult:
         return self.table(tablefmt="github", top=top)
 
     def to_dict(self) -> dict[str, Any]:
-        from .report import result_to_dict
+        from .views.report import result_to_dict
 
         return result_to_dict(self)
 
@@ -280,7 +285,7 @@ class FlopsResult:
 
     def to_csv(self, path: Any = None) -> str:
         """The ops as CSV; written to ``path`` when given, and returned."""
-        from .report import render_csv
+        from .views.report import render_csv
 
         text = render_csv(self)
         if path is not None:
@@ -290,13 +295,13 @@ class FlopsResult:
 
     def _repr_html_(self) -> str:
         """What Jupyter shows: the totals, the top ops and modules, the ops no rule knows (highlighted)."""
-        from .notebook import result_html
+        from .views.notebook import result_html
 
         return result_html(self)
 
     def to_pandas(self) -> Any:
         """One row per op as a ``pandas.DataFrame`` (needs pandas: ``pip install 'torch-flops-core[pandas]'``)."""
-        from .notebook import to_pandas
+        from .views.notebook import to_pandas
 
         return to_pandas(self)
 
@@ -317,7 +322,7 @@ class FlopsResult:
         Peaks not given are measured on the spot on the count's device (a matmul and a copy). Needs
         measured times: a count on cpu or cuda, not meta.
         """
-        from .roofline import plot_roofline
+        from .views.roofline import plot_roofline
 
         return plot_roofline(
             self, path, peak_flops=peak_flops, peak_bandwidth=peak_bandwidth, by=by, depth=depth, title=title

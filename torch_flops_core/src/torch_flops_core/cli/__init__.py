@@ -27,11 +27,11 @@ import re
 import sys
 from collections.abc import Callable, Sequence
 
-from ..errors import UsageError
 from .commands import EXIT_OK, EXIT_STRICT, EXIT_USAGE, cmd_count, cmd_plugins, cmd_rules, rule_rows
 from .run import DTYPES, PROG
 from .shapes import InputPoint, parse_int_list, parse_shape, sweep_points
 from .sources import DEFAULT_SEQ_LEN, SPEC_HELP, ModelSource, resolve_spec, torchvision_source
+from .usage import UsageError
 
 __all__ = [
     "EXIT_OK",

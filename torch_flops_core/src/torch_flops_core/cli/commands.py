@@ -13,12 +13,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from ..errors import PlotError, PluginLoadWarning, UsageError
+from ..errors import PlotError, PluginLoadWarning
 from ..plugins import load_plugins
 from ..registry import RuleEntry, RuleTable
-from ..report import format_flops, module_rows
-from .render import _write, render_count, render_rows, render_sweep
-from .run import PROG, _note, _warnings_as_notes, plugin_set, run_count
+from ..results import module_rows
+from ..views.report import format_flops
+from .render import render_count, render_rows, render_sweep, write_output
+from .run import PROG, note, plugin_set, run_count, warnings_as_notes
+from .usage import UsageError
 
 __all__ = [
     "EXIT_OK",
@@ -59,7 +61,7 @@ def cmd_count(args: argparse.Namespace) -> int:
     plot_path = _plot_path(args.plot) if args.plot else None
     _check_roofline(args)
     if plot_path is not None:
-        from .. import plot
+        from ..views import plot
 
         try:  # before the model is built: fail fast
             plot.require_matplotlib()
@@ -68,12 +70,12 @@ def cmd_count(args: argparse.Namespace) -> int:
             raise UsageError(
                 f"--plot needs matplotlib: {exc}" if "matplotlib" in str(exc) else f"--plot: {exc}"
             ) from None
-    with _warnings_as_notes(args.verbose):
+    with warnings_as_notes(args.verbose):
         run = run_count(args)
     text = render_sweep(run, args.format) if run.sweep else render_count(run, args)
-    _write(text, args.output)
+    write_output(text, args.output)
     if plot_path is not None:
-        from .. import plot
+        from ..views import plot
 
         if run.sweep:
             sizes = [p.size or 0 for p in run.points]
@@ -86,7 +88,7 @@ def cmd_count(args: argparse.Namespace) -> int:
             except PlotError as exc:
                 raise UsageError(f"--plot: {exc}") from None
         elif getattr(args, "roofline", False):
-            from ..roofline import plot_roofline
+            from ..views.roofline import plot_roofline
 
             by = "module" if args.by_module is not None else "op"
             try:
@@ -105,7 +107,7 @@ def cmd_count(args: argparse.Namespace) -> int:
                 plot.plot_modules(rows, plot_path, title=title, total=result.total, depth=depth)
             except PlotError as exc:
                 raise UsageError(f"--plot: {exc}") from None
-        _note(f"wrote {plot_path}")
+        note(f"wrote {plot_path}")
     if args.strict:
         missing: dict[str, int] = {}
         for result in run.results:
@@ -185,7 +187,7 @@ def cmd_rules(args: argparse.Namespace) -> int:
     text = render_rows(rows, RULE_COLUMNS, args.format)
     if args.format in ("table", "markdown"):
         text += f"\n\n{len(rows)} rules" if args.format == "markdown" else f"\n{len(rows)} rules"
-    _write(text, args.output)
+    write_output(text, args.output)
     return EXIT_OK
 
 
@@ -212,5 +214,5 @@ def cmd_plugins(args: argparse.Namespace) -> int:
         }
         for info in plugins.infos
     ]
-    _write(render_rows(rows, PLUGIN_COLUMNS, args.format, right=("rules",)), args.output)
+    write_output(render_rows(rows, PLUGIN_COLUMNS, args.format, right=("rules",)), args.output)
     return EXIT_OK

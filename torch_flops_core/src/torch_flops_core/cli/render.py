@@ -1,6 +1,6 @@
 """Rendering the reports: :func:`render_rows` writes plain rows as a table, JSON, CSV or markdown,
 :func:`render_count` one count (per op, or per module with ``--by-module``), :func:`render_sweep` one row per
-size of a sweep, and ``_write`` sends a report to stdout or to the ``--output`` file.
+size of a sweep, and :func:`write_output` sends a report to stdout or to the ``--output`` file.
 """
 
 from __future__ import annotations
@@ -16,24 +16,23 @@ from typing import TYPE_CHECKING, Any
 
 from tabulate import tabulate
 
-from ..errors import UsageError
-from ..report import (
-    PHASES,
+from ..results import PHASES, module_rows
+from ..views.report import (
     format_flops,
     format_macs,
-    module_rows,
     render_csv,
     render_module_csv,
     render_module_table,
     render_table,
     result_to_dict,
 )
-from .shapes import _dtype_name
+from .shapes import dtype_name
+from .usage import UsageError
 
 if TYPE_CHECKING:
     from .run import CountRun
 
-__all__ = ["SWEEP_COLUMNS", "render_count", "render_rows", "render_sweep", "sweep_rows"]
+__all__ = ["SWEEP_COLUMNS", "render_count", "render_rows", "render_sweep", "sweep_rows", "write_output"]
 
 
 def render_rows(rows: Sequence[dict[str, Any]], columns: Sequence[str], fmt: str, right: Sequence[str] = ()) -> str:
@@ -55,7 +54,7 @@ def render_rows(rows: Sequence[dict[str, Any]], columns: Sequence[str], fmt: str
 
 def _header(run: CountRun) -> str:
     point = run.points[0]
-    dtype = f" {_dtype_name(run.dtype)}" if point.shapes else ""
+    dtype = f" {dtype_name(run.dtype)}" if point.shapes else ""
     return f"{run.spec} ({run.model_name}) · inputs {point.describe()}{dtype} · device {run.device}"
 
 
@@ -144,7 +143,8 @@ def render_sweep(run: CountRun, fmt: str) -> str:
     return f"**{header}**\n\n{body}" if fmt == "markdown" else f"{header}\n{body}"
 
 
-def _write(text: str, output: str | None) -> None:
+def write_output(text: str, output: str | None) -> None:
+    """``text`` to stdout, or to the ``--output`` file (a :class:`UsageError` when it cannot be written)."""
     if output is None:
         sys.stdout.write(text + "\n")
         return

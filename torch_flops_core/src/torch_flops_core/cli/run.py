@@ -22,7 +22,6 @@ from ..errors import (
     RuleConflictWarning,
     TorchFlopsError,
     TracingError,
-    UsageError,
 )
 from ..ignore import OBJECTS, IgnoreSpec
 from ..inputs import InputMismatchError
@@ -30,7 +29,8 @@ from ..plugins import get_plugins
 from ..results import FlopsResult
 from ..tracer import graph_module
 from .shapes import InputPoint, parse_int_list, sweep_points
-from .sources import ModelSource, _raised, program_point, resolve_spec
+from .sources import ModelSource, program_point, raised_as_usage, resolve_spec
+from .usage import UsageError
 
 __all__ = [
     "CPU_FALLBACK_LIMIT",
@@ -40,8 +40,10 @@ __all__ = [
     "build_model",
     "check_counting_options",
     "make_inputs",
+    "note",
     "plugin_set",
     "run_count",
+    "warnings_as_notes",
 ]
 
 PROG = "torch-flops"
@@ -55,7 +57,8 @@ CPU_FALLBACK_LIMIT = 2 * 1024**3
 """Largest model (bytes of weights) rebuilt on cpu when its forward cannot run on meta."""
 
 
-def _note(message: str) -> None:
+def note(message: str) -> None:
+    """``torch-flops: note: <message>`` on stderr."""
     print(f"{PROG}: note: {message}", file=sys.stderr)
 
 
@@ -63,7 +66,7 @@ _OWN_WARNINGS = (PluginLoadWarning, RuleConflictWarning)
 
 
 @contextlib.contextmanager
-def _warnings_as_notes(verbose: bool) -> Iterator[None]:
+def warnings_as_notes(verbose: bool) -> Iterator[None]:
     """torch-flops' own warnings become one ``note:`` line each; other libraries' only with ``--verbose``."""
     with warnings.catch_warnings(record=True) as caught:
         for category in _OWN_WARNINGS:
@@ -79,7 +82,7 @@ def _warnings_as_notes(verbose: bool) -> Iterator[None]:
                     continue
                 seen.add(text)
                 if own:
-                    _note(text.removeprefix(f"{PROG}: ").rstrip("."))
+                    note(text.removeprefix(f"{PROG}: ").rstrip("."))
                 else:
                     print(f"{PROG}: warning: {w.category.__name__}: {text}", file=sys.stderr)
 
@@ -115,7 +118,7 @@ def build_model(source: ModelSource, device: str, dtype: torch.dtype | None) -> 
     except UsageError:
         raise
     except Exception as exc:
-        raise _raised(f"{source.what} on {device}", exc) from exc
+        raise raised_as_usage(f"{source.what} on {device}", exc) from exc
     if isinstance(model, torch.nn.Module):
         model.eval()
         if dtype is not None:
@@ -262,7 +265,7 @@ def run_count(args: argparse.Namespace) -> CountRun:
             if last or cause is None or not _meta_failure(cause):
                 raise
             why = f"{type(cause).__name__}: {_first_line(cause)}"
-            _note(f"building {args.spec} on {device} failed ({why}); building it on {devices[i + 1]}")
+            note(f"building {args.spec} on {device} failed ({why}); building it on {devices[i + 1]}")
             continue
         batch = args.batch_size or 1
         chosen = points
@@ -290,9 +293,11 @@ def run_count(args: argparse.Namespace) -> CountRun:
             raise UsageError(f"counting {args.spec} failed: {exc}") from None
         except Exception as exc:
             if last or not _meta_failure(exc) or _weight_bytes(model) > CPU_FALLBACK_LIMIT:
-                raise _raised(f"running {args.spec} on {on.type} with inputs {chosen[0].describe()}", exc) from None
+                raise raised_as_usage(
+                    f"running {args.spec} on {on.type} with inputs {chosen[0].describe()}", exc
+                ) from None
             why = f"{type(exc).__name__}: {_first_line(exc)}"
-            _note(f"running {args.spec} on {device} failed ({why}); counting it on {devices[i + 1]}")
+            note(f"running {args.spec} on {device} failed ({why}); counting it on {devices[i + 1]}")
             continue
         name = type(model).__name__ if isinstance(model, torch.nn.Module) else getattr(model, "__name__", "model")
         return CountRun(
@@ -305,7 +310,7 @@ def _check_seq_len(source: ModelSource, model: Any, points: Sequence[InputPoint]
     limit = source.max_seq_len(model)
     longest = max((p.seq_len for p in points if p.seq_len is not None), default=None)
     if limit is not None and longest is not None and longest > limit:
-        _note(f"--seq-len {longest} is longer than the {limit} positions {source.spec} was configured for")
+        note(f"--seq-len {longest} is longer than the {limit} positions {source.spec} was configured for")
 
 
 def _meta_failure(exc: BaseException) -> bool:

@@ -12,9 +12,9 @@ from typing import Any
 
 import torch
 
-from ..errors import UsageError
+from .usage import UsageError
 
-__all__ = ["Dim", "InputPoint", "parse_int_list", "parse_shape", "sweep_points"]
+__all__ = ["Dim", "InputPoint", "dtype_name", "parse_int_list", "parse_shape", "sweep_points"]
 
 
 Dim = int | tuple[int, ...]
@@ -121,7 +121,7 @@ class InputPoint:
             if name is not None:
                 text = f"{name} {text}"
             if dtype is not None and not dtype.is_floating_point:  # float inputs: the dtype the header names
-                text = f"{text} {_dtype_name(dtype)}"
+                text = f"{text} {dtype_name(dtype)}"
             parts.append(text)
         if self.seq_len is not None and self.seq_name is not None:
             parts.append(f"{self.seq_name} {self.batch_size}×{self.seq_len}")
@@ -129,7 +129,7 @@ class InputPoint:
 
     def to_json(self, dtype: torch.dtype) -> list[dict[str, Any]]:
         items: list[dict[str, Any]] = [
-            {"keyword": self.name_at(i), "shape": list(shape), "dtype": _dtype_name(self.dtype_at(i) or dtype)}
+            {"keyword": self.name_at(i), "shape": list(shape), "dtype": dtype_name(self.dtype_at(i) or dtype)}
             for i, shape in enumerate(self.shapes)
         ]
         if self.seq_len is not None and self.seq_name is not None:
@@ -160,5 +160,6 @@ def sweep_points(shape_args: Sequence[str]) -> list[InputPoint]:
     return points
 
 
-def _dtype_name(dtype: torch.dtype) -> str:
+def dtype_name(dtype: torch.dtype) -> str:
+    """``float32`` for ``torch.float32``: a dtype as the command line spells it."""
     return str(dtype).removeprefix("torch.")

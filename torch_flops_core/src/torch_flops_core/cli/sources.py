@@ -24,8 +24,8 @@ from typing import Any
 
 import torch
 
-from ..errors import UsageError
 from .shapes import InputPoint
+from .usage import UsageError
 
 __all__ = [
     "DEFAULT_IMAGE_SIZE",
@@ -38,6 +38,7 @@ __all__ = [
     "module_source",
     "program_point",
     "program_source",
+    "raised_as_usage",
     "resolve_spec",
     "timm_source",
     "torchvision_source",
@@ -85,7 +86,8 @@ def _traceback_tail(exc: BaseException) -> str:
     return "".join(lines).rstrip()
 
 
-def _raised(what: str, exc: BaseException) -> UsageError:
+def raised_as_usage(what: str, exc: BaseException) -> UsageError:
+    """The :class:`UsageError` saying that ``what`` (the user's code) raised ``exc``, with its traceback's tail."""
     message = str(exc).strip().splitlines()
     first = f": {message[0]}" if message else ""
     return UsageError(f"{what} raised {type(exc).__name__}{first}\n{_traceback_tail(exc)}")
@@ -218,9 +220,9 @@ def module_source(spec: str, module_name: str, factory: str) -> ModelSource:
             raise UsageError(
                 f"model not found: no module named {exc.name!r} on the Python path (SPEC {spec!r}){hint}"
             ) from None
-        raise _raised(f"importing {module_name!r}", exc) from None
+        raise raised_as_usage(f"importing {module_name!r}", exc) from None
     except Exception as exc:
-        raise _raised(f"importing {module_name!r}", exc) from None
+        raise raised_as_usage(f"importing {module_name!r}", exc) from None
     fn = _factory_attr(module, factory, spec)
     return ModelSource(spec, "module", fn, what=f"factory {spec!r}")
 
@@ -244,7 +246,7 @@ def file_source(spec: str, file: str, factory: str) -> ModelSource:
         loader_spec.loader.exec_module(module)
     except Exception as exc:
         del sys.modules[name]
-        raise _raised(f"importing {file!r}", exc) from None
+        raise raised_as_usage(f"importing {file!r}", exc) from None
     fn = _factory_attr(module, factory, spec)
     return ModelSource(spec, "file", fn, what=f"factory {spec!r}")
 

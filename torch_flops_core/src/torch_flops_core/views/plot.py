@@ -13,21 +13,27 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .errors import PlotError
-from .report import ROOT_LABEL, ModuleRow, format_flops
+from ..errors import PlotError
+from ..results import ROOT_LABEL, ModuleRow
+from .report import format_flops
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 __all__ = [
+    "BAR_COLOR",
     "DPI",
     "EXTRA",
     "FIGSIZE",
     "axis_label",
     "check_path",
+    "flops_axis",
+    "new_figure",
     "plot_modules",
     "plot_sweep",
     "require_matplotlib",
+    "save_figure",
+    "shorten_label",
     "wrap_note",
 ]
 
@@ -35,7 +41,8 @@ FIGSIZE = (8.0, 5.0)
 DPI = 100
 EXTRA = "torch-flops-core[plot]"
 _LABEL_CHARS = 38
-_BAR = "#4C72B0"
+BAR_COLOR = "#4C72B0"
+"""The colour of bars, sweep lines and the roofline's contractions."""
 
 
 def require_matplotlib() -> None:
@@ -74,7 +81,8 @@ def wrap_note(text: str, width: int = 150) -> str:
     return "\n".join([*lines, line])
 
 
-def _figure() -> Figure:
+def new_figure() -> Figure:
+    """A :data:`FIGSIZE` figure at :data:`DPI`, made without pyplot (:class:`PlotError` without matplotlib)."""
     require_matplotlib()
     from matplotlib.figure import Figure
 
@@ -91,17 +99,20 @@ def axis_label(value: float) -> str:
     return f"{value:.3g} {prefixes[i]}".rstrip()
 
 
-def _flops_axis(axis: Any) -> None:
+def flops_axis(axis: Any) -> None:
+    """Label ``axis``'s ticks in human units (:func:`axis_label`)."""
     from matplotlib.ticker import FuncFormatter
 
     axis.set_major_formatter(FuncFormatter(lambda value, _pos: axis_label(value)))
 
 
-def _shorten(label: str) -> str:
+def shorten_label(label: str) -> str:
+    """``label`` cut from the left to the characters a chart has room for (``…`` marks the cut)."""
     return label if len(label) <= _LABEL_CHARS else "…" + label[-(_LABEL_CHARS - 1) :]
 
 
-def _save(fig: Figure, path: str | Path) -> None:
+def save_figure(fig: Figure, path: str | Path) -> None:
+    """Write ``fig`` to ``path`` at :data:`DPI` (its size stays :data:`FIGSIZE`); :class:`PlotError` when it cannot."""
     check_path(path)
     try:
         fig.savefig(path, dpi=DPI)  # never bbox_inches="tight": the size stays FIGSIZE × DPI
@@ -112,11 +123,11 @@ def _save(fig: Figure, path: str | Path) -> None:
 def plot_modules(rows: Sequence[ModuleRow], path: str | Path, *, title: str, total: int, depth: int = 1) -> None:
     """Horizontal bars of ``rows`` (largest on top), each labelled with its FLOPs and share of ``total``."""
     check_path(path)
-    fig = _figure()
+    fig = new_figure()
     ax = fig.add_subplot()
-    labels = [_shorten(r.label) for r in rows][::-1]
+    labels = [shorten_label(r.label) for r in rows][::-1]
     values = [r.flops for r in rows][::-1]
-    bars = ax.barh(range(len(rows)), values, color=_BAR)
+    bars = ax.barh(range(len(rows)), values, color=BAR_COLOR)
     ax.set_yticks(range(len(rows)), labels, fontsize=9)
     ax.bar_label(
         bars,
@@ -124,7 +135,7 @@ def plot_modules(rows: Sequence[ModuleRow], path: str | Path, *, title: str, tot
         fontsize=8,
         padding=2,
     )
-    _flops_axis(ax.xaxis)
+    flops_axis(ax.xaxis)
     ax.set_xlabel("FLOPs")
     ax.set_ylabel(f"module (depth {depth})" if depth else "model")
     ax.set_xlim(0, max(values, default=1) * 1.3 or 1)
@@ -135,23 +146,23 @@ def plot_modules(rows: Sequence[ModuleRow], path: str | Path, *, title: str, tot
         ax.text(0.5, 0.5, "no ops", transform=ax.transAxes, ha="center")
     if ROOT_LABEL in labels:
         fig.text(0.01, 0.01, f"{ROOT_LABEL}: ops outside every submodule", fontsize=7, color="0.4")
-    _save(fig, path)
+    save_figure(fig, path)
 
 
 def plot_sweep(sizes: Sequence[int], totals: Sequence[int], path: str | Path, *, title: str, xlabel: str) -> None:
     """FLOPs (y) against the swept size (x), one marker per count, each labelled in human units."""
     check_path(path)
-    fig = _figure()
+    fig = new_figure()
     ax = fig.add_subplot()
-    ax.plot(sizes, totals, marker="o", color=_BAR)
+    ax.plot(sizes, totals, marker="o", color=BAR_COLOR)
     for x, y in zip(sizes, totals, strict=True):
         ax.annotate(format_flops(y), (x, y), textcoords="offset points", xytext=(0, 8), ha="center", fontsize=8)
     ax.set_xticks(list(sizes))
     ax.margins(x=0.08)
-    _flops_axis(ax.yaxis)
+    flops_axis(ax.yaxis)
     ax.set_xlabel(xlabel)
     ax.set_ylabel("FLOPs")
     ax.set_ylim(0, max(totals, default=1) * 1.15 or 1)
     ax.set_title(title, fontsize=10)
     ax.grid(alpha=0.3)
-    _save(fig, path)
+    save_figure(fig, path)

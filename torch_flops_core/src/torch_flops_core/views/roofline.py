@@ -28,16 +28,27 @@ from typing import TYPE_CHECKING, Any
 
 import torch
 
-from .errors import PeaksWarning, PlotError
-from .report import format_flops, module_rows
-from .rules import CALL_KINDS
+from ..errors import PeaksWarning, PlotError
+from ..results import module_rows
+from ..rules import CALL_KINDS
+from .plot import (
+    BAR_COLOR,
+    check_path,
+    flops_axis,
+    new_figure,
+    require_matplotlib,
+    save_figure,
+    shorten_label,
+    wrap_note,
+)
+from .report import format_flops
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-    from .results import FlopsResult
+    from ..results import FlopsResult
 
-__all__ = ["SPREAD_NOTE", "Peaks", "measure_peaks", "plot_roofline", "roofline_points"]
+__all__ = ["SPREAD_NOTE", "Peaks", "measure_peaks", "plot_roofline", "roofline_points", "spread_note"]
 
 SPREAD_NOTE = 0.25
 """Repeats of a peak measurement whose slowest is this fraction or more below the fastest disagree: a note."""
@@ -111,7 +122,7 @@ def _load_note(device: str) -> str | None:
     )
 
 
-def _spread_note(what: str, runs: list[float], unit: str) -> str | None:
+def spread_note(what: str, runs: list[float], unit: str) -> str | None:
     """A note when the repeats of ``what`` disagree by :data:`SPREAD_NOTE` or more."""
     if not runs or 1 - min(runs) / max(runs) < SPREAD_NOTE:
         return None
@@ -178,8 +189,8 @@ def _measure(device: str, dtype: torch.dtype, seconds: float, repeats: int, *, f
     notes = [
         note
         for note in (
-            _spread_note("matmul", matmul, "FLOP/s"),
-            _spread_note("copy", copy, "B/s"),
+            spread_note("matmul", matmul, "FLOP/s"),
+            spread_note("copy", copy, "B/s"),
             _load_note(torch.device(device).type),
         )
         if note is not None
@@ -279,8 +290,6 @@ def plot_roofline(
     ``peak_flops`` and ``peak_bandwidth`` override them. :class:`PlotError` (a ``ValueError``) for a roof that
     is not a positive finite number, a ``path`` whose folder does not exist, or no matplotlib: before
     anything is measured or drawn."""
-    from . import plot
-
     given_flops = _roof("peak_flops", peak_flops, "FLOP/s")
     given_bandwidth = _roof("peak_bandwidth", peak_bandwidth, "bytes/s")
     if peaks is not None:
@@ -294,19 +303,19 @@ def plot_roofline(
             peaks.notes,
         )
     if path is not None:
-        plot.check_path(path)
-    plot.require_matplotlib()
+        check_path(path)
+    require_matplotlib()
     if result.device == "meta":
         raise PlotError(
             "a roofline needs measured times, and this count ran on meta, where no kernel runs: count the model "
-            "on cpu or cuda (torch-flops count ... --device cpu)"
+            "on cpu or cuda (the model and its inputs there) and draw that count's roofline"
         )
     points, left_out = roofline_points(result, by, depth)
     if not points:
         raise PlotError("no op has FLOPs, bytes and a measured time: nothing to place on a roofline")
     if peaks is None:
         peaks = _peaks(result.device, given_flops, given_bandwidth)
-    fig = plot._figure()
+    fig = new_figure()
     ax = fig.add_subplot()
     ridge = peaks.flops / peaks.bandwidth
     lo = min(min(p.intensity for p in points), ridge) / 4
@@ -324,7 +333,7 @@ def plot_roofline(
         ha="left", va="bottom", fontsize=8, color="0.2",
     )  # fmt: skip
     longest = max(p.time_ms for p in points) or 1.0
-    for contraction, color, name in ((True, plot._BAR, "matmul, conv, attention"), (False, "#DD8452", "other ops")):
+    for contraction, color, name in ((True, BAR_COLOR, "matmul, conv, attention"), (False, "#DD8452", "other ops")):
         chosen = [p for p in points if p.contraction == contraction]
         if chosen:
             ax.scatter(
@@ -347,14 +356,14 @@ def plot_roofline(
             continue  # too close to a label already drawn: unreadable
         labelled.append((x, y))
         ax.annotate(
-            plot._shorten(p.label)[-24:], (p.intensity, p.flop_s), textcoords="offset points", xytext=(6, 5),
+            shorten_label(p.label)[-24:], (p.intensity, p.flop_s), textcoords="offset points", xytext=(6, 5),
             fontsize=7, color="0.2",
         )  # fmt: skip
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlim(lo, hi)
     ax.set_ylim(min(p.flop_s for p in points) / 4, max(peaks.flops, max(p.flop_s for p in points)) * 4)
-    plot._flops_axis(ax.yaxis)
+    flops_axis(ax.yaxis)
     ax.set_xlabel("arithmetic intensity (FLOPs per byte moved)")
     ax.set_ylabel("achieved FLOP/s")
     what = "ops" if by == "op" else f"modules at depth {depth}"
@@ -366,9 +375,9 @@ def plot_roofline(
         ax.text(0.99, 0.98, note, transform=ax.transAxes, fontsize=7, color="0.4", va="top", ha="right")
     for i, note in enumerate(peaks.notes):  # why the measured roofs may be wrong, under the title
         ax.text(
-            0.01, 0.98 - 0.035 * (i + bool(left_out)), plot.wrap_note(f"note: {note}"), transform=ax.transAxes,
+            0.01, 0.98 - 0.035 * (i + bool(left_out)), wrap_note(f"note: {note}"), transform=ax.transAxes,
             fontsize=7, color="#B03030", va="top", ha="left",
         )  # fmt: skip
     if path is not None:
-        plot._save(fig, path)
+        save_figure(fig, path)
     return fig

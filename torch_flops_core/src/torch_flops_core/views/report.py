@@ -13,26 +13,28 @@ from typing import TYPE_CHECKING, Any
 
 from tabulate import tabulate
 
-from .results import PHASES, ROOT_LABEL, ModuleRow, module_rows
-from .rules import CALL_KINDS, NOT_RECOGNIZED
+from ..results import PHASES, ModuleRow, module_rows
+from ..rules import CALL_KINDS, NOT_RECOGNIZED
 
 if TYPE_CHECKING:
-    from .results import FlopsResult, OpRecord
+    from ..results import FlopsResult, OpRecord
 
 __all__ = [
+    "BYTES_NOT_COUNTED",
+    "CSV_COLUMNS",
     "JSON_SCHEMA",
-    "ROOT_LABEL",
-    "ModuleRow",
+    "MODULE_CSV_COLUMNS",
     "format_bytes",
     "format_flops",
     "format_intensity",
     "format_macs",
-    "module_rows",
+    "phase_values",
     "render_csv",
     "render_module_csv",
     "render_module_table",
     "render_table",
     "result_to_dict",
+    "shown_phases",
     "summary_line",
     "top_records",
     "traffic_line",
@@ -49,8 +51,6 @@ CSV_COLUMNS = (
 
 
 _PREFIXES = ("", "K", "M", "G", "T", "P", "E")
-
-"""How the per-module view names ops that belong to no submodule (module path ``""``)."""
 
 
 def format_flops(n: int | float, unit: str = "FLOPs") -> str:

@@ -11,20 +11,12 @@ from __future__ import annotations
 from html import escape
 from typing import TYPE_CHECKING, Any
 
-from .report import (
-    PHASES,
-    format_bytes,
-    format_flops,
-    format_intensity,
-    format_macs,
-    module_rows,
-    result_to_dict,
-    top_records,
-)
-from .rules import CALL_KINDS
+from ..results import PHASES, module_rows
+from ..rules import CALL_KINDS
+from .report import format_bytes, format_flops, format_intensity, format_macs, result_to_dict, top_records
 
 if TYPE_CHECKING:
-    from .results import FlopsResult
+    from ..results import FlopsResult
 
 __all__ = ["EXTRA", "TOP", "result_html", "to_pandas"]
 
