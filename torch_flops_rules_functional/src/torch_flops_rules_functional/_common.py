@@ -1,4 +1,4 @@
-"""Helpers the rule families share: finding an op's spellings, and naming rules built by factories."""
+"""Helpers the rule families share: finding an op's spellings (naming and claiming: ``torch_flops_core.rulekit``)."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ from typing import Any
 
 import torch
 
-from torch_flops_core import Call, Registry, RuleFn
-from torch_flops_core.aliases import default_alias_table, resolve
+from torch_flops_core import Call
+from torch_flops_core.aliases import resolve
 
-__all__ = ["Claimer", "arg_numel", "inplace_variants", "named", "ops", "variants"]
+__all__ = ["arg_numel", "inplace_variants", "ops", "variants"]
 
 
 def _resolve(spelling: str) -> Any:
@@ -46,40 +46,7 @@ def inplace_variants(names: Iterable[str]) -> list[Callable[..., Any]]:
     return ops(*(f"{root}.{name}_" for name in names for root in ("torch", "Tensor", "F")))
 
 
-def named(rule: RuleFn, module: str, name: str, doc: str) -> RuleFn:
-    """Give a rule built by a factory the name and docstring a report shows (``pointwise.silu``)."""
-    rule.__module__ = module
-    rule.__name__ = rule.__qualname__ = name
-    rule.__doc__ = doc
-    return rule
-
-
 def arg_numel(call: Call, index: int, name: str) -> int:
     """Elements of the tensor argument at ``index`` (or keyword ``name``); 0 when it is not a tensor."""
     value = call.arg(index, name)
     return value.numel() if isinstance(value, torch.Tensor) else 0
-
-
-class Claimer:
-    """Registers rules for lists of spellings, skipping ops an earlier call already claimed.
-
-    Tables list some ops twice under torch's two names (``acos``/``arccos``); core's alias groups
-    make them one op, which must get one rule, not two conflicting ones.
-    """
-
-    __slots__ = ("_registry", "_seen")
-
-    def __init__(self, registry: Registry) -> None:
-        self._registry = registry
-        self._seen: set[Any] = set()
-
-    def __call__(self, spellings: Iterable[Callable[..., Any]], rule: RuleFn) -> None:
-        aliases = default_alias_table()
-        fresh = []
-        for spelling in spellings:
-            key = aliases.canonical(spelling)
-            if key not in self._seen:
-                self._seen.add(key)
-                fresh.append(spelling)
-        if fresh:
-            self._registry.function(*fresh)(rule)

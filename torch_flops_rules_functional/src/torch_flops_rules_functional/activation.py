@@ -16,10 +16,10 @@ from torch_flops_core import Call, Registry
 from torch_flops_core.formulas import ACTIVATION_COSTS
 from torch_flops_core.formulas import log_softmax as log_softmax_cost
 from torch_flops_core.formulas import softmax as softmax_cost
+from torch_flops_core.rulekit import Claimer, per_element
 from torch_flops_core.shapes import out_numel
 
-from ._common import Claimer, ops, variants
-from .pointwise import pointwise
+from ._common import ops, variants
 
 __all__ = ["ACTIVATION_COSTS", "log_softmax", "softmax", "softmin"]
 
@@ -58,7 +58,7 @@ def gumbel_softmax(call: Call) -> int:
 def register(registry: Registry) -> None:
     claim = Claimer(registry)
     for name, cost in ACTIVATION_COSTS.items():
-        claim(variants(name), pointwise(cost, name, __name__))
+        claim(variants(name), per_element(cost, name, __name__))
     # _safe_softmax (the math attention path's): softmax, its fully masked rows then set to 0 (a select)
     claim([*variants("softmax", inplace=False), *ops("torch._safe_softmax")], softmax)
     claim(variants("softmin", inplace=False), softmin)

@@ -12,9 +12,10 @@ import torch.nn.functional as F
 from torch_flops_core import Call, Count, Registry
 from torch_flops_core.formulas import contraction, covered
 from torch_flops_core.formulas import conv_transpose as conv_transpose_count
+from torch_flops_core.rulekit import Claimer
 from torch_flops_core.shapes import numel, out_numel
 
-from ._common import Claimer, ops
+from ._common import ops
 
 __all__ = ["conv", "conv_tbc", "conv_transpose", "convolution", "covered", "fold"]
 

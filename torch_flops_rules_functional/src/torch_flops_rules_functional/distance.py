@@ -7,9 +7,10 @@ from typing import Any
 import torch.nn.functional as F
 
 from torch_flops_core import Call, Registry, formulas
+from torch_flops_core.rulekit import Claimer
 from torch_flops_core.shapes import broadcast_numel, out_numel
 
-from ._common import Claimer, ops
+from ._common import ops
 from .reduction import norm_cost
 
 __all__ = ["cdist", "cosine_similarity", "pairwise_cost", "pairwise_distance", "pdist"]

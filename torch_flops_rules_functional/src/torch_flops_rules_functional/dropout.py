@@ -16,8 +16,9 @@ import torch
 from torch_flops_core import Call, Registry
 from torch_flops_core.formulas import dropout as dropout_cost
 from torch_flops_core.formulas import feature_mask
+from torch_flops_core.rulekit import Claimer
 
-from ._common import Claimer, variants
+from ._common import variants
 
 __all__ = ["dropout"]
 

@@ -6,10 +6,11 @@ import torch
 import torch.nn.functional as F
 
 from torch_flops_core import Call, Count, Registry
+from torch_flops_core.rulekit import Claimer
 from torch_flops_core.shapes import numel, out_numel
 from torch_flops_core.traffic import lookup_bytes
 
-from ._common import Claimer, ops
+from ._common import ops
 from .reduction import norm_cost
 
 __all__ = ["embedding", "embedding_bag", "f_embedding", "one_hot"]

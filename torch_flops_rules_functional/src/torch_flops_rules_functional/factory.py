@@ -7,8 +7,9 @@ constant); the eager engine sees every one, so they are registered as 0 for the 
 from __future__ import annotations
 
 from torch_flops_core import Call, Registry
+from torch_flops_core.rulekit import Claimer
 
-from ._common import Claimer, ops, variants
+from ._common import ops, variants
 
 __all__ = ["CREATION", "create"]
 

@@ -20,9 +20,10 @@ import torch
 
 from torch_flops_core import NOT_RECOGNIZED, Call, Count, NotRecognizedType, Registry
 from torch_flops_core.formulas import linalg as la
+from torch_flops_core.rulekit import Claimer
 from torch_flops_core.shapes import numel
 
-from ._common import Claimer, ops
+from ._common import ops
 
 __all__ = ["register"]
 

@@ -31,9 +31,10 @@ from torch_flops_core.formulas import (
     total,
 )
 from torch_flops_core.formulas import cross_entropy as cross_entropy_cost
+from torch_flops_core.rulekit import Claimer, named
 from torch_flops_core.shapes import broadcast_numel, numel
 
-from ._common import Claimer, named, ops
+from ._common import ops
 from .distance import pairwise_cost
 
 __all__ = ["ELEMENTWISE_LOSS_COSTS", "reduction_cost"]
@@ -91,7 +92,7 @@ def elementwise_loss(cost: int, name: str) -> RuleFn:
         return flops + reduction_cost(args, e)
 
     doc = f"{name}: {cost}·E (see ELEMENTWISE_LOSS_COSTS for extras), E = numel of the broadcast inputs, + reduction."
-    return named(rule, __name__, name, doc)
+    return named(rule, name, doc, __name__)
 
 
 def _classes(x: torch.Tensor) -> int:

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from torch_flops_core import Call, Registry
 from torch_flops_core.formulas import POINTWISE_COSTS
+from torch_flops_core.rulekit import Claimer
 from torch_flops_core.shapes import numel, out_numel
 
-from ._common import Claimer, ops
+from ._common import ops
 
 __all__ = ["masked_index", "masked_index_put_accumulate", "register"]
 

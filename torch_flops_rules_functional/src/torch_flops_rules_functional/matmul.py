@@ -17,9 +17,10 @@ import torch.nn.functional as F
 
 from torch_flops_core import NOT_RECOGNIZED, Call, Count, NotRecognizedType, Registry
 from torch_flops_core.formulas import contraction, total
+from torch_flops_core.rulekit import Claimer, named
 from torch_flops_core.shapes import out_numel
 
-from ._common import Claimer, named, ops, variants
+from ._common import ops, variants
 
 __all__ = ["add_contraction", "addr", "bilinear", "einsum", "inner", "linear", "matmul", "outer", "tensordot"]
 
@@ -68,7 +69,7 @@ def add_contraction(operand: str, k_of: Any, name: str, k_doc: str) -> Any:
         return total(contraction(n, k), extra * n)
 
     doc = f"{name}: (2K − 1)·N + N (add input) [+ N per alpha ≠ 1, beta ∉ {{0, 1}}]; K = {k_doc}; MACs K·N."
-    return named(rule, __name__, name, doc)
+    return named(rule, name, doc, __name__)
 
 
 def bilinear(call: Call) -> Count:

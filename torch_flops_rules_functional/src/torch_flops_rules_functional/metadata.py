@@ -13,8 +13,9 @@ from typing import Any
 import torch
 
 from torch_flops_core import Call, Registry
+from torch_flops_core.rulekit import Claimer
 
-from ._common import Claimer, variants
+from ._common import variants
 
 __all__ = ["CONSTRUCTORS", "METADATA", "query"]
 

@@ -17,9 +17,10 @@ import torch
 import torch.nn.functional as F
 
 from torch_flops_core import Call, Registry, RuleFn, formulas
+from torch_flops_core.rulekit import Claimer, named
 from torch_flops_core.shapes import numel, out_numel
 
-from ._common import Claimer, named, ops
+from ._common import ops
 
 __all__ = ["instance_norm", "normalization", "normalize", "rms_norm"]
 
@@ -34,7 +35,7 @@ def normalization(name: str, base: int, weight: tuple[int, str], bias: tuple[int
         return (base + affine) * numel(call.arg(0, "input"))
 
     terms = " + n·[weight]" + (" + n·[bias]" if bias is not None else "")
-    return named(rule, __name__, name, f"{name}: {base}·n{terms}; n = numel(in), in training and eval alike.")
+    return named(rule, name, f"{name}: {base}·n{terms}; n = numel(in), in training and eval alike.", __name__)
 
 
 def instance_norm(weight: tuple[int, str], bias: tuple[int, str], stats: tuple[int, int]) -> RuleFn:
@@ -51,7 +52,7 @@ def instance_norm(weight: tuple[int, str], bias: tuple[int, str], stats: tuple[i
         return norm(call) + running * rows  # type: ignore[operator]
 
     doc = "instance_norm: (2 + [weight] + [bias])·n + B·C per running statistic updated (use_input_stats)."
-    return named(rule, __name__, "instance_norm", doc)
+    return named(rule, "instance_norm", doc, __name__)
 
 
 def rms_norm(call: Call) -> int:

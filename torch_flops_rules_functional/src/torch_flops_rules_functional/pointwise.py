@@ -16,20 +16,12 @@ import torch
 
 from torch_flops_core import Call, Registry, formulas
 from torch_flops_core.formulas import POINTWISE_COSTS
+from torch_flops_core.rulekit import Claimer, named, per_element
 from torch_flops_core.shapes import numel, out_numel
 
-from ._common import Claimer, named, ops, variants
+from ._common import ops, variants
 
-__all__ = ["POINTWISE_COSTS", "conj_physical", "isclose", "isfinite", "isreal", "pointwise"]
-
-
-def pointwise(cost: int, name: str, module: str = __name__) -> Any:
-    """A rule counting ``cost`` FLOPs per output element (0 when the result is not a tensor)."""
-
-    def rule(call: Call) -> int:
-        return cost * out_numel(call)
-
-    return named(rule, module, name, f"{name}: {cost}·N, N = numel(out).")
+__all__ = ["POINTWISE_COSTS", "conj_physical", "isclose", "isfinite", "isreal"]
 
 
 def _scaled(base: int, name: str) -> Any:
@@ -39,7 +31,7 @@ def _scaled(base: int, name: str) -> Any:
         n = out_numel(call)
         return base * n + (n if call.kwargs.get("value", 1) != 1 else 0)
 
-    return named(rule, __name__, name, f"{name}: {base}·N, + N when value ≠ 1; N = numel(out).")
+    return named(rule, name, f"{name}: {base}·N, + N when value ≠ 1; N = numel(out).", __name__)
 
 
 def clamp(call: Call) -> int:
@@ -116,12 +108,12 @@ def register(registry: Registry) -> None:
     claim = Claimer(registry)
     for name, cost in POINTWISE_COSTS.items():
         if name not in _SPECIAL:
-            claim(variants(name), pointwise(cost, name))
+            claim(variants(name), per_element(cost, name, __name__))
     for name in ("addcmul", "addcdiv"):
         registry.function(*variants(name))(_scaled(POINTWISE_COSTS[name], name))
     registry.function(*ops("torch.where", "Tensor.where"))(where)
     registry.function(*variants("clamp", "clip"))(clamp)
-    registry.function(*variants("clamp_min", "clamp_max"))(pointwise(1, "clamp_bound"))
+    registry.function(*variants("clamp_min", "clamp_max"))(per_element(1, "clamp_bound", __name__))
     registry.function(*ops("torch.allclose", "Tensor.allclose"))(isclose_reduce)
     registry.function(*variants("isclose", inplace=False))(isclose)
     registry.function(*variants("isfinite", inplace=False))(isfinite)

@@ -16,9 +16,10 @@ from typing import Any
 
 from torch_flops_core import Call, Registry
 from torch_flops_core.formulas import adaptive_windows
+from torch_flops_core.rulekit import Claimer, named
 from torch_flops_core.shapes import numel, out_numel
 
-from ._common import Claimer, named, ops
+from ._common import ops
 
 __all__ = ["adaptive_window", "kernel_elements"]
 
@@ -45,7 +46,7 @@ def fixed(offset: int, kernel_index: int, name: str) -> Any:
 
     formula = "k·N" if offset == 0 else f"(k {'+' if offset > 0 else '−'} {abs(offset)})·N"
     doc = f"{name}: {formula}; k = numel(kernel_size) (an int counts once), N = numel(out)."
-    return named(rule, __name__, name, doc)
+    return named(rule, name, doc, __name__)
 
 
 def adaptive(offset: int, dims: int, name: str) -> Any:
@@ -56,7 +57,7 @@ def adaptive(offset: int, dims: int, name: str) -> Any:
         return max(adaptive_window(call, dims) + offset * out_numel(call), 0)
 
     formula = "Σ w" if offset == 0 else "Σ (w − 1)"
-    return named(rule, __name__, name, f"{name}: {formula} over the output windows w (exact adaptive windows).")
+    return named(rule, name, f"{name}: {formula} over the output windows w (exact adaptive windows).", __name__)
 
 
 def full_window(size: int | tuple[int, ...] | list[int], dims: int) -> int:
@@ -71,7 +72,7 @@ def lp_pool(dims: int) -> Any:
         k = full_window(call.arg(2, "kernel_size"), dims)
         return numel(call.arg(0, "input")) + k * out_numel(call)
 
-    return named(rule, __name__, f"lp_pool{dims}d", lp_pool.__doc__ or "")
+    return named(rule, f"lp_pool{dims}d", lp_pool.__doc__ or "", __name__)
 
 
 def fractional_max_pool(dims: int) -> Any:
@@ -80,7 +81,7 @@ def fractional_max_pool(dims: int) -> Any:
     def rule(call: Call) -> int:
         return (full_window(call.arg(1, "kernel_size"), dims) - 1) * out_numel(call)
 
-    return named(rule, __name__, f"fractional_max_pool{dims}d", fractional_max_pool.__doc__ or "")
+    return named(rule, f"fractional_max_pool{dims}d", fractional_max_pool.__doc__ or "", __name__)
 
 
 def unpool(call: Call) -> int:

@@ -17,8 +17,9 @@ import torch
 
 from torch_flops_core import Call, Count, Registry, RuleFn
 from torch_flops_core.formulas import RNN_GATE_ARITHMETIC, RNN_GATES, dropout, rnn_step, total
+from torch_flops_core.rulekit import Claimer, named
 
-from ._common import Claimer, named, ops
+from ._common import ops
 
 __all__ = ["GATES", "GATE_ARITHMETIC", "recurrent", "recurrent_cell"]
 
@@ -66,7 +67,7 @@ def recurrent(mode: str) -> RuleFn:
         dropped = (layers - 1) * dropout(between, between, drop_p, bool(train))
         return Count(flops=rows * one_row.flops + dropped, macs=rows * one_row.macs)
 
-    return named(rule, __name__, mode, f"torch.{mode}: {recurrent.__doc__}")
+    return named(rule, mode, f"torch.{mode}: {recurrent.__doc__}", __name__)
 
 
 def recurrent_cell(mode: str) -> RuleFn:
@@ -78,7 +79,7 @@ def recurrent_cell(mode: str) -> RuleFn:
         step = _step(mode, w_ih, w_hh, call.arg(4, "b_ih") is not None, None)
         return Count(flops=rows * step.flops, macs=rows * step.macs)
 
-    return named(rule, __name__, f"{mode}_cell", f"torch.{mode}_cell: {recurrent_cell.__doc__}")
+    return named(rule, f"{mode}_cell", f"torch.{mode}_cell: {recurrent_cell.__doc__}", __name__)
 
 
 def register(registry: Registry) -> None:

@@ -16,9 +16,10 @@ from torch_flops_core import NOT_RECOGNIZED, Call, Count, NotRecognizedType, Reg
 from torch_flops_core.formulas import REDUCTION_COSTS, total, vector_norm
 from torch_flops_core.formulas import linalg as la
 from torch_flops_core.formulas import reduction as reduction_formula
+from torch_flops_core.rulekit import Claimer, named
 from torch_flops_core.shapes import numel, out_numel
 
-from ._common import Claimer, named, ops, variants
+from ._common import ops, variants
 
 __all__ = ["REDUCTION_COSTS", "cumulative", "norm_cost", "reduction", "sorting", "sum_"]
 
@@ -34,7 +35,7 @@ def reduction(a: int, b: int, name: str, formula: str) -> Any:
     def rule(call: Call) -> int:
         return max(a * numel(call.arg(0, "input")) + b * out_numel(call), 0)
 
-    return named(rule, __name__, name, f"{name}: {formula}; n = numel(in), R = numel(out).")
+    return named(rule, name, f"{name}: {formula}; n = numel(in), R = numel(out).", __name__)
 
 
 def nanmean(call: Call) -> int:
@@ -109,7 +110,7 @@ def cumulative(a: int, name: str, formula: str) -> Any:
         n, size = _rows(call)
         return max(a * n - (n // size if size else 0), 0)
 
-    return named(rule, __name__, name, f"{name}: {formula}; n = numel(in), S = size of dim.")
+    return named(rule, name, f"{name}: {formula}; n = numel(in), S = size of dim.", __name__)
 
 
 def sorting(dim_index: int, default: int | None, name: str) -> Any:
@@ -125,7 +126,7 @@ def sorting(dim_index: int, default: int | None, name: str) -> Any:
         size = n if dim is None else (x.shape[dim] if x.dim() else 1)
         return n * math.ceil(math.log2(size)) if size > 1 else 0
 
-    return named(rule, __name__, name, f"{name}: n·⌈log2 S⌉ comparisons; n = numel(in), S = size of dim.")
+    return named(rule, name, f"{name}: n·⌈log2 S⌉ comparisons; n = numel(in), S = size of dim.", __name__)
 
 
 def histogram(call: Call) -> int:

@@ -9,9 +9,10 @@ import torch.nn.functional as F
 
 from torch_flops_core import Call, Count, Registry
 from torch_flops_core.formulas import contraction
+from torch_flops_core.rulekit import Claimer
 from torch_flops_core.shapes import out_numel
 
-from ._common import Claimer, ops
+from ._common import ops
 
 __all__ = ["PER_OUTPUT", "affine_grid", "grid_sample", "grid_sampler", "interpolate"]
 

@@ -10,9 +10,10 @@ import builtins
 import operator
 
 from torch_flops_core import Call, Registry
+from torch_flops_core.rulekit import Claimer
 from torch_flops_core.shapes import numel, out_numel
 
-from ._common import Claimer, ops, variants
+from ._common import ops, variants
 
 __all__ = ["DATA_MOVEMENT", "combinations", "nonzero", "take_along_dim", "zero"]
 

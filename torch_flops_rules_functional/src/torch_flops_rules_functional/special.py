@@ -13,10 +13,10 @@ from __future__ import annotations
 from torch_flops_core import NOT_RECOGNIZED, Call, NotRecognizedType, Registry, RuleFn
 from torch_flops_core.formulas import POINTWISE_COSTS
 from torch_flops_core.formulas.special import POLYNOMIAL_COSTS, SPECIAL_COSTS, polynomial, polynomial_degree, special
+from torch_flops_core.rulekit import named, per_element
 from torch_flops_core.shapes import out_numel
 
-from ._common import named, ops
-from .pointwise import pointwise
+from ._common import ops
 
 __all__ = ["fixed", "polynomial_rule", "register"]
 
@@ -27,7 +27,7 @@ def fixed(name: str) -> RuleFn:
     def rule(call: Call) -> int:
         return special(name, out_numel(call))
 
-    return named(rule, __name__, name, f"special.{name}: {SPECIAL_COSTS[name]}·N, N = numel(out).")
+    return named(rule, name, f"special.{name}: {SPECIAL_COSTS[name]}·N, N = numel(out).", __name__)
 
 
 def polynomial_rule(name: str) -> RuleFn:
@@ -41,7 +41,7 @@ def polynomial_rule(name: str) -> RuleFn:
         return polynomial(name, n, out_numel(call))
 
     doc = f"special.{name}: ({a} + {b}·max(n − 1, 0))·N at degree n (a tensor n: its largest value), N = numel(out)."
-    return named(rule, __name__, name, doc)
+    return named(rule, name, doc, __name__)
 
 
 def register(registry: Registry) -> None:
@@ -50,4 +50,4 @@ def register(registry: Registry) -> None:
     for name in POLYNOMIAL_COSTS:
         registry.function(*ops(f"special.{name}"))(polynomial_rule(name))
     for name, op in (("gammainc", "igamma"), ("gammaincc", "igammac")):
-        registry.function(*ops(f"special.{name}"))(pointwise(POINTWISE_COSTS[op], name, __name__))
+        registry.function(*ops(f"special.{name}"))(per_element(POINTWISE_COSTS[op], name, __name__))

@@ -26,8 +26,9 @@ import torch
 
 from torch_flops_core import Call, Registry, RuleFn
 from torch_flops_core.formulas.spectral import fft_c2c, fft_real, hfftn, ihfftn, istft, norm_mode, stft
+from torch_flops_core.rulekit import named
 
-from ._common import named, ops
+from ._common import ops
 
 __all__ = ["FFT_FUNCTIONS", "WINDOWS", "free", "istft_rule", "register", "stft_rule"]
 
@@ -104,7 +105,7 @@ def fft_function(name: str, runs: str, forward: bool, signature: str) -> RuleFn:
         "hermitian": "c2c over the leading dims of the half spectrum + c2r ⌈2.5·n·log2 L⌉ over the last",
         "ihermitian": "r2c over the last dim + conj_physical + c2c over the leading dims of the half spectrum",
     }[runs]
-    return named(rule, __name__, name, f"torch.fft.{name}: {doc}; + a multiply per real number when norm scales.")
+    return named(rule, name, f"torch.fft.{name}: {doc}; + a multiply per real number when norm scales.", __name__)
 
 
 def stft_rule(call: Call) -> int:

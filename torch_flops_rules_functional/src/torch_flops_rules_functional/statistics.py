@@ -15,9 +15,10 @@ import torch
 from torch_flops_core import NOT_RECOGNIZED, Call, Count, NotRecognizedType, Registry
 from torch_flops_core.formulas import contraction, total
 from torch_flops_core.formulas import statistics as stats
+from torch_flops_core.rulekit import Claimer
 from torch_flops_core.shapes import numel, out_numel, sparse_times_dense
 
-from ._common import Claimer, ops, variants
+from ._common import ops, variants
 
 __all__ = [
     "corrcoef", "cov", "cumulative_trapezoid", "gradient", "histogramdd", "isin", "quantile", "register",
