@@ -285,3 +285,23 @@ def test_the_views_import_only_downward() -> None:
 def test_no_private_name_across_modules() -> None:
     """No ``from M import _x`` and no ``m._x`` on a module of another file, in any of the five distributions."""
     assert not PRIVATE, "private names used across modules:\n  " + "\n  ".join(f"{m}: {w}" for m, w in PRIVATE)
+
+
+@pytest.mark.parametrize("view", ["report", "notebook", "plot", "roofline"])
+def test_the_old_view_paths_still_work(view: str) -> None:
+    """``torch_flops_core.<view>`` (the path docs and users have used) gives the very objects of the view."""
+    import importlib
+
+    old, new = importlib.import_module(f"{CORE}.{view}"), importlib.import_module(f"{VIEWS}.{view}")
+    assert set(new.__all__) <= set(old.__all__)
+    for name in new.__all__:
+        assert getattr(old, name) is getattr(new, name), name
+
+
+def test_usage_error_is_the_cli_s_and_its_old_path_still_works() -> None:
+    """The command line's error is no library error; ``torch_flops_core.errors.UsageError`` still resolves."""
+    from torch_flops_core import cli, errors
+
+    assert not issubclass(cli.UsageError, errors.TorchFlopsError)
+    assert errors.UsageError is cli.UsageError
+    assert issubclass(errors.PlotError, errors.TorchFlopsError)
