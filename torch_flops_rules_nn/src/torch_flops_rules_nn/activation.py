@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Final
 
+import torch
 from torch import nn
 
 from torch_flops_core import Call, Registry, formulas
@@ -38,36 +39,41 @@ def cost_of(cls: type) -> int:
 
 def elementwise(call: Call) -> int:
     """Element-wise activation: c·N, N = numel(out), c = PER_ELEMENT[class] (e.g. ReLU 1, Sigmoid 3)."""
-    return cost_of(type(call.module)) * out_numel(call)
+    return formulas.elementwise(cost_of(type(call.module_as(nn.Module))), out_numel(call))
 
 
-def _dim(call: Call) -> int:
-    """The softmax dim: the module's, or the one torch picks when it is None (0 for 0-, 1-, 3-d inputs, else 1)."""
-    if isinstance(call.module, nn.Softmax2d):
-        return -3
-    dim = getattr(call.module, "dim", None)
+def _size(module: nn.Module, x: torch.Tensor) -> int:
+    """S, the size of the softmax dim: the module's dim, or the one torch picks when it is None (0 for 0-, 1-, 3-d
+    inputs, else 1); Softmax2d's is the channels (dim −3); 1 for a 0-d input."""
+    if not x.dim():
+        return 1
+    if isinstance(module, nn.Softmax2d):
+        return x.shape[-3]
+    dim = getattr(module, "dim", None)
     if dim is None:
-        return 0 if call.arg(0, "input").dim() in (0, 1, 3) else 1
-    return int(dim)
+        dim = 0 if x.dim() in (0, 1, 3) else 1
+    return x.shape[int(dim)]
 
 
 def softmax(call: Call) -> int:
     """Softmax, Softmax2d: 2N + (S − 1)·N/S; S = size of dim (Softmax2d: the channels); Softmin: + N (softmax(−x):
     the negation runs as an op of its own, as for F.softmin)."""
-    x = call.arg(0, "input")
-    n = out_numel(call)
-    negation = n if isinstance(call.module, nn.Softmin) else 0
-    return negation + formulas.softmax(n, x.shape[_dim(call)] if x.dim() else 1)
+    module = call.module_as(nn.Module)
+    size = _size(module, call.arguments()["input"])
+    if isinstance(module, nn.Softmin):
+        return formulas.softmin(out_numel(call), size)
+    return formulas.softmax(out_numel(call), size)
 
 
 def log_softmax(call: Call) -> int:
     """LogSoftmax: 3N = N exps + (S − 1)·N/S adds + N/S logs + N subtracts."""
-    return 3 * out_numel(call)
+    module = call.module_as(nn.LogSoftmax)
+    return formulas.log_softmax(out_numel(call), _size(module, call.arguments()["input"]))
 
 
 def glu(call: Call) -> int:
     """GLU: 4·N = a·sigmoid(b): sigmoid 3·N, multiply N; N = numel(out) = numel(in)/2."""
-    return (cost_of(nn.Sigmoid) + 1) * out_numel(call)
+    return formulas.activation("glu", out_numel(call))
 
 
 def register(registry: Registry) -> None:

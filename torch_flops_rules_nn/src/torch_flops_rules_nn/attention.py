@@ -12,12 +12,11 @@ __all__ = ["multihead_attention", "register"]
 
 def multihead_attention(call: Call) -> Count:
     """MultiheadAttention: formulas.transformer.multihead_attention (projections, QKᵀ, softmax, AV, out-projection)."""
-    module = call.module
-    assert isinstance(module, nn.MultiheadAttention)
-    query, key = call.arg(0, "query"), call.arg(1, "key")
-    padding_mask, attn_mask = call.arg(3, "key_padding_mask"), call.arg(5, "attn_mask")
-    need_weights = call.arg(4, "need_weights", True)
-    average = call.arg(6, "average_attn_weights", True)
+    module = call.module_as(nn.MultiheadAttention)
+    args = call.arguments()
+    query, key = args["query"], args["key"]
+    padding_mask, attn_mask = args["key_padding_mask"], args["attn_mask"]
+    need_weights, average = args["need_weights"], args["average_attn_weights"]
     if query.dim() == 3:
         seq = 1 if module.batch_first else 0
         batch, length, source = query.shape[1 - seq], query.shape[seq], key.shape[seq]

@@ -1,7 +1,8 @@
-"""Distances between vectors: PairwiseDistance, CosineSimilarity; the p-norm costs the losses reuse.
+"""Distances between vectors: PairwiseDistance, CosineSimilarity.
 
-The cosine is ``torch_flops_core.formulas.cosine_similarity`` and the p-norm ``formulas.vector_norm``,
-the functional and aten packs' too (they disagreed for p = −1 and −∞ until both used it).
+The cosine is ``torch_flops_core.formulas.cosine_similarity`` and the distance ``formulas.pairwise_distance`` (its
+p-norm ``formulas.vector_norm``), the functional and aten packs' too (they disagreed for p = −1 and −∞ until both
+used it); the triplet losses reuse the distance.
 """
 
 from __future__ import annotations
@@ -10,36 +11,25 @@ import torch
 from torch import nn
 
 from torch_flops_core import Call, Registry, formulas
-from torch_flops_core.formulas import vector_norm
 from torch_flops_core.shapes import out_numel
 
-__all__ = ["pairwise_cost", "register", "vector_norm_cost"]
-
-
-def vector_norm_cost(p: float, d: int) -> int:
-    """A p-norm of d elements: ``formulas.vector_norm`` (2d for p = 2; 2d − 1 for p = 1, ±∞, 0; else 3d)."""
-    return vector_norm(p, d, 1)
-
-
-def pairwise_cost(p: float, d: int) -> int:
-    """||x1 − x2 + eps||_p of d elements: d subtracts, d adds of eps, then the p-norm."""
-    return 2 * d + vector_norm_cost(p, d)
+__all__ = ["cosine_similarity", "pairwise_distance", "register"]
 
 
 def pairwise_distance(call: Call) -> int:
     """PairwiseDistance: R·(2D + norm_p(D)); R = numel(out) rows, D = the last (broadcast) dim."""
-    module = call.module
-    assert isinstance(module, nn.PairwiseDistance)
-    d = torch.broadcast_shapes(call.arg(0, "x1").shape, call.arg(1, "x2").shape)[-1]
-    return out_numel(call) * pairwise_cost(module.norm, d)
+    module = call.module_as(nn.PairwiseDistance)
+    args = call.arguments()
+    d = torch.broadcast_shapes(args["x1"].shape, args["x2"].shape)[-1]
+    return formulas.elementwise(formulas.pairwise_distance(module.norm, d), out_numel(call))
 
 
 def cosine_similarity(call: Call) -> int:
-    """CosineSimilarity: R·(6D + 2); R = numel(out) rows, D = size of dim (broadcast)."""
-    module = call.module
-    assert isinstance(module, nn.CosineSimilarity)
-    d = torch.broadcast_shapes(call.arg(0, "x1").shape, call.arg(1, "x2").shape)[module.dim]
-    return out_numel(call) * formulas.cosine_similarity(d)
+    """CosineSimilarity: R·(8D + 1); R = numel(out) rows, D = size of dim (broadcast) (formulas.cosine_similarity)."""
+    module = call.module_as(nn.CosineSimilarity)
+    args = call.arguments()
+    d = torch.broadcast_shapes(args["x1"].shape, args["x2"].shape)[module.dim]
+    return formulas.elementwise(formulas.cosine_similarity(d), out_numel(call))
 
 
 def register(registry: Registry) -> None:

@@ -13,7 +13,7 @@ from torch import nn
 from torch_flops_core import Call, Registry
 from torch_flops_core.formulas import dropout as dropout_cost
 from torch_flops_core.formulas import feature_mask
-from torch_flops_core.shapes import in_numel
+from torch_flops_core.shapes import numel
 
 __all__ = ["dropout", "register"]
 
@@ -25,10 +25,9 @@ _SPATIAL: dict[type[nn.Module], int | None] = {
 
 def dropout(call: Call) -> int:
     """Dropout: in training numel(mask) + N (Dropout 2N), alpha 4·numel(mask) + 2N; N for p = 1; 0 in eval, p = 0."""
-    module = call.module
-    assert isinstance(module, nn.modules.dropout._DropoutNd)
-    x = call.arg(0, "input")
-    n = in_numel(call)
+    module = call.module_as(nn.modules.dropout._DropoutNd)
+    x = call.arguments()["input"]
+    n = numel(x)
     feature = next((c for c in type(module).__mro__ if c in _SPATIAL), None)
     mask = feature_mask(x.shape, _SPATIAL[feature]) if feature is not None else n
     alpha = isinstance(module, (nn.AlphaDropout, nn.FeatureAlphaDropout))

@@ -16,7 +16,7 @@ import math
 from torch import nn
 
 from torch_flops_core import Call, Registry, formulas
-from torch_flops_core.shapes import in_numel, out_numel
+from torch_flops_core.shapes import numel, out_numel
 
 __all__ = ["local_response_norm", "norm", "register", "rms_norm"]
 
@@ -26,33 +26,31 @@ def norm(call: Call) -> int:
     InstanceNorm updating running statistics (training, track_running_stats) + 2·B·C (torch averages the
     per-instance running statistics over the batch B, C channels: one mean of B·C values per buffer, as
     F.instance_norm counts it)."""
-    module = call.module
-    assert module is not None
+    module = call.module_as(nn.Module)
+    x = call.arguments()["input"]
     weight, bias = getattr(module, "weight", None) is not None, getattr(module, "bias", None) is not None
-    flops = formulas.norm(in_numel(call), weight, bias)
+    flops = formulas.norm(numel(x), weight, bias)
     instance_norm = nn.modules.instancenorm._InstanceNorm
     if isinstance(module, instance_norm) and module.training and module.running_mean is not None:  # updated
-        x = call.arg(0, "input")
         batch = 1 if x.dim() == module._get_no_batch_dim() else x.shape[0]
-        flops += 2 * batch * int(module.num_features)
+        flops += formulas.running_stats_average(batch, int(module.num_features), 2)  # running mean and var
     return flops
 
 
 def rms_norm(call: Call) -> int:
     """RMSNorm over normalized_shape (R rows): x² (n), mean (n), + eps (R), rsqrt (R), x·rsqrt (n), [·weight (n)],
     as torch runs it: (3 + [weight])·n + 2R (formulas.rms_norm)."""
-    module = call.module
-    assert isinstance(module, nn.RMSNorm)
-    n = in_numel(call)
+    module = call.module_as(nn.RMSNorm)
+    n = numel(call.arguments()["x"])
     size = math.prod(module.normalized_shape)
-    return formulas.rms_norm(n, n // size if size else 0, module.weight is not None)
+    rows = n // size if size else 0  # shape: the rows normalized
+    return formulas.rms_norm(n, rows, module.weight is not None)
 
 
 def local_response_norm(call: Call) -> int:
     """LocalResponseNorm, CrossMapLRN2d: (size + 5)·N: square, window average (size), ·alpha, +k, ^beta, divide."""
-    module = call.module
-    assert isinstance(module, (nn.LocalResponseNorm, nn.CrossMapLRN2d))
-    return (module.size + 5) * out_numel(call)
+    module = call.module if isinstance(call.module, nn.CrossMapLRN2d) else call.module_as(nn.LocalResponseNorm)
+    return formulas.local_response_norm(module.size, out_numel(call))
 
 
 def register(registry: Registry) -> None:

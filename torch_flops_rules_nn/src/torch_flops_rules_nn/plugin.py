@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from torch_flops_core import Registry, hookimpl
+from torch_flops_core.rulekit import pack_hook
 
 from . import (
     activation,
@@ -28,9 +28,6 @@ FAMILIES = (
     linear, conv, fold, pooling, norm, activation, attention, transformer, rnn, embedding,
     resample, shuffle, padding, dropout, shape, distance, loss,
 )  # fmt: skip
+"""The rule families, registered in this order (``rulekit.pack_hook``)."""
 
-
-@hookimpl(trylast=True)
-def torch_flops_register_rules(registry: Registry) -> None:
-    for family in FAMILIES:
-        family.register(registry)
+torch_flops_register_rules = pack_hook(*FAMILIES)

@@ -6,9 +6,9 @@ import math
 
 from torch import nn
 
-from torch_flops_core import Call, Registry
-from torch_flops_core.formulas import adaptive_windows
-from torch_flops_core.shapes import in_numel, out_numel
+from torch_flops_core import Call, Registry, formulas
+from torch_flops_core.formulas import adaptive_pool
+from torch_flops_core.shapes import numel, out_numel
 
 _ADAPTIVE_DIMS: dict[type, int] = {
     nn.AdaptiveAvgPool1d: 1, nn.AdaptiveAvgPool2d: 2, nn.AdaptiveAvgPool3d: 3,
@@ -31,40 +31,35 @@ def _kernel(size: int | tuple[int, ...]) -> int:
     return size if isinstance(size, int) else math.prod(size)
 
 
-def _adaptive_windows(call: Call, dims: int) -> int:
-    """Σ over an adaptive pool's outputs of their windows' sizes: torch's exact windows (start ⌊i·in/out⌋, end
-    ⌈(i + 1)·in/out⌉ per dim, formulas.adaptive_windows), times the leading (batch, channel) elements. When in is a
-    multiple of out every window is in/out and this is k'·N, the seed's count."""
+def _adaptive(call: Call, maximum: bool) -> int:
+    """Σ over an adaptive pool's outputs of their windows' sizes (− 1 each for max): torch's exact windows (start
+    ⌊i·in/out⌋, end ⌈(i + 1)·in/out⌉ per dim, formulas.adaptive_pool), times the leading (batch, channel) elements.
+    When in is a multiple of out every window is in/out and this is k'·N (max (k' − 1)·N), the seed's count."""
+    module = call.module_as(nn.Module)
     out = call.output[0] if isinstance(call.output, tuple) else call.output
-    x = call.arg(0, "input")
-    leading = math.prod(out.shape[: out.dim() - dims])
-    return leading * adaptive_windows(x.shape[x.dim() - dims :], out.shape[out.dim() - dims :])
+    return adaptive_pool(call.arguments()["input"].shape, out.shape, _dims(module), maximum)
 
 
 def avg_pool(call: Call) -> int:
     """AvgPoolNd: k·N; k = numel(kernel_size) (an int kernel_size counts as k), N = numel(out)."""
-    module = call.module
-    assert isinstance(module, nn.modules.pooling._AvgPoolNd)
-    return _kernel(module.kernel_size) * out_numel(call)  # type: ignore[arg-type]
+    module = call.module_as(nn.modules.pooling._AvgPoolNd)
+    return formulas.avg_pool(_kernel(module.kernel_size), out_numel(call))  # type: ignore[arg-type]
 
 
 def max_pool(call: Call) -> int:
     """MaxPoolNd: (k − 1)·N; k = numel(kernel_size) (an int kernel_size counts as k), N = numel(out)."""
-    module = call.module
-    assert isinstance(module, nn.modules.pooling._MaxPoolNd)
-    return (_kernel(module.kernel_size) - 1) * out_numel(call)
+    module = call.module_as(nn.modules.pooling._MaxPoolNd)
+    return formulas.max_pool(_kernel(module.kernel_size), out_numel(call))
 
 
 def adaptive_avg_pool(call: Call) -> int:
     """AdaptiveAvgPoolNd: Σ w over the output windows (w − 1 adds and a divide each; k'·N for equal windows)."""
-    assert call.module is not None
-    return _adaptive_windows(call, _dims(call.module))
+    return _adaptive(call, maximum=False)
 
 
 def adaptive_max_pool(call: Call) -> int:
     """AdaptiveMaxPoolNd: Σ (w − 1) over the output windows (w − 1 compares each; (k' − 1)·N for equal windows)."""
-    assert call.module is not None
-    return _adaptive_windows(call, _dims(call.module)) - out_numel(call)
+    return _adaptive(call, maximum=True)
 
 
 _LP_DIMS: dict[type, int] = {nn.LPPool1d: 1, nn.LPPool2d: 2, nn.LPPool3d: 3}
@@ -72,21 +67,19 @@ _LP_DIMS: dict[type, int] = {nn.LPPool1d: 1, nn.LPPool2d: 2, nn.LPPool3d: 3}
 
 def lp_pool(call: Call) -> int:
     """LPPoolNd: numel(in) + k·N = x^p on every input, k − 1 adds per window, one root per output; k = full window."""
-    module = call.module
-    assert isinstance(module, nn.modules.pooling._LPPoolNd)
+    module = call.module_as(nn.modules.pooling._LPPoolNd)
     size = module.kernel_size
     dims = next(_LP_DIMS[c] for c in type(module).__mro__ if c in _LP_DIMS)
     # Unlike Avg/MaxPool's seed quirk, an int kernel_size is the full k**dims window here, as torch pools it.
-    k = size**dims if isinstance(size, int) else math.prod(size)
-    return in_numel(call) + k * out_numel(call)
+    k = size**dims if isinstance(size, int) else math.prod(size)  # shape: the window's elements
+    return formulas.lp_pool(numel(call.arguments()["input"]), k, out_numel(call))
 
 
 def fractional_max_pool(call: Call) -> int:
     """FractionalMaxPool2d/3d: (k − 1)·N; k = numel(kernel_size) (the window; only its positions are random)."""
-    module = call.module
-    assert isinstance(module, (nn.FractionalMaxPool2d, nn.FractionalMaxPool3d))
+    module = call.module if isinstance(call.module, nn.FractionalMaxPool3d) else call.module_as(nn.FractionalMaxPool2d)
     kernel: tuple[int, ...] = module.kernel_size  # type: ignore[assignment]  # always a tuple once constructed
-    return (math.prod(kernel) - 1) * out_numel(call)
+    return formulas.max_pool(math.prod(kernel), out_numel(call))
 
 
 def max_unpool(call: Call) -> int:

@@ -9,7 +9,8 @@ size H, layer input size I and recurrent input size Hr (``proj_size`` or H):
 * LSTM with ``proj_size`` P: the projection ``W_hr·h``, P outputs, K = H.
 
 With ``dropout`` in training, every layer's output but the last's goes through dropout (``formulas.dropout``:
-its mask scaled and the product, 2 per element), as torch runs it between the layers.
+its mask scaled and the product, 2 per element), as torch runs it between the layers. The whole module is
+``formulas.rnn``.
 """
 
 from __future__ import annotations
@@ -19,11 +20,9 @@ from typing import Final
 from torch import nn
 from torch.nn.utils.rnn import PackedSequence
 
-from torch_flops_core import Call, Count, Registry
-from torch_flops_core.formulas import RNN_GATE_ARITHMETIC, RNN_GATES, dropout, rnn_step
+from torch_flops_core import Call, Count, Registry, formulas
+from torch_flops_core.formulas import RNN_GATE_ARITHMETIC, RNN_GATES, rnn_step
 from torch_flops_core.shapes import numel
-
-from ._count import total
 
 __all__ = ["ELEMENTWISE", "GATES", "register", "rnn", "rnn_cell", "step"]
 
@@ -37,44 +36,30 @@ def step(mode: str, in_size: int, hidden: int, rec_size: int, proj: int, bias: b
     return rnn_step(mode.lower(), in_size, hidden, rec_size, proj, bias)
 
 
-def _scale(count: Count, rows: int) -> Count:
-    return Count(flops=count.flops * rows, macs=count.macs * rows)
-
-
 def rnn(call: Call) -> Count:
     """RNN, LSTM, GRU: rows × Σ over layers and directions of step(); rows = numel(input)/input_size, or packed rows;
-    in training, + the dropout between layers (2 per element of each inner layer's output)."""
-    module = call.module
-    assert isinstance(module, nn.RNNBase)
-    x = call.arg(0, "input")
-    rows = x.data.shape[0] if isinstance(x, PackedSequence) else numel(x) // module.input_size
-    hidden, proj = module.hidden_size, module.proj_size
-    out_size = proj or hidden
-    directions = 2 if module.bidirectional else 1
-    steps = [
-        step(module.mode, module.input_size if layer == 0 else out_size * directions, hidden, out_size, proj,
-             module.bias)
-        for layer in range(module.num_layers)
-    ]  # fmt: skip
-    between = rows * out_size * directions  # one layer's output, dropped before the next layer
-    dropped = (module.num_layers - 1) * dropout(between, between, module.dropout, module.training)
-    return total(_scale(total(*steps), rows * directions), dropped)
+    in training, + the dropout between layers (2 per element of each inner layer's output) (formulas.rnn)."""
+    module = call.module_as(nn.RNNBase)
+    x = call.arguments()["input"]
+    rows = x.data.shape[0] if isinstance(x, PackedSequence) else numel(x) // module.input_size  # shape: the rows
+    return formulas.rnn(
+        module.mode, rows, module.input_size, module.hidden_size, module.proj_size, module.num_layers,
+        2 if module.bidirectional else 1, module.bias, module.dropout, module.training,
+    )  # fmt: skip
 
 
 _CELLS: Final[dict[type, str]] = {nn.LSTMCell: "LSTM", nn.GRUCell: "GRU"}
 
 
 def rnn_cell(call: Call) -> Count:
-    """RNNCell, LSTMCell, GRUCell: rows × step(); rows = numel(input)/input_size."""
-    module = call.module
-    assert isinstance(module, nn.RNNCellBase)
+    """RNNCell, LSTMCell, GRUCell: rows × step(); rows = numel(input)/input_size (formulas.rnn, one layer)."""
+    module = call.module_as(nn.RNNCellBase)
     if isinstance(module, nn.RNNCell):
         mode = "RNN_RELU" if module.nonlinearity == "relu" else "RNN_TANH"
     else:
         mode = next(_CELLS[c] for c in type(module).__mro__ if c in _CELLS)
-    rows = numel(call.arg(0, "input")) // module.input_size
-    cell = step(mode, module.input_size, module.hidden_size, module.hidden_size, 0, module.bias)
-    return _scale(cell, rows)
+    rows = numel(call.arguments()["input"]) // module.input_size  # shape: the rows
+    return formulas.rnn(mode, rows, module.input_size, module.hidden_size, bias=module.bias)
 
 
 def register(registry: Registry) -> None:

@@ -17,8 +17,7 @@ import torch
 from torch import nn
 
 from torch_flops_core import NOT_RECOGNIZED, Call, Count, NotRecognizedType, Registry
-
-from ._count import total
+from torch_flops_core.formulas import elementwise, total
 
 __all__ = ["register", "transformer", "transformer_decoder", "transformer_encoder", "transformer_layer"]
 
@@ -42,7 +41,7 @@ def _activation(call: Call, activation: Any, x: torch.Tensor) -> Part:
 
 def _add_norm(call: Call, norm: nn.Module, x: torch.Tensor) -> Part:
     """A residual connection (one add per element) and the norm that follows or precedes it."""
-    return _sum(x.numel(), call.count(norm, (x,), x))
+    return _sum(elementwise(1, x.numel()), call.count(norm, (x,), x))
 
 
 def _feed_forward(call: Call, layer: nn.TransformerEncoderLayer | nn.TransformerDecoderLayer, x: torch.Tensor) -> Part:
@@ -99,19 +98,17 @@ def _decoder_layer(
 _DECODER_MASKS = ("tgt_mask", "memory_mask", "tgt_key_padding_mask", "memory_key_padding_mask")
 
 
-def _decoder_masks(call: Call, first: int) -> dict[str, Any]:
-    return {name: call.arg(first + i, name) for i, name in enumerate(_DECODER_MASKS)}
+def _decoder_masks(args: dict[str, Any]) -> dict[str, Any]:
+    return {name: args[name] for name in _DECODER_MASKS}
 
 
 def transformer_layer(call: Call) -> Count | NotRecognizedType:
     """TransformerEncoderLayer/DecoderLayer: Σ parts (attention blocks, FFN, norms) + numel(x) per residual add."""
-    layer = call.module
-    if isinstance(layer, nn.TransformerEncoderLayer):
-        return _encoder_layer(
-            call, layer, call.arg(0, "src"), call.arg(1, "src_mask"), call.arg(2, "src_key_padding_mask")
-        )
-    assert isinstance(layer, nn.TransformerDecoderLayer)
-    return _decoder_layer(call, layer, call.arg(0, "tgt"), call.arg(1, "memory"), _decoder_masks(call, 2))
+    args = call.arguments()
+    if isinstance(call.module, nn.TransformerEncoderLayer):
+        return _encoder_layer(call, call.module, args["src"], args["src_mask"], args["src_key_padding_mask"])
+    layer = call.module_as(nn.TransformerDecoderLayer)
+    return _decoder_layer(call, layer, args["tgt"], args["memory"], _decoder_masks(args))
 
 
 def _final_norm(call: Call, norm: nn.Module | None, x: torch.Tensor) -> Part | int:
@@ -120,30 +117,30 @@ def _final_norm(call: Call, norm: nn.Module | None, x: torch.Tensor) -> Part | i
 
 def transformer_encoder(call: Call) -> Count | NotRecognizedType:
     """TransformerEncoder: Σ layers + the final norm (if any)."""
-    module = call.module
-    assert isinstance(module, nn.TransformerEncoder)
-    x, mask, padding_mask = call.arg(0, "src"), call.arg(1, "mask"), call.arg(2, "src_key_padding_mask")
+    module = call.module_as(nn.TransformerEncoder)
+    args = call.arguments()
+    x, mask, padding_mask = args["src"], args["mask"], args["src_key_padding_mask"]
     layers = [call.count(layer, (x,), x, src_mask=mask, src_key_padding_mask=padding_mask) for layer in module.layers]
     return _sum(*layers, _final_norm(call, module.norm, x))
 
 
 def transformer_decoder(call: Call) -> Count | NotRecognizedType:
     """TransformerDecoder: Σ layers + the final norm (if any)."""
-    module = call.module
-    assert isinstance(module, nn.TransformerDecoder)
-    x, memory, masks = call.arg(0, "tgt"), call.arg(1, "memory"), _decoder_masks(call, 2)
+    module = call.module_as(nn.TransformerDecoder)
+    args = call.arguments()
+    x, memory, masks = args["tgt"], args["memory"], _decoder_masks(args)
     layers = [call.count(layer, (x, memory), x, **masks) for layer in module.layers]
     return _sum(*layers, _final_norm(call, module.norm, x))
 
 
 def transformer(call: Call) -> Count | NotRecognizedType:
     """Transformer: encoder(src) + decoder(tgt, memory); memory has src's shape."""
-    module = call.module
-    assert isinstance(module, nn.Transformer)
-    src, tgt = call.arg(0, "src"), call.arg(1, "tgt")
-    src_mask, tgt_mask, memory_mask = call.arg(2, "src_mask"), call.arg(3, "tgt_mask"), call.arg(4, "memory_mask")
-    src_padding, tgt_padding = call.arg(5, "src_key_padding_mask"), call.arg(6, "tgt_key_padding_mask")
-    memory_padding = call.arg(7, "memory_key_padding_mask")
+    module = call.module_as(nn.Transformer)
+    args = call.arguments()
+    src, tgt = args["src"], args["tgt"]
+    src_mask, tgt_mask, memory_mask = args["src_mask"], args["tgt_mask"], args["memory_mask"]
+    src_padding, tgt_padding = args["src_key_padding_mask"], args["tgt_key_padding_mask"]
+    memory_padding = args["memory_key_padding_mask"]
     memory = _like(src.shape)
     encoder = call.count(module.encoder, (src,), memory, mask=src_mask, src_key_padding_mask=src_padding)
     decoder = call.count(
