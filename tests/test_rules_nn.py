@@ -17,7 +17,8 @@ import torch.nn.functional as F
 from helpers import calls, count_module, flop_counter_mode
 from torch import nn
 
-from torch_flops_core import count_flops
+from torch_flops_core import Call, Registry, RuleError, count_flops, hookimpl
+from torch_flops_rules_nn.linear import linear
 
 # ---------------------------------------------------------------------------------------------
 # Linear: (2K − 1)·N, + N with bias; MACs K·N; N = numel(out), K = in_features
@@ -458,3 +459,34 @@ def test_pairwise_distance_module_and_function_agree_for_every_p(p: float) -> No
     d = 8
     norm = 2 * d if p == 2 else 2 * d - 1 if p in (1.0, 0.0, math.inf, -math.inf) else 3 * d
     assert module == function == 4 * (2 * d + norm)  # per row: d subtracts, d adds of eps, the p-norm
+
+
+# ---------------------------------------------------------------------------------------------
+# A rule given a module of another class says so (call.module_as), under python -O too
+# ---------------------------------------------------------------------------------------------
+
+
+def test_a_rule_given_another_module_names_the_class_it_counts_and_the_one_it_got() -> None:
+    x = torch.randn(2, 4)
+    call = Call("call_module", "conv", (x,), {}, torch.randn(2, 3), module=nn.ReLU())
+    with pytest.raises(TypeError, match=r"counts Linear modules and was given a ReLU") as raised:
+        linear(call)
+    assert "register it for Linear" in str(raised.value)  # what to do
+    without_module = Call("call_module", "fc", (x,), {}, torch.randn(2, 3))
+    with pytest.raises(TypeError, match=r"counts Linear modules and was given no module"):
+        linear(without_module)
+
+
+def test_a_pack_rule_registered_for_another_module_is_a_rule_error_naming_rule_and_plugin() -> None:
+    class Misregistered:
+        name = "misregistered"
+
+        @hookimpl(tryfirst=True)
+        def torch_flops_register_rules(self, registry: Registry) -> None:
+            registry.module(nn.Conv1d)(linear)  # the nn pack's Linear rule, for a class it does not count
+
+    with pytest.raises(RuleError) as raised:
+        count_flops(nn.Sequential(nn.Conv1d(2, 3, 1)), torch.randn(1, 2, 5), plugins=[Misregistered()])
+    error = raised.value
+    assert (error.plugin, error.rule) == ("misregistered", "torch_flops_rules_nn.linear.linear")
+    assert "counts Linear modules and was given a Conv1d" in str(error)
