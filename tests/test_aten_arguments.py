@@ -368,3 +368,52 @@ def test_an_aten_packet_called_from_python_binds_by_its_overload(engine: str) ->
     pooled = count_flops(lambda x: A.max_pool2d_with_indices(x, [2, 2])[0], torch.randn(1, 2, 6, 6), engine=engine)
     assert pooled.total == (2 * 2 - 1) * 18
     assert count_flops(lambda x: A.add(x, x, alpha=2), a, engine=engine).total == 2 * 12
+
+
+def _graph(op: Any, inputs: int, args: tuple[Any, ...], keywords: int, first: bool) -> fx.GraphModule:
+    """One node ``op(*args)`` over ``inputs`` placeholders (an argument ``"$i"`` is the placeholder i), its last
+    ``keywords`` arguments passed by keyword (their schema names), as an fx graph may."""
+    graph = fx.Graph()
+    placeholders = [graph.placeholder(f"x{i}") for i in range(inputs)]
+    values = [placeholders[int(a[1:])] if isinstance(a, str) and a.startswith("$") else a for a in args]
+    names = [argument.name for argument in op._schema.arguments]
+    positional = sum(not argument.kwarg_only for argument in op._schema.arguments)
+    split = min(len(values) - keywords, positional)  # keyword-only arguments (add's alpha) always by keyword
+    node = graph.call_function(op, tuple(values[:split]), dict(zip(names[split:], values[split:], strict=False)))
+    graph.output(graph.call_function(operator.getitem, (node, 0)) if first else node)
+    return fx.GraphModule(nn.Module(), graph)
+
+
+KEYWORD_CASES = [
+    pytest.param(A.max_pool2d_with_indices.default, ("$0", [2, 2], [2, 2], [0, 0], [1, 1], False), True, id="max_pool"),
+    pytest.param(
+        A.convolution.default, ("$0", "$1", "$2", [2, 1], [1, 0], [1, 1], False, [0, 0], 1), False, id="convolution"
+    ),
+    pytest.param(
+        A.convolution.default, ("$0", "$3", None, [2, 2], [1, 1], [1, 1], True, [1, 1], 2), False, id="transposed"
+    ),
+    pytest.param(A.avg_pool2d.default, ("$0", [3, 3], [1, 1], [1, 1]), False, id="avg_pool"),
+    pytest.param(A._adaptive_avg_pool2d.default, ("$0", [4, 2]), False, id="adaptive_avg_pool"),
+    pytest.param(A._softmax.default, ("$0", 1, False), False, id="softmax"),
+    pytest.param(A.native_layer_norm.default, ("$0", [6, 6], None, None, 1e-5), True, id="layer_norm"),
+    pytest.param(A.addmm.default, ("$4", "$5", "$6", 2, 3), False, id="addmm"),
+    pytest.param(A.sum.dim_IntList, ("$0", [2, 3], True), False, id="sum"),
+    pytest.param(A.linalg_vector_norm.default, ("$0", 3, [1], False), False, id="vector_norm"),
+    pytest.param(A.add.Tensor, ("$0", "$0", 2), False, id="add_alpha"),
+]
+
+
+@pytest.mark.parametrize(("op", "args", "first"), KEYWORD_CASES)
+def test_an_aten_graph_counts_the_same_with_arguments_by_keyword(op: Any, args: tuple[Any, ...], first: bool) -> None:
+    """Every aten rule reads through ``call.arguments()``: a node passing any trailing part of its arguments by
+    keyword (fx allows it) counts what the positional node counts, FLOPs and MACs."""
+    inputs = (
+        torch.randn(2, 4, 6, 6), torch.randn(3, 4, 3, 3), torch.randn(3), torch.randn(4, 3, 3, 3), torch.randn(5, 7),
+        torch.randn(5, 4), torch.randn(4, 7),
+    )  # fmt: skip
+    counts = set()
+    for keywords in range(len(args)):  # 0 (all positional) .. every argument but the first by keyword
+        result = count_flops(_graph(op, len(inputs), args, keywords, first), *inputs, engine="aten")
+        assert not result.unrecognized
+        counts.add((result.total, result.total_macs))
+    assert len(counts) == 1 and next(iter(counts))[0] > 0, counts

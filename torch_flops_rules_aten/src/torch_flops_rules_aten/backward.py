@@ -9,16 +9,16 @@ Groups are honoured (torch's own counter over-counts a grouped convolution's wei
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from typing import Any
 
-from torch_flops_core import Call, Count, Registry
-from torch_flops_core.formulas import contraction, conv_transpose, total
-from torch_flops_core.shapes import numel, out_numel
+from torch_flops_core import Call, Count, Registry, RuleFn, rulekit
+from torch_flops_core.formulas import contraction, elementwise, summed_into
+from torch_flops_core.formulas import gradients as grads
+from torch_flops_core.formulas.gradients import ACTIVATION_BACKWARD, distance_backward_cost
+from torch_flops_core.shapes import numel, out_numel, rows
 
 from ._ops import aten
-from .misc import grid_taps
-from .pooling import _adaptive_windows, _window
+from .pooling import window
 from .resample import UPSAMPLE_COSTS
 
 __all__ = [
@@ -53,46 +53,22 @@ def convolution_backward(call: Call) -> Count:
     dx: the transposed convolution of dy (direct for a transposed conv); dw: 2·MACs − numel(w); db: numel(dy) − C."""
     named = call.arguments()
     dy, x, w = named["grad_output"], named["input"], named["weight"]
-    stride, padding, dilation = named["stride"], named["padding"], named["dilation"]
-    groups, mask = named["groups"], named["output_mask"]
-    kernel = tuple(w.shape[2:])
-    k = math.prod(kernel)
-    if named["transposed"]:  # forward: x [N, Cin] -> dy [N, Cout]; w [Cin, Cout/g, k]
-        macs = x.numel() * w.shape[1] * k
-        grad_input = contraction(x.numel(), w.shape[1] * k)  # a direct convolution of dy
-        out_channels = w.shape[1] * groups
-    else:  # forward: x [N, Cin] -> dy [N, Cout]; w [Cout, Cin/g, k]
-        macs = dy.numel() * w.shape[1] * k
-        grad_input = conv_transpose(dy.shape, x.shape, w.shape[1], kernel, stride, padding, dilation, False)
-        out_channels = w.shape[0]
-    parts: list[int | Count] = []
-    if mask[0]:
-        parts.append(grad_input)
-    if mask[1]:
-        parts.append(Count(flops=max(2 * macs - w.numel(), 0), macs=macs))
-    if mask[2]:
-        parts.append(max(dy.numel() - out_channels, 0))
-    return total(*parts)
+    return grads.convolution_backward(
+        dy.shape, x.shape, w.shape, named["stride"], named["padding"], named["dilation"], named["groups"],
+        named["transposed"], named["output_mask"],
+    )  # fmt: skip
 
 
 def norm_backward(call: Call) -> int:
     """native_layer/group_norm_backward: dx (10 + [w])·n − 2R, dw 2n − D, db n − D; R rows, D = numel(weight)."""
     named = call.arguments()
-    x, weight, mask = named["input"], named["weight"], named["output_mask"]
+    x, weight = named["input"], named["weight"]
     n = x.numel()
     if "normalized_shape" in named:  # native_layer_norm_backward: a row per normalized_shape-sized slice
-        rows = n // math.prod(named["normalized_shape"]) if n else 0
+        groups = rows(n, math.prod(named["normalized_shape"]))
     else:  # native_group_norm_backward(grad_out, input, mean, rstd, weight, N, C, HxW, group, output_mask)
-        rows = named["N"] * named["group"]
-    d = numel(weight)
-    flops = 0
-    if mask[0]:  # x̂ (2n), dy·w, Σdy·w and Σdy·w·x̂ (n + 2(n − R)), (rstd/D)·(D·g − Σg − x̂·Σgx̂) (5n)
-        flops += (10 + (weight is not None)) * n - 2 * rows
-    if mask[1]:
-        flops += max(2 * n - d, 0)  # Σ dy·x̂ over the rows
-    if len(mask) > 2 and mask[2]:
-        flops += max(n - d, 0)  # Σ dy over the rows
-    return flops
+        groups = named["N"] * named["group"]
+    return grads.norm_backward(n, groups, numel(weight), weight is not None, named["output_mask"])
 
 
 def max_pool_backward(call: Call) -> int:
@@ -104,46 +80,33 @@ def max_pool_backward(call: Call) -> int:
 def avg_pool_backward(call: Call) -> int:
     """avg_pool*_backward(grad_output, self, kernel_size, ...): (k + 1)·numel(dy): a divide by the window, then k
     adds into the inputs."""
-    return (_window(call) + 1) * numel(call.arguments()["grad_output"])
+    return grads.avg_pool_backward(window(call), numel(call.arguments()["grad_output"]))
 
 
 def adaptive_avg_pool_backward(call: Call) -> int:
     """_adaptive_avg_pool*_backward(grad_output, self): Σ windows adds + numel(dy) divides."""
     named = call.arguments()
     dy, x = named["grad_output"], named["self"]
-    dims = dy.dim() - 2 if dy.dim() > 2 else dy.dim() - 1
-    channels = math.prod(dy.shape[: dy.dim() - dims])
-    return channels * _adaptive_windows(x.shape[x.dim() - dims :], dy.shape[dy.dim() - dims :]) + dy.numel()
+    dims = dy.dim() - 2 if dy.dim() > 2 else dy.dim() - 1  # shape: the pooled dims, after (batch,) channels
+    return grads.adaptive_avg_pool_backward(x.shape, dy.shape, dims)
 
 
-def upsample_backward(cost: int, name: str) -> Callable[[Call], int]:
+def upsample_backward(cost: int, name: str) -> RuleFn:
     """The adjoint of an upsampling of ``cost`` FLOPs per output (m weights: m multiplies, m − 1 adds)."""
 
     def rule(call: Call) -> int:
-        dy, dx = call.arguments()["grad_output"], call.output
-        if cost == 0:  # nearest: each input's gradient is the sum of its copies
-            return max(dy.numel() - dx.numel(), 0)
-        return (cost + 1) * dy.numel()  # each dy scattered with the same m weights: m multiplies, m adds
+        return grads.upsample_backward(cost, numel(call.arguments()["grad_output"]), numel(call.output))
 
-    rule.__name__ = rule.__qualname__ = name
-    rule.__doc__ = (
-        f"aten.{name}: numel(dy) − numel(dx) adds (nearest)" if cost == 0 else f"aten.{name}: {cost + 1}·numel(dy)"
-    )
-    return rule
+    doc = f"aten.{name}: numel(dy) − numel(dx) adds (nearest)" if cost == 0 else f"aten.{name}: {cost + 1}·numel(dy)"
+    return rulekit.named(rule, name, doc)
 
 
 def embedding_bag_backward(call: Call) -> int:
     """_embedding_bag*_backward(dy [N, D], indices [I], ..., mode): sum I·D adds (+ I·D multiplies by
     per_sample_weights); mean N·D divides + I·D adds; max N·D, each bag's gradient into its argmax rows."""
-    named = call.arguments()
-    dy, indices = named["grad"], named["indices"]
-    n_d, i_d = dy.numel(), indices.numel() * dy.shape[-1]
-    mode = named.get("mode", 0)
-    if mode == 2:
-        return n_d
-    if mode == 1:
-        return n_d + i_d
-    return i_d * (2 if named.get("per_sample_weights") is not None else 1)
+    args = call.arguments()
+    dy, weighted = args["grad"], args.get("per_sample_weights") is not None
+    return grads.embedding_bag_backward(dy.numel(), numel(args["indices"]), dy.shape[-1], args.get("mode", 0), weighted)
 
 
 def embedding_bag_weights_backward(call: Call) -> Count:
@@ -158,38 +121,18 @@ def embedding_dense_backward(call: Call) -> int:
     return numel(call.arguments()["grad_output"])
 
 
-ACTIVATION_BACKWARD = {
-    "threshold_backward": 1,  # ReLU's: x > t ? dy : 0, one compare-select
-    "sigmoid_backward": 3,  # dy·y·(1 − y)
-    "tanh_backward": 3,  # dy·(1 − y²)
-    "silu_backward": 8,  # s = sigmoid(x) (3), dy·s·(1 + x·(1 − s)) (5)
-    "gelu_backward": 11,  # Φ(x) (4), φ(x) = c·exp(−x²/2) (4), dy·(Φ + x·φ) (3); the tanh form likewise
-    "hardsigmoid_backward": 3,  # −3 < x < 3 ? dy/6 : 0: two compares, a multiply
-    "hardswish_backward": 6,  # x < −3 ? 0 : x > 3 ? dy : dy·(2x + 3)/6: two compares, four ops
-    "hardtanh_backward": 2,  # lo < x < hi ? dy : 0: two compares
-    "leaky_relu_backward": 3,  # x > 0 ? dy : slope·dy: compare, multiply, select
-    "elu_backward": 4,  # x > 0 ? dy : dy·(y + α) (or α·exp(x)): compare, add, multiply, select
-    "softplus_backward": 5,  # dy·sigmoid(β·x): multiply, sigmoid (3), multiply
-    "mish_backward": 9,  # tanh(softplus(x)) and its derivative recomputed: the forward's 5 + 4
-    "log_sigmoid_backward": 3,  # dy/(1 + exp(x)): exp, add, divide
-    "hardshrink_backward": 2,  # −λ ≤ x ≤ λ ? 0 : dy: two compares
-    "softshrink_backward": 2,  # −λ ≤ x ≤ λ ? 0 : dy: two compares (as hardshrink's: the shift has no derivative)
-}
-"""FLOPs per element of each activation's backward (from dy and the saved input or output)."""
-
-
 def _grad_output(named: dict[str, Any]) -> Any:
     """The incoming gradient, ``grad_output`` (``grad_out`` in a few schemas: hardshrink_backward)."""
     return named["grad_output"] if "grad_output" in named else named["grad_out"]
 
 
-def activation_backward(cost: int, name: str) -> Callable[[Call], int]:
-    def rule(call: Call) -> int:
-        return cost * numel(_grad_output(call.arguments()))
+def activation_backward(cost: int, name: str) -> RuleFn:
+    """An activation's backward kernel: ``cost`` FLOPs per element of its incoming gradient (ACTIVATION_BACKWARD)."""
 
-    rule.__name__ = rule.__qualname__ = name
-    rule.__doc__ = f"aten.{name}: {cost}·N, N = numel(grad_output)."
-    return rule
+    def rule(call: Call) -> int:
+        return elementwise(cost, numel(_grad_output(call.arguments())))
+
+    return rulekit.named(rule, name, f"aten.{name}: {cost}·N, N = numel(grad_output).")
 
 
 def _rows_of(call: Call) -> tuple[Any, int]:
@@ -203,41 +146,33 @@ def softmax_backward(call: Call) -> int:
     """_softmax_backward_data(grad_output, output, dim, input_dtype): y·(dy − Σ dy·y): 4N − N/S (multiply, row sum,
     subtract, multiply)."""
     dy, size = _rows_of(call)
-    return 4 * dy.numel() - (dy.numel() // size if size else 0)
+    return grads.softmax_backward(dy.numel(), size)
 
 
 def log_softmax_backward(call: Call) -> int:
     """_log_softmax_backward_data(grad_output, output, dim, input_dtype): dy − exp(y)·Σ dy: 3N − N/S (exp, row sum,
     multiply-subtract)."""
     dy, size = _rows_of(call)
-    return 3 * dy.numel() - (dy.numel() // size if size else 0)
+    return grads.log_softmax_backward(dy.numel(), size)
 
 
 def rrelu_backward(call: Call) -> int:
     """rrelu_with_noise_backward(grad_output, self, noise, lower, upper, training, ...): in training dy·noise (the
     drawn slopes, 1 where x ≥ 0): N; in eval leaky_relu_backward's with the mean slope: 3N."""
-    named = call.arguments()
-    return (1 if named["training"] else ACTIVATION_BACKWARD["leaky_relu_backward"]) * numel(named["grad_output"])
+    args = call.arguments()
+    cost = 1 if args["training"] else ACTIVATION_BACKWARD["leaky_relu_backward"]
+    return elementwise(cost, numel(args["grad_output"]))
 
 
 def batch_norm_backward(call: Call) -> int:
     """native_batch_norm_backward(grad_out, input, weight, ..., train, eps, output_mask), batch_norm_backward(...,
     update, eps, output_mask, reserve): in training (update) dx (10 + [w])·n − 2C as the layer norm's; in eval
     dx = dy·w·invstd (1 + [w])·n; dw 2n − C; db n − C."""
-    named = call.arguments()
-    x, weight, mask = named["input"], named["weight"], named["output_mask"]
-    train = named["train"] if "train" in named else named["update"]
-    n = x.numel()
+    args = call.arguments()
+    x, weight = args["input"], args["weight"]
+    train = args["train"] if "train" in args else args["update"]
     channels = x.shape[1] if x.dim() > 1 else 1
-    has_weight = weight is not None
-    flops = 0
-    if mask[0]:
-        flops += (10 + has_weight) * n - 2 * channels if train else (1 + has_weight) * n
-    if mask[1]:
-        flops += max(2 * n - channels, 0)
-    if mask[2]:
-        flops += max(n - channels, 0)
-    return flops
+    return grads.norm_backward(x.numel(), channels, channels, weight is not None, args["output_mask"], bool(train))
 
 
 def free_backward(call: Call) -> int:
@@ -246,41 +181,21 @@ def free_backward(call: Call) -> int:
     return 0
 
 
-def distance_backward_cost(p: float) -> int:
-    """FLOPs per (pair, feature) of a p-norm distance's gradient from dy, the difference d and the distance r, the
-    expressions of torch's kernel (aten/src/ATen/native/cpu/DistanceOpsKernel.cpp): p = 1 dy·sign(d) 2; p < 2
-    r = 0 ? 0 : sign(d)·|d|^(p−1)·dy/r^(p−1) 8; p = 2 r = 0 ? 0 : dy·d/r 3; ∞ dy·sign(d)·[|d| = r] 5; other p
-    r = 0 ? 0 : d·|d|^(p−2)·dy/r^(p−1) 7; p = 0 no gradient (0)."""
-    if p == 0:
-        return 0
-    if p == 1:
-        return 2
-    if math.isinf(p):
-        return 5
-    if p < 2:
-        return 8
-    return 3 if p == 2 else 7
-
-
 def cdist_backward(call: Call) -> int:
     """_cdist_backward(grad_output [.., P, R], x1 [.., P, M], x2 [.., R, M], p, cdist): per pair and feature the
     difference recomputed (1) and its gradient (distance_backward_cost(p)), then each of the numel(out) gradients
     sums its R terms: T·(1 + c) + T − numel(out), T = numel(dy)·M; 0 for p = 0."""
-    named = call.arguments()
-    cost = distance_backward_cost(named["p"])
-    terms = numel(named["grad_output"]) * named["x1"].shape[-1]
-    return max(terms * (2 + cost) - out_numel(call), 0) if cost else 0
+    args = call.arguments()
+    return grads.cdist_backward(args["p"], numel(args["grad_output"]), args["x1"].shape[-1], out_numel(call))
 
 
 def pdist_backward(call: Call) -> int:
     """_pdist_backward(grad_output, self [n, M], p, pdist): per pair and feature the difference (1) and its gradient
     (distance_backward_cost(p)), added into one row and subtracted from the other: T·(3 + c) − n·M, T = pairs·M
     (each of the n·M gradients sums n − 1 terms); 0 for p = 0."""
-    named = call.arguments()
-    x = named["self"]
-    cost = distance_backward_cost(named["p"])
-    terms = numel(named["grad_output"]) * x.shape[-1]
-    return max(terms * (3 + cost) - x.numel(), 0) if cost else 0
+    args = call.arguments()
+    x = args["self"]
+    return grads.pdist_backward(args["p"], numel(args["grad_output"]), x.shape[-1], x.numel())
 
 
 def grid_sampler_backward(call: Call) -> int:
@@ -288,13 +203,10 @@ def grid_sampler_backward(call: Call) -> int:
     m taps (bilinear 2^d, bicubic 4^d): d_input 2m (each tap's weight times dy, added into its pixel; nearest 1),
     when output_mask[0]; d_grid always, m·(1 + 2d) (each tap's value times dy, then times each axis' weight
     derivative and added; nearest 0). The weights and their derivatives depend on the position only."""
-    named = call.arguments()
-    mode, dims = named["interpolation_mode"], named["input"].dim() - 2
-    n = numel(named["grad_output"])
-    taps = grid_taps(mode, dims)
-    grad_input = (1 if mode == 1 else 2 * taps) * n if named["output_mask"][0] else 0
-    grad_grid = 0 if mode == 1 else taps * (1 + 2 * dims) * n
-    return grad_input + grad_grid
+    args = call.arguments()
+    dims = args["input"].dim() - 2  # shape: the spatial dims, after batch and channels
+    n = numel(args["grad_output"])
+    return grads.grid_sampler_backward(args["interpolation_mode"], dims, n, bool(args["output_mask"][0]))
 
 
 def dropout_backward(call: Call) -> int:
@@ -306,8 +218,8 @@ def dropout_backward(call: Call) -> int:
 def pad_backward(call: Call) -> int:
     """reflection/replication_pad*_backward(grad_output, self, padding): numel(dy) − numel(dx) adds, each padded
     position into its source."""
-    named = call.arguments()
-    return max(numel(named["grad_output"]) - numel(named["self"]), 0)
+    args = call.arguments()
+    return summed_into(numel(args["grad_output"]), numel(args["self"]))
 
 
 def register(registry: Registry) -> None:

@@ -3,12 +3,12 @@ as the nn and functional packs count them."""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 from torch_flops_core import Call, Count, Registry
-from torch_flops_core.formulas import contraction, covered_outputs
 from torch_flops_core.formulas import conv_transpose as conv_transpose_count
+from torch_flops_core.formulas import convolution as convolution_count
+from torch_flops_core.formulas import covered_outputs, fold
 from torch_flops_core.shapes import numel
 
 from ._ops import aten
@@ -27,7 +27,7 @@ def convolution(call: Call) -> Count:
         return conv_transpose_count(
             x.shape, out.shape, weight.shape[1], kernel, named["stride"], named["padding"], named["dilation"], bias
         )
-    return contraction(out.numel(), weight.shape[1] * math.prod(kernel), bias)
+    return convolution_count(out.numel(), weight.shape, bias)
 
 
 def _pair(value: int | Sequence[int]) -> tuple[int, ...]:
@@ -42,11 +42,11 @@ def col2im(call: Call) -> int:
     kernel, dilation = _pair(named["kernel_size"]), _pair(named["dilation"])
     padding, stride = _pair(named["padding"]), _pair(named["stride"])
     out = call.output
-    blocks = [
+    blocks = [  # shape: the sliding blocks per spatial dim (a convolution's output size)
         (o + 2 * p - d * (k - 1) - 1) // s + 1
         for o, p, d, k, s in zip(out.shape[-2:], padding, dilation, kernel, stride, strict=True)
     ]
-    return numel(named["self"]) - covered_outputs(out.shape, blocks, kernel, stride, padding, dilation)
+    return fold(numel(named["self"]), covered_outputs(out.shape, blocks, kernel, stride, padding, dilation))
 
 
 def register(registry: Registry) -> None:

@@ -10,12 +10,12 @@ into that scale.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
-from torch_flops_core import Call, Registry
-from torch_flops_core.formulas import CTC_STATE, LOSS_COSTS, ctc, loss_reduction, multi_margin, multilabel_margin
-from torch_flops_core.shapes import broadcast_numel, numel
+from torch_flops_core import Call, Registry, RuleFn, rulekit
+from torch_flops_core.formulas import LOSS_COSTS, ctc, elementwise, loss_reduction, multi_margin, multilabel_margin
+from torch_flops_core.formulas.gradients import LOSS_BACKWARD, ctc_backward, multilabel_margin_backward
+from torch_flops_core.shapes import broadcast_numel, numel, rows
 
 from ._ops import aten
 
@@ -23,19 +23,6 @@ __all__ = ["LOSS_BACKWARD", "REDUCTIONS", "ctc_loss", "ctc_loss_backward", "regi
 
 REDUCTIONS = {0: "none", 1: "mean", 2: "sum"}
 """The ``reduction`` ints of aten's loss kernels."""
-
-LOSS_BACKWARD: dict[str, int] = {
-    "nll_loss": 1,  # −g·w/Σw written at each target position (+ [weight])
-    "mse_loss": 3,  # 2·(x − y)·g: subtract, two multiplies
-    "huber_loss": 4,  # d = x − y, |d| < δ ? d : δ·sign(d), × g
-    "smooth_l1_loss": 4,  # d = x − y, |d| < β ? d/β : sign(d), × g
-    "soft_margin_loss": 5,  # −y·g/(1 + exp(y·x)): multiply, exp, add, divide, multiply
-    # g·(x − y)/max(x·(1 − x), ε): two subtracts, multiply, max, divide, multiply (+ [weight])
-    "binary_cross_entropy": 6,
-    # per class: margin − x_y + x_i > 0 ? ±g/C : 0, and the target column's sum (+ [p = 2], [weight])
-    "multi_margin_loss": 3,
-}
-"""FLOPs per element of each loss's backward kernel (from the saved inputs and the incoming gradient)."""
 
 
 def _mode(named: dict[str, Any]) -> str:
@@ -51,7 +38,7 @@ def nll_loss(call: Call) -> int:
     return weighted * e + loss_reduction(e, _mode(named), weighted)
 
 
-def elementwise_loss(name: str) -> Callable[[Call], int]:
+def elementwise_loss(name: str) -> RuleFn:
     """mse_loss, huber_loss, smooth_l1_loss, soft_margin_loss, binary_cross_entropy(_with_logits):
     LOSS_COSTS·E + reduction."""
 
@@ -66,11 +53,10 @@ def elementwise_loss(name: str) -> Callable[[Call], int]:
             pos_weight = named.get("pos_weight")
             cost += (named.get("weight") is not None) + 3 * (pos_weight is not None)
             extra = numel(pos_weight)  # p − 1, once per pos_weight element
-        return cost * e + extra + loss_reduction(e, _mode(named))
+        return elementwise(cost, e) + extra + loss_reduction(e, _mode(named))
 
-    rule.__name__ = rule.__qualname__ = name
-    rule.__doc__ = f"aten.{name}: LOSS_COSTS[{name!r}]·E + the reduction of E (E = numel of the broadcast inputs)."
-    return rule
+    doc = f"aten.{name}: LOSS_COSTS[{name!r}]·E + the reduction of E (E = numel of the broadcast inputs)."
+    return rulekit.named(rule, name, doc)
 
 
 def multi_margin_loss(call: Call) -> int:
@@ -79,8 +65,9 @@ def multi_margin_loss(call: Call) -> int:
     x = named["self"]
     m = x.numel()
     classes = x.shape[-1] if x.dim() else 1  # a 0-d input is one row of one class
-    rows = m // classes if classes else 0
-    return multi_margin(m, named.get("p", 1), named.get("weight") is not None) + loss_reduction(rows, _mode(named))
+    return multi_margin(m, named.get("p", 1), named.get("weight") is not None) + loss_reduction(
+        rows(m, classes), _mode(named)
+    )
 
 
 def multilabel_margin_loss(call: Call) -> int:
@@ -88,8 +75,8 @@ def multilabel_margin_loss(call: Call) -> int:
     named = call.arguments()
     x = named["self"]
     c = x.shape[-1] if x.dim() else 1
-    rows = x.numel() // c if c else 0
-    return multilabel_margin(rows, c) + loss_reduction(rows, _mode(named))
+    n_rows = rows(x.numel(), c)
+    return multilabel_margin(n_rows, c) + loss_reduction(n_rows, _mode(named))
 
 
 def _ctc_sizes(named: dict[str, Any]) -> tuple[int, int, int]:
@@ -111,11 +98,10 @@ def ctc_loss_backward(call: Call) -> int:
     + 4 per log-probability (exp, subtract, exp, × g)."""
     named = call.arguments()
     steps, targets, batch = _ctc_sizes(named)
-    states = 2 * targets + batch
-    return CTC_STATE * steps * states + 3 * steps * states + 4 * named["log_probs"].numel()
+    return ctc_backward(steps, targets, batch, named["log_probs"].numel())
 
 
-def loss_backward(name: str) -> Callable[[Call], int]:
+def loss_backward(name: str) -> RuleFn:
     """A loss's backward kernel: LOSS_BACKWARD[name] per element of the input's gradient."""
 
     def rule(call: Call) -> int:
@@ -129,19 +115,17 @@ def loss_backward(name: str) -> Callable[[Call], int]:
         cost = LOSS_BACKWARD[name] + (named.get("weight") is not None)
         if name == "multi_margin_loss":
             cost += named.get("p", 1) == 2
-        return cost * e
+        return elementwise(cost, e)
 
-    rule.__name__ = rule.__qualname__ = f"{name}_backward"
-    rule.__doc__ = f"aten.{name}_backward: LOSS_BACKWARD[{name!r}]·E (+ E with a weight)."
-    return rule
+    doc = f"aten.{name}_backward: LOSS_BACKWARD[{name!r}]·E (+ E with a weight)."
+    return rulekit.named(rule, f"{name}_backward", doc)
 
 
 def multilabel_margin_loss_backward(call: Call) -> int:
     """multilabel_margin_loss_backward: 3 per (target, other) pair, ⌊C²/4⌋ pairs per row at most (compare, two adds)."""
     x = call.arguments()["self"]
     c = x.shape[-1] if x.dim() else 1
-    rows = x.numel() // c if c else 0
-    return rows * 3 * (c * c // 4)
+    return multilabel_margin_backward(rows(x.numel(), c), c)
 
 
 def register(registry: Registry) -> None:

@@ -4,11 +4,12 @@ and its backward), and addr (an outer product plus a matrix: element-wise, no MA
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 from torch_flops_core import Call, Count, Registry
-from torch_flops_core.formulas import activation, contraction, total
+from torch_flops_core.formulas import activation, contraction, scaled_add, total
+from torch_flops_core.formulas import grouped_mm as grouped_mm_count
+from torch_flops_core.formulas import trilinear as trilinear_count
 from torch_flops_core.shapes import numel, out_numel
 
 from ._ops import aten, with_inplace
@@ -29,23 +30,20 @@ def matmul_bias(call: Call) -> Count:
     """addmm, baddbmm, addmv, addbmm (and addmm_ ...): beta·self + alpha·(a @ b): (2K − 1)·N + N [beta ≠ 0]
     + N [alpha ≠ 1] + N [beta ∉ {0, 1}] (as the functional pack's torch.addmm); K = a.shape[-1] (addbmm, which
     also sums its b products: b·a.shape[-1]); MACs K·N."""
-    named = call.arguments()
+    args = call.arguments()
     packet = getattr(call.target, "overloadpacket", call.target).__name__.rstrip("_")
     n = out_numel(call)
-    beta, alpha = named.get("beta", 1), named.get("alpha", 1)
-    extra = (beta != 0) + (alpha != 1) + (beta not in (0, 1))
-    a = named[_FIRST_FACTOR[packet]]
-    k = a.shape[0] * a.shape[-1] if packet == "addbmm" else a.shape[-1]
-    return total(contraction(n, k), extra * n)
+    a = args[_FIRST_FACTOR[packet]]
+    k = a.shape[0] * a.shape[-1] if packet == "addbmm" else a.shape[-1]  # shape: the dot length (addbmm: b·K)
+    return total(contraction(n, k), scaled_add(n, args.get("beta", 1), args.get("alpha", 1)))
 
 
 def outer_bias(call: Call) -> int:
     """addr(self, vec1, vec2, beta, alpha): beta·self + alpha·(vec1 ⊗ vec2): N products + N [beta ≠ 0]
     + N [alpha ≠ 1] + N [beta ∉ {0, 1}]; no MACs: an outer product is element-wise (torch.outer runs aten.mul)."""
-    named = call.arguments()
+    args = call.arguments()
     n = out_numel(call)
-    beta, alpha = named["beta"], named["alpha"]
-    return n + ((beta != 0) + (alpha != 1) + (beta not in (0, 1))) * n
+    return n + scaled_add(n, args["beta"], args["alpha"])
 
 
 def grouped_mm(call: Call) -> Count:
@@ -56,14 +54,11 @@ def grouped_mm(call: Call) -> Count:
     size) and, for 2-d × 2-d, to be non-empty; any such split counts the same, so the count is a function of
     the shapes alone (rows past offs[−1] are padding a kernel skips: an upper bound there).
     """
-    named = call.arguments()
-    a, b = named["self"], named["mat2"]
-    n, bias = out_numel(call), named.get("bias") is not None
-    if a.dim() == 2 and b.dim() == 2:  # out [G, M, N], K split into G groups: even split, same sum as any other
-        groups = call.output.shape[0]
-        per_group = n // groups if groups else 0
-        q, r = divmod(a.shape[-1], groups) if groups else (0, 0)
-        return total(contraction(r * per_group, q + 1), contraction((groups - r) * per_group, q), n if bias else 0)
+    args = call.arguments()
+    a, b = args["self"], args["mat2"]
+    n, bias = out_numel(call), args.get("bias") is not None
+    if a.dim() == 2 and b.dim() == 2:  # out [G, M, N], K split into G groups (formulas.grouped_mm)
+        return grouped_mm_count(n, call.output.shape[0], a.shape[-1], bias)
     return contraction(n, a.shape[-1], bias)  # 2-d × 3-d, 3-d × 2-d, 3-d × 3-d: every output one dot of length K
 
 
@@ -79,20 +74,13 @@ def trilinear(call: Call) -> Count:
     """_trilinear(i1, i2, i3, expand1, expand2, expand3, sumdim, unroll_dim): Σ_sumdim i1·i2·i3 as torch runs it,
     two contractions: buf = Σ_{s12} i1·i2, contraction(numel(buf), K12), then Σ_{s23} buf·i3, contraction(N, K23);
     s12 the summed dims i3 lacks, s23 the others (with unroll_dim when summed: its slices are added up)."""
-    named = call.arguments()
-    i1, i2, i3 = named["i1"], named["i2"], named["i3"]
+    args = call.arguments()
+    i1, i2, i3 = args["i1"], args["i2"], args["i3"]
     if not (numel(i1) and numel(i2) and numel(i3)):
         return Count(0)  # torch returns zeros without computing
-    dims = i1.dim() + len(named["expand1"])
-    s1, s2, s3 = (_expanded(t.shape, named[e], dims) for t, e in ((i1, "expand1"), (i2, "expand2"), (i3, "expand3")))
-    sumdim, unroll = set(named["sumdim"]), named["unroll_dim"]
-    summed12 = [d for d in sumdim if d != unroll and d in named["expand3"]]
-    summed23 = [d for d in sumdim if d != unroll and d not in named["expand3"]]
-    slices = max(s1[unroll], s2[unroll], s3[unroll])  # torch loops over the unrolled dim
-    buf = slices * math.prod(max(s1[d], s2[d]) for d in range(dims) if d != unroll and d not in summed12)
-    k12 = math.prod(max(s1[d], s2[d]) for d in summed12)
-    k23 = math.prod(max(s1[d], s2[d], s3[d]) for d in summed23) * (slices if unroll in sumdim else 1)
-    return total(contraction(buf, k12), contraction(out_numel(call), k23))
+    dims = i1.dim() + len(args["expand1"])  # shape: the operands' rank once unsqueezed
+    sizes = [_expanded(t.shape, args[e], dims) for t, e in ((i1, "expand1"), (i2, "expand2"), (i3, "expand3"))]
+    return trilinear_count(sizes, args["expand3"], args["sumdim"], args["unroll_dim"], out_numel(call))
 
 
 def addmm_activation(call: Call) -> Count:

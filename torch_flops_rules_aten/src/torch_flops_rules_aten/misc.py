@@ -4,46 +4,59 @@ scatter-reductions, masked indexing, sorts; and the kernels of a few composite f
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import torch
 
 from torch_flops_core import Call, Count, Registry
-from torch_flops_core.formulas import POINTWISE_COSTS, contraction, cross_entropy, total, vector_norm
+from torch_flops_core.formulas import (
+    GRID_TAPS,
+    contraction,
+    cross_entropy,
+    distance,
+    grid_taps,
+    index_put_accumulate,
+    linear_cross_entropy_grads,
+    pointwise,
+    total,
+)
+from torch_flops_core.formulas import embedding_bag as embedding_bag_cost
+from torch_flops_core.formulas import grid_sampler as grid_sampler_cost
 from torch_flops_core.formulas import norm as norm_cost
-from torch_flops_core.shapes import broadcast_numel, numel, out_numel
+from torch_flops_core.formulas.statistics import sort as sort_cost
+from torch_flops_core.shapes import broadcast_numel, numel, out_numel, rows
 from torch_flops_core.traffic import lookup_bytes
 
 from ._ops import aten, with_inplace
 
 __all__ = [
-    "GRID_TAPS", "batch_norm_update", "cdist", "dist", "embedding", "embedding_bag", "grid_sampler", "grid_taps",
-    "linear_cross_entropy_chunked", "masked_index", "masked_index_put_accumulate", "pdist", "register",
-    "scatter_reduce", "sort",
+    "EMBEDDING_BAG_MODES", "GRID_TAPS", "batch_norm_update", "cdist", "dist", "embedding", "embedding_bag",
+    "grid_sampler", "grid_taps", "linear_cross_entropy_chunked", "masked_index", "masked_index_put_accumulate", "pdist",
+    "register", "scatter_reduce", "sort",
 ]  # fmt: skip
+
+
+EMBEDDING_BAG_MODES = {0: "sum", 1: "mean", 2: "max"}
+"""The ``mode`` ints of aten's embedding bag kernels."""
 
 
 def cdist(call: Call) -> int:
     """_cdist_forward(x1 [.., P, M], x2 [.., R, M], p): per output, M subtractions + the p-norm of M elements."""
-    named = call.arguments()
-    m = named["x1"].shape[-1]
-    return out_numel(call) * (m + vector_norm(named["p"], m, 1))
+    args = call.arguments()
+    return distance(args["p"], args["x1"].shape[-1], out_numel(call))
 
 
 def pdist(call: Call) -> int:
     """_pdist_forward(self [N, M], p=2): N(N − 1)/2 outputs, each M subtractions + the p-norm of M elements."""
-    named = call.arguments()
-    m = named["self"].shape[-1]
-    return out_numel(call) * (m + vector_norm(named["p"], m, 1))
+    args = call.arguments()
+    return distance(args["p"], args["self"].shape[-1], out_numel(call))
 
 
 def dist(call: Call) -> int:
     """dist(self, other, p=2): n subtractions + the p-norm of n elements (formulas.vector_norm), n = numel of the
     broadcast inputs; as the functional pack's torch.dist."""
-    named = call.arguments()
-    n = broadcast_numel(named["self"], named["other"])
-    return n + vector_norm(named["p"], n, 1)
+    args = call.arguments()
+    return distance(args["p"], broadcast_numel(args["self"], args["other"]))
 
 
 def embedding(call: Call) -> Count:
@@ -56,33 +69,20 @@ def embedding_bag(call: Call) -> Count:
     """_embedding_bag(weight, indices, offsets, scale_grad_by_freq, mode, sparse, per_sample_weights, ...): I·D
     gathered values reduced to N outputs: sum and max I·D − N, mean I·D; + I·D with per_sample_weights. Bytes: the
     rows looked up."""
-    named = call.arguments()
-    weight, indices, per_sample = named["weight"], named["indices"], named["per_sample_weights"]
-    gathered = numel(indices) * weight.shape[-1]
-    n = out_numel(call)
-    flops = gathered if named["mode"] == 1 else max(gathered - n, 0)
-    moved = lookup_bytes(indices, weight, call.output, named["offsets"], per_sample)
-    return Count(flops + (gathered if isinstance(per_sample, torch.Tensor) else 0), bytes=moved)
-
-
-GRID_TAPS = {0: 2, 1: 1, 2: 4}
-"""Input values per output and spatial dim of each ``interpolation_mode``: bilinear 2, nearest 1, bicubic 4 (an
-output of a d-dim sampling reads taps^d values)."""
-
-
-def grid_taps(mode: int, dims: int) -> int:
-    """m, the input values an output of a ``dims``-dimensional grid sampling reads: bilinear 2^d, nearest 1, bicubic
-    4^d."""
-    return GRID_TAPS.get(mode, 1) ** dims
+    args = call.arguments()
+    weight, indices, per_sample = args["weight"], args["indices"], args["per_sample_weights"]
+    looked_up = numel(indices) * weight.shape[-1]  # shape: the I×D values looked up
+    mode = EMBEDDING_BAG_MODES.get(args["mode"], "sum")
+    flops = embedding_bag_cost(looked_up, out_numel(call), mode, isinstance(per_sample, torch.Tensor))
+    return Count(flops, bytes=lookup_bytes(indices, weight, call.output, args["offsets"], per_sample))
 
 
 def grid_sampler(call: Call) -> int:
     """grid_sampler_2d/3d(input, grid, interpolation_mode, ...): (2m − 1)·N, a weighted sum of m taps (bilinear 7,
     trilinear 15, bicubic 31), nearest 0 (a copy); N = numel(out); the weights depend on the position only."""
-    named = call.arguments()
-    mode = named["interpolation_mode"]
-    taps = grid_taps(mode, named["input"].dim() - 2)
-    return 0 if mode == 1 else (2 * taps - 1) * out_numel(call)
+    args = call.arguments()
+    dims = args["input"].dim() - 2  # shape: the spatial dims, after batch and channels
+    return grid_sampler_cost(args["interpolation_mode"], dims, out_numel(call))
 
 
 def scatter_reduce(call: Call) -> int:
@@ -96,13 +96,13 @@ def masked_index(call: Call) -> int:
     """_unsafe_masked_index(self, mask, indices, fill): where(mask, self[indices], fill), one select per output
     element: N (POINTWISE_COSTS['where']); gathering is data movement, the indices' clamps of the eager fallback
     are index bookkeeping."""
-    return POINTWISE_COSTS["where"] * out_numel(call)
+    return pointwise("where", out_numel(call))
 
 
 def masked_index_put_accumulate(call: Call) -> int:
     """_unsafe_masked_index_put_accumulate(self, mask, indices, values): the values masked (a select each,
     POINTWISE_COSTS['masked_fill']) and added into self: 2·numel(values)."""
-    return (POINTWISE_COSTS["masked_fill"] + 1) * numel(call.arguments()["values"])
+    return index_put_accumulate(numel(call.arguments()["values"]))
 
 
 def batch_norm_update(call: Call) -> int:
@@ -120,24 +120,16 @@ def linear_cross_entropy_chunked(call: Call) -> Count:
     named = call.arguments()
     x, weight, target = named["input"], named["linear_weight"], named["target"]
     k, classes = weight.shape[-1], weight.shape[0]
-    rows = x.numel() // k if k else 0
-    m = rows * classes
+    n_rows = rows(x.numel(), k)
+    m = n_rows * classes  # shape: the logits [rows, C]
     smoothing = named.get("label_smoothing", 0.0) > 0
     class_weight = isinstance(named["weight"], torch.Tensor)
     loss = cross_entropy(
         m, classes, target.is_floating_point(), class_weight, smoothing, named.get("reduction", "none")
     )
-    parts: list[int | Count] = [contraction(m, k, named["linear_bias"] is not None), loss]
     wanted = [named.get(f"compute_{g}_grad", False) for g in ("input", "linear_weight", "linear_bias")]
-    if any(wanted):  # softmax·w from the exps: w/denom per row, one multiply per logit
-        parts.append(m + rows)
-    if wanted[0]:  # dlogits @ W, then the target rows' correction (a multiply and an add per feature)
-        parts += [contraction(rows * k, classes), 2 * rows * k]
-    if wanted[1]:  # dlogitsᵀ @ input (the chunks' partial sums added: one dot of rows), and the correction
-        parts += [contraction(classes * k, rows), 2 * rows * k]
-    if wanted[2]:  # column sums of dlogits, and the target correction
-        parts.append(max(m - classes, 0) + rows)
-    return total(*parts)
+    grads = linear_cross_entropy_grads(n_rows, k, classes, wanted)
+    return total(contraction(m, k, named["linear_bias"] is not None), loss, grads)
 
 
 def _torch_nn_ops(*names: str) -> list[Any]:
@@ -152,10 +144,9 @@ def _torch_nn_ops(*names: str) -> list[Any]:
 
 def sort(call: Call) -> int:
     """sort(self, dim=−1) / topk(self, k, dim=−1): n·⌈log2 S⌉ comparisons; n = numel(self), S = size of dim."""
-    named = call.arguments()
-    x = named["self"]
-    size = x.shape[named["dim"]] if x.dim() else 1
-    return x.numel() * math.ceil(math.log2(size)) if size > 1 else 0
+    args = call.arguments()
+    x = args["self"]
+    return sort_cost(x.numel(), x.shape[args["dim"]] if x.dim() else 1)
 
 
 def register(registry: Registry) -> None:

@@ -16,7 +16,7 @@ import math
 from torch_flops_core import Call, Registry
 from torch_flops_core.formulas import norm as norm_cost
 from torch_flops_core.formulas import rms_norm, weight_norm
-from torch_flops_core.shapes import numel
+from torch_flops_core.shapes import numel, rows
 
 from ._ops import aten
 
@@ -34,7 +34,7 @@ def fused_rms_norm(call: Call) -> int:
     named = call.arguments()
     x = named["input"]
     size = math.prod(named["normalized_shape"])
-    return rms_norm(x.numel(), x.numel() // size if size else 0, named["weight"] is not None)
+    return rms_norm(x.numel(), rows(x.numel(), size), named["weight"] is not None)
 
 
 def weight_norm_interface(call: Call) -> int:

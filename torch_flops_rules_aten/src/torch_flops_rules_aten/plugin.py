@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from torch_flops_core import Registry, hookimpl
+from torch_flops_core.rulekit import pack_hook
 
 from . import (
     attention,
@@ -32,8 +32,4 @@ FAMILIES = (
     misc, linalg, spectral, special, statistics, backward, zero,
 )  # fmt: skip
 
-
-@hookimpl(trylast=True)
-def torch_flops_register_rules(registry: Registry) -> None:
-    for family in FAMILIES:
-        family.register(registry)
+torch_flops_register_rules = pack_hook(*FAMILIES)

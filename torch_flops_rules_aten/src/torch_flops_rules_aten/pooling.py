@@ -7,62 +7,47 @@ the nn and functional packs for its published figures) cannot apply; docs/conven
 
 from __future__ import annotations
 
-import math
-from collections.abc import Sequence
-
 from torch_flops_core import Call, Registry
+from torch_flops_core.formulas import adaptive_pool, pool_window
+from torch_flops_core.formulas import avg_pool as avg_pool_cost
+from torch_flops_core.formulas import max_pool as max_pool_cost
 from torch_flops_core.shapes import out_numel
 
 from ._ops import aten
 
-__all__ = ["adaptive_avg_pool", "adaptive_max_pool", "avg_pool", "max_pool", "register"]
+__all__ = ["adaptive_avg_pool", "adaptive_max_pool", "avg_pool", "max_pool", "register", "window"]
 
 
-def _window(call: Call) -> int:
-    """k = prod(kernel_size); an int ``kernel_size`` (an fx graph may pass one for ``int[2]``) is k per dimension."""
-    kernel: int | Sequence[int] = call.arguments()["kernel_size"]
-    if isinstance(kernel, int):
-        name = getattr(call.target, "overloadpacket", call.target).__name__
-        return kernel ** next((int(d) for d in "123" if f"{d}d" in name), 1)
-    return math.prod(kernel)
+def window(call: Call) -> int:
+    """k = prod(kernel_size) (formulas.pool_window); an int ``kernel_size`` (an fx graph may pass one for ``int[2]``)
+    is k per dimension, the dimensions read from the op's name."""
+    name = getattr(call.target, "overloadpacket", call.target).__name__
+    dims = next((int(d) for d in "123" if f"{d}d" in name), 1)
+    return pool_window(call.arguments()["kernel_size"], dims)
 
 
 def max_pool(call: Call) -> int:
     """max_pool*_with_indices, fractional_max_pool*(self, kernel_size, ...): (k − 1)·N compares; N = numel(out),
     k = prod(kernel_size) (a fractional pool's windows are placed at random, their size is fixed)."""
-    return (_window(call) - 1) * out_numel(call)
+    return max_pool_cost(window(call), out_numel(call))
 
 
 def avg_pool(call: Call) -> int:
     """avg_pool*(self, kernel_size, ...): k·N (k − 1 adds and a divide per output); k = prod(kernel_size)."""
-    return _window(call) * out_numel(call)
-
-
-def _adaptive_windows(in_sizes: Sequence[int], out_sizes: Sequence[int]) -> int:
-    """Σ over output positions of the window size (start ⌊i·in/out⌋, end ⌈(i + 1)·in/out⌉), per dimension."""
-    total = 1
-    for size_in, size_out in zip(in_sizes, out_sizes, strict=True):
-        total *= sum(-(-((i + 1) * size_in) // size_out) - (i * size_in) // size_out for i in range(size_out))
-    return total
+    return avg_pool_cost(window(call), out_numel(call))
 
 
 def adaptive_avg_pool(call: Call) -> int:
     """_adaptive_avg_pool*(self, output_size): Σ windows (adds and a divide per output: w per window)."""
-    named = call.arguments()
-    x, out = named["self"], call.output
-    dims = len(named["output_size"])
-    channels = math.prod(out.shape[: out.dim() - dims])
-    return channels * _adaptive_windows(x.shape[x.dim() - dims :], out.shape[out.dim() - dims :])
+    args = call.arguments()
+    return adaptive_pool(args["self"].shape, call.output.shape, len(args["output_size"]))
 
 
 def adaptive_max_pool(call: Call) -> int:
     """adaptive_max_pool*(self, output_size): Σ (window − 1) compares."""
-    named = call.arguments()
-    x, out = named["self"], call.output[0] if isinstance(call.output, tuple) else call.output
-    dims = len(named["output_size"])
-    channels = math.prod(out.shape[: out.dim() - dims])
-    windows = _adaptive_windows(x.shape[x.dim() - dims :], out.shape[out.dim() - dims :])
-    return channels * windows - out.numel()
+    args = call.arguments()
+    out = call.output[0] if isinstance(call.output, tuple) else call.output
+    return adaptive_pool(args["self"].shape, out.shape, len(args["output_size"]), maximum=True)
 
 
 def register(registry: Registry) -> None:

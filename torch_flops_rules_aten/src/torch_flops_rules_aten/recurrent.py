@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from torch_flops_core import Call, Count, Registry
 from torch_flops_core.formulas import rnn_step, rnn_step_backward
+from torch_flops_core.shapes import rows
 
 from ._ops import aten
 
@@ -21,20 +22,20 @@ MODES = {0: "rnn_relu", 1: "rnn_tanh", 2: "lstm", 3: "gru"}
 def mkldnn_rnn_layer(call: Call) -> Count:
     """mkldnn_rnn_layer(x, w_ih, w_hh, b_ih, b_hh, hx, cx, reverse, batch_sizes, mode, H, ...): rows × rnn_step;
     rows = numel(x)/I."""
-    named = call.arguments()
-    x, w_ih, w_hh = named["input"], named["weight0"], named["weight1"]
-    rows = x.numel() // w_ih.shape[1]
-    step = rnn_step(MODES[named["mode"]], w_ih.shape[1], named["hidden_size"], w_hh.shape[1], 0, named["has_biases"])
-    return Count(flops=rows * step.flops, macs=rows * step.macs)
+    args = call.arguments()
+    x, w_ih, w_hh = args["input"], args["weight0"], args["weight1"]
+    steps = rows(x.numel(), w_ih.shape[1])
+    step = rnn_step(MODES[args["mode"]], w_ih.shape[1], args["hidden_size"], w_hh.shape[1], 0, args["has_biases"])
+    return Count(flops=steps * step.flops, macs=steps * step.macs)
 
 
 def mkldnn_rnn_layer_backward(call: Call) -> Count:
     """mkldnn_rnn_layer_backward(x, w_ih, w_hh, b_ih, b_hh, ...): rnn_step_backward over rows = numel(x)/I (dX, dH,
     dW_ih, dW_hh, db, the gate arithmetic's derivatives)."""
-    named = call.arguments()
-    x, w_ih = named["input"], named["weight1"]
-    rows = x.numel() // w_ih.shape[1]
-    return rnn_step_backward(MODES[named["mode"]], rows, w_ih.shape[1], named["hidden_size"], named["has_biases"])
+    args = call.arguments()
+    x, w_ih = args["input"], args["weight1"]
+    steps = rows(x.numel(), w_ih.shape[1])
+    return rnn_step_backward(MODES[args["mode"]], steps, w_ih.shape[1], args["hidden_size"], args["has_biases"])
 
 
 def register(registry: Registry) -> None:

@@ -3,12 +3,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import torch
 
-from torch_flops_core import Call, Registry
-from torch_flops_core.formulas import REDUCTION_COSTS, reduction, vector_norm
+from torch_flops_core import Call, Registry, RuleFn, rulekit
+from torch_flops_core.formulas import REDUCTION_COSTS, reduction, summed_into, vector_norm
+from torch_flops_core.formulas.statistics import scan as scan_cost
 from torch_flops_core.shapes import numel, out_numel
 
 from ._ops import aten, with_inplace
@@ -18,18 +17,16 @@ __all__ = ["linalg_vector_norm", "max_min", "norm", "reduce", "register", "scan"
 
 def sum_(call: Call) -> int:
     """sum: numel(in) − numel(out) additions (0 for an empty input)."""
-    return max(numel(call.arguments()["self"]) - out_numel(call), 0)
+    return summed_into(numel(call.arguments()["self"]), out_numel(call))
 
 
-def reduce(name: str) -> Callable[[Call], int]:
+def reduce(name: str) -> RuleFn:
     """A rule counting ``REDUCTION_COSTS[name]``: a·n + b·R, n = numel(in), R = numel(out)."""
 
     def rule(call: Call) -> int:
         return reduction(name, numel(call.arguments()["self"]), out_numel(call))
 
-    rule.__name__ = rule.__qualname__ = name
-    rule.__doc__ = f"aten.{name}: {REDUCTION_COSTS[name][2]}; n = numel(in), R = numel(out)."
-    return rule
+    return rulekit.named(rule, name, f"aten.{name}: {REDUCTION_COSTS[name][2]}; n = numel(in), R = numel(out).")
 
 
 def max_min(call: Call) -> int:
@@ -55,10 +52,9 @@ def norm(call: Call) -> int:
 
 def scan(call: Call) -> int:
     """cumsum/cumprod(self, dim) along dim of size S: n − n/S ops (S − 1 per row)."""
-    named = call.arguments()
-    x = named["self"]
-    size = x.shape[named["dim"]] if x.dim() else 1
-    return x.numel() - (x.numel() // size if size else 0)
+    args = call.arguments()
+    x = args["self"]
+    return scan_cost(x.numel(), x.shape[args["dim"]] if x.dim() else 1)
 
 
 def register(registry: Registry) -> None:

@@ -11,10 +11,7 @@ the pointwise family's; the composite ``special_*`` aliases (``special_gammainc`
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
-from torch_flops_core import NOT_RECOGNIZED, Call, NotRecognizedType, Registry
+from torch_flops_core import NOT_RECOGNIZED, Call, NotRecognizedType, Registry, RuleFn, rulekit
 from torch_flops_core.formulas import POINTWISE_COSTS
 from torch_flops_core.formulas.special import POLYNOMIAL_COSTS, SPECIAL_COSTS, polynomial, polynomial_degree, special
 from torch_flops_core.shapes import out_numel
@@ -27,33 +24,21 @@ POINTWISE_SPECIAL = ("entr", "erfcx", "i0e", "i1", "i1e", "log_ndtr", "ndtri", "
 """``special_<name>`` aten ops whose cost is ``POINTWISE_COSTS[name]`` (the functional pack's ``special.<name>``)."""
 
 
-def _name(rule: Callable[..., Any], name: str, doc: str) -> None:
-    rule.__name__ = rule.__qualname__ = name
-    rule.__doc__ = doc
-
-
-def fixed(name: str) -> Callable[[Call], int]:
+def fixed(name: str) -> RuleFn:
     """special_<name>: ``SPECIAL_COSTS[name]·N``."""
 
     def rule(call: Call) -> int:
         return special(name, out_numel(call))
 
-    _name(rule, name, f"aten.special_{name}: {SPECIAL_COSTS[name]}·N, N = numel(out).")
-    return rule
+    return rulekit.named(rule, name, f"aten.special_{name}: {SPECIAL_COSTS[name]}·N, N = numel(out).")
 
 
-def table_cost(name: str) -> Callable[[Call], int]:
+def table_cost(name: str) -> RuleFn:
     """special_<name>: ``POINTWISE_COSTS[name]·N``."""
-    cost = POINTWISE_COSTS[name]
-
-    def rule(call: Call) -> int:
-        return cost * out_numel(call)
-
-    _name(rule, name, f"aten.special_{name}: {cost}·N, N = numel(out).")
-    return rule
+    return rulekit.per_element(POINTWISE_COSTS[name], name, __name__, what=f"aten.special_{name}")
 
 
-def polynomial_rule(name: str) -> Callable[[Call], int | NotRecognizedType]:
+def polynomial_rule(name: str) -> RuleFn:
     """special_<name>(x, n): (a + b·max(n − 1, 0))·N at degree n (``POLYNOMIAL_COSTS[name] = (a, b)``)."""
     a, b = POLYNOMIAL_COSTS[name]
 
@@ -64,8 +49,7 @@ def polynomial_rule(name: str) -> Callable[[Call], int | NotRecognizedType]:
         return polynomial(name, n, out_numel(call))
 
     doc = f"aten.special_{name}: ({a} + {b}·max(n − 1, 0))·N at degree n (a tensor n: its largest value)."
-    _name(rule, name, doc)
-    return rule
+    return rulekit.named(rule, name, doc)
 
 
 def register(registry: Registry) -> None:

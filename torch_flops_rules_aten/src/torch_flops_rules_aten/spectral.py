@@ -10,9 +10,9 @@ signal), + 2n (complex) or n (real) multiplies when ``normalization`` (1: 1/√P
 from __future__ import annotations
 
 from torch_flops_core import Call, Registry
-from torch_flops_core.formulas import POINTWISE_COSTS
+from torch_flops_core.formulas import pointwise
 from torch_flops_core.formulas import spectral as formulas
-from torch_flops_core.shapes import out_numel
+from torch_flops_core.shapes import out_numel, rows
 
 from ._ops import aten
 
@@ -50,13 +50,12 @@ def unfold_backward(call: Call) -> int:
     dim %= len(sizes) if sizes else 1
     length = sizes[dim] if sizes else 1
     frames = grad.shape[dim] if grad.dim() > dim else 1
-    rows = out_numel(call) // length if length else 0
-    return formulas.overlap_add(rows, frames, named["size"], named["step"], length)
+    return formulas.overlap_add(rows(out_numel(call), length), frames, named["size"], named["step"], length)
 
 
 def conj_physical(call: Call) -> int:
     """_conj_physical(self): POINTWISE_COSTS['conj_physical']·N (the functional pack's torch.conj_physical)."""
-    return POINTWISE_COSTS["conj_physical"] * out_numel(call)
+    return pointwise("conj_physical", out_numel(call))
 
 
 def equal(call: Call) -> int:

@@ -11,13 +11,12 @@ arithmetic on the model's values.
 
 from __future__ import annotations
 
-from typing import Any
-
 import torch
 
-from torch_flops_core import NOT_RECOGNIZED, Call, Count, NotRecognizedType, Registry
-from torch_flops_core.formulas import contraction, reduction, total
+from torch_flops_core import NOT_RECOGNIZED, Call, Count, NotRecognizedType, Registry, RuleFn, rulekit
+from torch_flops_core.formulas import contraction, reduction, scaled_add, total
 from torch_flops_core.formulas import statistics as stats
+from torch_flops_core.formulas.gradients import sparse_mm_reduce_backward as sparse_mm_reduce_backward_count
 from torch_flops_core.shapes import numel, out_numel, sparse_times_dense
 
 from ._ops import aten, with_inplace
@@ -82,7 +81,7 @@ def selection(call: Call) -> int:
     return stats.sort(x.numel(), _size(x, named.get("dim")))
 
 
-def scan(per_element: int, name: str) -> Any:
+def scan(per_element: int, name: str) -> RuleFn:
     """A rule for a scan along ``dim`` of size S: per_element·n − n/S."""
 
     def rule(call: Call) -> int:
@@ -90,9 +89,7 @@ def scan(per_element: int, name: str) -> Any:
         x = named["self"]
         return stats.scan(x.numel(), _size(x, named["dim"]), per_element)
 
-    rule.__name__ = rule.__qualname__ = name
-    rule.__doc__ = f"aten.{name}: {per_element}·n − n/S along dim of size S (S − 1 ops per row)."
-    return rule
+    return rulekit.named(rule, name, f"aten.{name}: {per_element}·n − n/S along dim of size S (S − 1 ops per row).")
 
 
 def nonzero(call: Call) -> int:
@@ -175,17 +172,8 @@ def sparse_mm_reduce_backward(call: Call) -> Count | NotRecognizedType:
     sparse, grad = named["self"], named["grad_out"]
     if not sparse_times_dense(sparse, grad):
         return NOT_RECOGNIZED
-    nnz, k, reduce, mask = sparse._nnz(), grad.shape[-1], named["reduce"], named["output_mask"]
-    parts: list[int | Count] = []
-    if reduce in ("amax", "amin", "max", "min"):  # the dy at each argmax times the other factor, scatter-added
-        parts += [2 * grad.numel()] * (bool(mask[0]) + bool(mask[1]))
-        return total(*parts)
-    mean = nnz if reduce == "mean" else 0  # dot products divided by the row counts; values normalised
-    if mask[0]:
-        parts += [contraction(nnz, k), mean]
-    if mask[1]:
-        parts += [stats.sparse_reduce_product(nnz, k, numel(named["weight"]), "sum"), mean]
-    return total(*parts)
+    mask, weight = named["output_mask"], numel(named["weight"])
+    return sparse_mm_reduce_backward_count(sparse._nnz(), grad.shape[-1], grad.numel(), named["reduce"], mask, weight)
 
 
 def sparse_sampled_addmm(call: Call) -> Count | NotRecognizedType:
@@ -197,9 +185,7 @@ def sparse_sampled_addmm(call: Call) -> Count | NotRecognizedType:
     if not isinstance(sparse, torch.Tensor) or sparse.layout == torch.strided:
         return NOT_RECOGNIZED
     nnz = sparse.values().numel()
-    beta, alpha = named["beta"], named["alpha"]
-    extra = (beta != 0) + (alpha != 1) + (beta not in (0, 1))
-    return total(contraction(nnz, mat1.shape[-1]), extra * nnz)
+    return total(contraction(nnz, mat1.shape[-1]), scaled_add(nnz, named["beta"], named["alpha"]))
 
 
 def random(call: Call) -> int:

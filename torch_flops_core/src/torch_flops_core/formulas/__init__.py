@@ -24,8 +24,8 @@ __all__ = [
     "isclose", "linear_cross_entropy_grads", "local_response_norm", "log_softmax", "loss_reduction", "lp_pool",
     "max_pool", "multi_margin", "multilabel_margin", "multilabel_soft_margin", "norm", "normalize", "pairwise_distance",
     "pointwise", "poisson_nll", "pool_window", "reduction", "rms_norm", "rnn", "rnn_step", "rnn_step_backward",
-    "running_stats_average", "scaled_add", "softmax", "softmin", "total", "trilinear", "triplet_margin", "vector_norm",
-    "weight_norm",
+    "running_stats_average", "scaled_add", "softmax", "softmin", "summed_into", "total", "trilinear", "triplet_margin",
+    "vector_norm", "weight_norm",
 ]  # fmt: skip
 
 ACTIVATION_COSTS: Final[Mapping[str, int]] = {
@@ -758,3 +758,9 @@ def linear_cross_entropy_grads(rows: int, features: int, classes: int, grads: Se
     if grads[2]:  # column sums of dlogits, and the target correction
         parts.append(max(logits - classes, 0) + rows)
     return total(*parts)
+
+
+def summed_into(values: int, targets: int) -> int:
+    """``values`` values added into ``targets`` positions (a sum's outputs, a bias's or a padding's gradient):
+    values − targets adds (0 when values ≤ targets)."""
+    return max(values - targets, 0)

@@ -14,14 +14,14 @@ from collections.abc import Mapping, Sequence
 from typing import Final
 
 from ..rules import Count
-from . import CTC_STATE, GRID_TAPS, adaptive_pool, contraction, conv_transpose, total
+from . import CTC_STATE, GRID_TAPS, adaptive_pool, contraction, conv_transpose, summed_into, total
 from .statistics import sparse_reduce_product
 
 __all__ = [
     "ACTIVATION_BACKWARD", "LOSS_BACKWARD", "adaptive_avg_pool_backward", "avg_pool_backward", "cdist_backward",
-    "convolution_backward", "ctc_backward", "distance_backward_cost", "embedding_bag_backward",
-    "grid_sampler_backward", "log_softmax_backward", "multilabel_margin_backward", "norm_backward", "pdist_backward",
-    "softmax_backward", "sparse_mm_reduce_backward", "summed_into", "upsample_backward",
+    "convolution_backward", "ctc_backward", "distance_backward_cost", "embedding_bag_backward", "grid_sampler_backward",
+    "log_softmax_backward", "multilabel_margin_backward", "norm_backward", "pdist_backward", "softmax_backward",
+    "sparse_mm_reduce_backward", "upsample_backward",
 ]  # fmt: skip
 
 ACTIVATION_BACKWARD: Final[Mapping[str, int]] = {
@@ -55,12 +55,6 @@ LOSS_BACKWARD: Final[Mapping[str, int]] = {
     "multi_margin_loss": 3,
 }
 """FLOPs per element of each loss's backward kernel (from the saved inputs and the incoming gradient)."""
-
-
-def summed_into(values: int, targets: int) -> int:
-    """``values`` gradients added into ``targets`` positions (a bias's, a padding's, a nearest upsampling's
-    gradient): values − targets adds (0 when values ≤ targets)."""
-    return max(values - targets, 0)
 
 
 def convolution_backward(
