@@ -14,26 +14,26 @@ import torch
 import torch.fx as fx
 
 from .aten import AtenCounter, run_aten
-from .backward import BackwardCounter, count_backward, cut_inputs
+from .backward import count_training_step, cut_inputs
+from .decompose import decomposed_note
 from .eager import EagerCounter, run_eager
-from .eager import no_torch_function as _no_torch_function
 from .errors import InputError, PluginLoadWarning, UnrecognizedOpsError
 from .guard import preserve_model
 from .hookspecs import DISABLE_ENV
 from .ignore import IgnoreMarker, IgnoreSpec
 from .inputs import bind, check_flags, check_output, checked_loss, model_keywords, without_inference_tensors
 from .interpreter import FlopsInterpreter
-from .module_events import outer_counts_paused
+from .job import Job, Ran
+from .module_events import outer_counts_paused, torch_functions_off
 from .plugins import get_plugins
 from .recorder import NodeOwners, Recorder, tensor_devices
+from .registry import RuleTable
 from .results import FlopsResult, OpRecord
-from .rules import NOT_RECOGNIZED
 from .tracer import Traced, trace
 
-__all__ = ["ENGINES", "count_flops"]
+__all__ = ["ENGINES", "Engine", "count_flops", "run_count"]
 
 Engine = Literal["auto", "fx", "eager", "aten"]
-ENGINES: tuple[str, ...] = ("auto", "fx", "eager", "aten")
 OPTIONS: tuple[str, ...] = (
     "engine", "ignore_ops", "plugins", "disable", "strict", "measure_time", "count_bytes", "model_kwargs",
     "backward", "loss",
@@ -162,19 +162,7 @@ def count_flops(
     if isinstance(model, torch.export.ExportedProgram) and not args and not model_kwargs and model.example_inputs:
         args, model_kwargs = tuple(model.example_inputs[0]), dict(model.example_inputs[1])  # what it was exported with
     check_flags(strict=strict, measure_time=measure_time, count_bytes=count_bytes, backward=backward)
-    if engine not in ENGINES:
-        raise ValueError(f"engine must be one of {', '.join(map(repr, ENGINES))}, got {engine!r}")
-    if not callable(model) and not isinstance(model, torch.export.ExportedProgram):
-        raise TypeError(f"count_flops() counts an nn.Module or a callable, got {type(model).__name__}")
-    if isinstance(model, torch.jit.ScriptFunction | torch._C.ScriptMethod):
-        raise InputError(
-            f"count_flops() got a TorchScript {type(model).__name__}: its ops run in TorchScript's interpreter, "
-            "where no engine can see them. Count the Python module or function it was scripted from."
-        )
-    if loss is not None and not backward:
-        raise InputError("loss= is the function differentiated by the backward pass: pass backward=True with it")
-    if loss is not None and not callable(loss):
-        raise TypeError(f"loss= takes a function of the model's output, got {type(loss).__name__}")
+    _check_request(model, engine, backward, loss)
     if backward:
         loss = checked_loss(loss)
         args, model_kwargs = without_inference_tensors(args, model_kwargs)
@@ -188,13 +176,63 @@ def count_flops(
     if compiled:
         notes.append(f"counted the {compiled} that torch.compile wraps, eagerly: compiling does not change its FLOPs")
     plugin_set = get_plugins(disable=disable, plugins=plugins)
-    table = plugin_set.table
-    if not table.entries:
+    if not plugin_set.table.entries:
         notes.append(_no_rules(plugin_set.infos))
         warnings.warn(f"torch-flops: {notes[-1]}.", PluginLoadWarning, stacklevel=2)
-    ignore = IgnoreSpec(ignore_ops, table)
+    result, _ = run_count(
+        model, args, model_kwargs, plugin_set.table, IgnoreSpec(ignore_ops, plugin_set.table), engine,
+        measure_time=measure_time, count_bytes=count_bytes, backward=backward, loss=loss, notes=notes,
+    )  # fmt: skip
+    if strict and result.unrecognized:
+        raise unrecognized_error(result)
+    return result
+
+
+def _check_request(model: Any, engine: str, backward: bool, loss: Any) -> None:
+    """Refuse what cannot be counted, saying why: an unknown engine, a model that is not callable, TorchScript, a
+    ``loss=`` without ``backward=True`` or that is not a function."""
+    if engine not in ENGINES:
+        raise ValueError(f"engine must be one of {', '.join(map(repr, ENGINES))}, got {engine!r}")
+    if not callable(model) and not isinstance(model, torch.export.ExportedProgram):
+        raise TypeError(f"count_flops() counts an nn.Module or a callable, got {type(model).__name__}")
+    if isinstance(model, torch.jit.ScriptFunction | torch._C.ScriptMethod):
+        raise InputError(
+            f"count_flops() got a TorchScript {type(model).__name__}: its ops run in TorchScript's interpreter, "
+            "where no engine can see them. Count the Python module or function it was scripted from."
+        )
+    if loss is not None and not backward:
+        raise InputError("loss= is the function differentiated by the backward pass: pass backward=True with it")
+    if loss is not None and not callable(loss):
+        raise TypeError(f"loss= takes a function of the model's output, got {type(loss).__name__}")
+
+
+def run_count(
+    model: Any,
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+    table: RuleTable,
+    ignore: IgnoreSpec,
+    engine: str = "auto",
+    *,
+    measure_time: bool = True,
+    count_bytes: bool = True,
+    backward: bool = False,
+    loss: Callable[[Any], torch.Tensor] | None = None,
+    notes: list[str] | None = None,
+    memory: Callable[[], int] | None = None,
+    prepare: Callable[[torch.nn.Module], Any] | None = None,
+) -> tuple[FlopsResult, Any]:
+    """Count ``model(*args, **kwargs)`` with ``engine`` (a key of :data:`ENGINES`) and the rules of ``table``: the
+    one path of every count (``count_flops``, ``TorchFLOPsByFX``). The model is guarded (left as it was), the
+    garbage collector and outer counts paused, the meta kernels loaded before any op is timed; with ``backward``, the
+    loss and backward are counted after the forward. ``memory``: the CUDA memory function read around each op
+    (default ``torch.cuda.memory_allocated``); ``prepare``: called on the guarded model before it runs (its changes
+    are undone with the rest). Returns the result and the model's output (``None`` with ``backward``: the output
+    and its autograd graph are dropped once the backward is counted)."""
+    notes = list(notes or ())
+    ignore_functions = bool(ignore.functions) and (engine == "aten" or backward)
     # ignored functions at the aten level, and the backward of ignored calls: see torch_flops_core.ignore
-    marker = IgnoreMarker(ignore) if ignore.functions and (engine == "aten" or backward) else None
+    marker = IgnoreMarker(ignore) if ignore_functions else None
     with (
         _gc_paused(),
         outer_counts_paused(),
@@ -203,64 +241,64 @@ def count_flops(
         _grad_mode(backward),
         marker if marker is not None else nullcontext(),
     ):
-        devices = tensor_devices(args, model_kwargs)
-        owners = NodeOwners() if backward else None
+        devices = tensor_devices(args, kwargs)
+        meta = guarded.meta or "meta" in devices
         cuda = guarded.cuda or "cuda" in devices
-        device = "meta" if guarded.meta or "meta" in devices else "cuda" if cuda else "cpu"
-        recorder = Recorder(measure_time=measure_time, cuda=cuda, owners=owners, count_bytes=count_bytes)
-        if guarded.meta or "meta" in devices:
-            with _no_torch_function():  # an outer count (this one nested in a forward) must not see it
+        owners = NodeOwners() if backward else None
+        recorder = Recorder(measure_time=measure_time, cuda=cuda, memory=memory, owners=owners, count_bytes=count_bytes)
+        if meta:
+            with torch_functions_off():  # an outer count (this one nested in a forward) must not see it
                 warm_up_meta()
-        graph = None
-        ignored_paths: set[str] = set()  # modules the aten engine ignored (the others record them as ops)
-        if engine == "fx":
-            traced, values = trace(model, args, model_kwargs, table)
-            output = FlopsInterpreter(traced.root, traced.graph, table, ignore, recorder).run(*values)
-            graph, ran, notes = traced.graph, "fx", notes + fx_notes(traced)
-        elif engine == "aten" and isinstance(model, fx.GraphModule):  # an aten graph: its nodes are the ops
-            traced, values = trace(model, args, model_kwargs, table)
-            interpreter = FlopsInterpreter(traced.root, traced.graph, table, ignore, recorder)
-            output = interpreter.run(*values)
-            graph, ran = traced.graph, "aten"
-            notes += decomposed_note(Counter(interpreter.decomposed.values()))
-        elif engine == "aten":
-            bind(model, args, model_kwargs)
-            aten = AtenCounter(table, ignore, recorder, paths=guarded.paths, marker=marker)
-            output = run_aten(model, args, model_kwargs, aten)
-            ran, ignored_paths = "aten", aten.ignored_modules
-            notes += decomposed_note(aten.decomposed)
-        else:
-            bind(model, args, model_kwargs)
-            counter = EagerCounter(table, ignore, recorder, paths=guarded.paths)
-            output = run_eager(model, args, model_kwargs, counter)
-            ran = "eager"
-        check_output(model, output)
-        if owners is not None:
-            backward_counter = BackwardCounter(table, ignore, recorder, owners, paths=guarded.paths)
-            backward_counter.marker = marker  # an ignored module's or call's backward is ignored
-            backward_counter.ignored_modules = ignored_paths | ignored_modules(recorder.records)
-            loss_counter = AtenCounter(table, ignore, recorder, paths=guarded.paths, phase="loss", marker=marker)
-            count_backward(
-                output,
-                loss,
-                backward_counter,
-                loss_counter,
-                [p for m in guarded.modules for p in m.parameters(recurse=False)],
-                guard=guarded,
-            )
-            decomposed = Counter(loss_counter.decomposed) + Counter(backward_counter.decomposed)
-            notes += decomposed_note(decomposed, "backward")
-            del output  # the autograd graph goes with it
-            missing = sum(1 for r in recorder.records if r.phase != "forward" and r.flops is NOT_RECOGNIZED)
-            if missing:
-                notes.append(
-                    f"{missing} ops of the loss and backward have no rule: they are counted with aten-level rules "
-                    "(torch-flops-rules-aten, or a plugin claiming torch.ops.aten.* ops)"
-                )
-        result = FlopsResult(recorder.records, ran, graph, notes, device, bytes_counted=count_bytes)
-    if strict and result.unrecognized:
-        raise unrecognized_error(result)
-    return result
+        if prepare is not None:
+            prepare(model)
+        job = Job(model, args, kwargs, table, ignore, recorder, guarded, marker, notes)
+        ran = ENGINES[engine](job)
+        check_output(model, ran.output)
+        output = ran.output
+        if backward:
+            ignored = ran.ignored_paths | ignored_modules(recorder.records)
+            job.notes += count_training_step(job, output, loss, ignored)
+            output = ran.output = None  # the autograd graph goes with it
+        device = "meta" if meta else "cuda" if cuda else "cpu"
+        result = FlopsResult(recorder.records, ran.engine, ran.graph, job.notes, device, bytes_counted=count_bytes)
+        return result, output
+
+
+def run_fx(job: Job) -> Ran:
+    """The fx engine: trace the model (a ``GraphModule`` is counted as it is) and count its graph node by node."""
+    traced, values = trace(job.model, job.args, job.kwargs, job.table)
+    output = FlopsInterpreter(traced.root, traced.graph, job.table, job.ignore, job.recorder).run(*values)
+    job.notes += fx_notes(traced)
+    return Ran(output, "fx", traced.graph)
+
+
+def run_aten_engine(job: Job) -> Ran:
+    """The aten engine: every aten op the dispatcher runs; an aten-level ``GraphModule`` (an exported program's,
+    ``make_fx``'s) is counted node by node."""
+    if isinstance(job.model, fx.GraphModule):  # an aten graph: its nodes are the ops
+        traced, values = trace(job.model, job.args, job.kwargs, job.table)
+        interpreter = FlopsInterpreter(traced.root, traced.graph, job.table, job.ignore, job.recorder)
+        output = interpreter.run(*values)
+        job.notes += decomposed_note(Counter(interpreter.decomposed.values()))
+        return Ran(output, "aten", traced.graph)
+    bind(job.model, job.args, job.kwargs)
+    counter = AtenCounter(job.table, job.ignore, job.recorder, paths=job.guarded.paths, marker=job.marker)
+    output = run_aten(job.model, job.args, job.kwargs, counter)
+    job.notes += decomposed_note(counter.decomposed)
+    return Ran(output, "aten", None, counter.ignored_modules)
+
+
+def run_eager_engine(job: Job) -> Ran:
+    """The eager engine (the default): every top-level torch call and every module a rule counts whole, as it runs."""
+    bind(job.model, job.args, job.kwargs)
+    counter = EagerCounter(job.table, job.ignore, job.recorder, paths=job.guarded.paths)
+    return Ran(run_eager(job.model, job.args, job.kwargs, counter), "eager")
+
+
+ENGINES: dict[str, Callable[[Job], Ran]] = {
+    "auto": run_eager_engine, "fx": run_fx, "eager": run_eager_engine, "aten": run_aten_engine,
+}  # fmt: skip
+"""The engines ``count_flops(engine=...)`` takes, by name: each runs a :class:`~torch_flops_core.job.Job`."""
 
 
 def ignored_modules(records: Iterable[OpRecord]) -> set[str]:
@@ -334,18 +372,6 @@ def fx_notes(traced: Traced) -> list[str]:
             "the work that built them is not counted"
         )
     return notes
-
-
-def decomposed_note(ops: Mapping[str, int], phase: str = "forward") -> list[str]:
-    """The note that says which ops no rule knows were counted by their decomposition (torch's definition of
-    them by other aten ops: :mod:`torch_flops_core.decompose`)."""
-    if not ops:
-        return []
-    listed = ", ".join(f"{op} ×{n}" if n > 1 else op for op, n in sorted(ops.items()))
-    return [
-        f"{sum(ops.values())} aten ops of the {phase} have no rule and were counted by torch's decomposition of them "
-        f"({listed}): their parts are the records named <op>.<part>"
-    ]
 
 
 def unrecognized_error(result: FlopsResult) -> UnrecognizedOpsError:

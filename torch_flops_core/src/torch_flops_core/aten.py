@@ -15,29 +15,23 @@ is ignored; in the backward, so is every op run for an autograd node an ignored 
 
 from __future__ import annotations
 
-import re
-import time
 from collections.abc import Callable
 from typing import Any
 
 import torch
 from torch.utils._python_dispatch import TorchDispatchMode
 
-from .decompose import decomposition_of
 from .ignore import IgnoreMarker, IgnoreSpec
 from .module_events import module_events, module_path
+from .plan import OpPlan, Planner
 from .recorder import Recorder
-from .registry import RuleEntry, RuleTable
+from .registry import RuleTable
 from .results import Phase
-from .rules import Call
 from .subcalls import SubCalls
-from .traffic import io_bytes
 
-__all__ = ["AtenCounter", "aliasing", "run_aten"]
+__all__ = ["AtenCounter", "run_aten"]
 
-_NOT_NAME = re.compile(r"\W")
 _current_node = torch._C._current_autograd_node
-_perf_counter = time.perf_counter
 _MAX_DEPTH = 8  # decompositions nest (an op's parts decomposed in turn); a cycle stops here
 
 
@@ -71,19 +65,11 @@ class AtenCounter(TorchDispatchMode):
         every op at or under one of them is ignored."""
         self._path_ignored: dict[str, bool] = {}
         self._paused = 0
-        self._resolved: dict[Any, tuple[RuleEntry | None, bool, str, str, Callable[..., Any] | None]] = {}
-        self._subcalls = SubCalls(table, ignore)
+        self.planner = Planner(table, ignore)
+        self._subcalls = SubCalls(table, ignore, self.planner)
         self._depth = 0
         self.decomposed: dict[str, int] = {}
         """Ops without a rule counted by their decomposition (:mod:`torch_flops_core.decompose`): name, times."""
-
-    def _resolve(self, func: Any) -> tuple[RuleEntry | None, bool, str, str, Callable[..., Any] | None]:
-        ignored = self.ignore is not None and self.ignore.matches("call_function", func, None)
-        packet = getattr(func, "overloadpacket", func)
-        base = _NOT_NAME.sub("_", getattr(packet, "__name__", None) or str(func))
-        entry = self.table.function_rule(func)
-        decomposition = decomposition_of(func) if entry is None and not ignored else None
-        return entry, ignored, base, aliasing(func), decomposition
 
     def __torch_dispatch__(
         self, func: Callable[..., Any], types: Any, args: tuple[Any, ...] = (), kwargs: dict[str, Any] | None = None
@@ -92,44 +78,40 @@ class AtenCounter(TorchDispatchMode):
             kwargs = {}
         if self._paused:
             return func(*args, **kwargs)
+        plans = self.planner.plans
         try:
-            entry, ignored, base, alias, decomposition = self._resolved[func]
+            plan = plans[func]
         except KeyError:
-            entry, ignored, base, alias, decomposition = self._resolved[func] = self._resolve(func)
-        if decomposition is not None and self._depth < _MAX_DEPTH and not (self.marker and self.marker.depth):
-            counted, output = self._decomposed(func, decomposition, base, args, kwargs)
+            plan = plans[func] = self.planner.aten_op(func)
+        if plan.status == "decomposed" and self._depth < _MAX_DEPTH and not (self.marker and self.marker.depth):
+            counted, output = self._decomposed(func, plan, args, kwargs)
             if counted:
                 return output
         recorder = self.recorder
         probe = recorder.start()
         output = func(*args, **kwargs)
         measured = recorder.stop(probe)
-        name = recorder.name(base)
         path, type_name, phase = self.place()
-        if not ignored and (self.marker is not None or self.ignored_modules) and self._ignored_here(path):
-            ignored = True
-        call = Call("call_function", func, args, kwargs, output, None, name, self._subcalls)
-        flops, macs, moved = Recorder.count(entry, ignored, call, path)
-        if moved is None and recorder.count_bytes:
-            moved = 0 if alias == "view" else io_bytes(args, kwargs, output, alias == "write")
-        recorder.record(
-            name, "call_function", func, path, type_name, flops, macs, entry, ignored, measured, phase, moved
+        ignored = (
+            not plan.ignored and (self.marker is not None or bool(self.ignored_modules)) and self._ignored_here(path)
         )
+        recorder.op(
+            plan, recorder.name(plan.base), path, type_name, args, kwargs, output, measured, phase,
+            counter=self._subcalls, ignored=ignored,
+        )  # fmt: skip
         return output
 
-    def _decomposed(
-        self, func: Any, decomposition: Callable[..., Any], base: str, args: tuple[Any, ...], kwargs: dict[str, Any]
-    ) -> tuple[bool, Any]:
+    def _decomposed(self, func: Any, plan: OpPlan, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[bool, Any]:
         """Run ``func`` as its decomposition with this counter on: its parts are recorded as ``<name>.<part>``.
         ``(False, None)`` when the decomposition does not apply to these arguments (the kernel runs then)."""
         outer = self.recorder
         names = dict(outer.names)
-        name = outer.name(base)
+        name = outer.name(plan.base)
         self.recorder = outer.child(f"{name}.")
         self._depth += 1
         try:
             with self:
-                output = decomposition(*args, **kwargs)
+                output = plan.decomposition(*args, **kwargs)  # type: ignore[misc]
         except Exception:  # a decomposition that does not cover these arguments (a dtype, a layout)
             output = NotImplemented
         finally:
@@ -190,18 +172,6 @@ class AtenCounter(TorchDispatchMode):
 
     def pause(self, delta: int) -> None:
         self._paused += delta
-
-
-def aliasing(func: Any) -> str:
-    """How an aten op's outputs alias its inputs, from its schema: ``"view"`` (it returns a view of an
-    input: no data moved), ``"write"`` (it writes into an input: ``add_``, ``out=`` variants), or ``""``."""
-    schema = getattr(func, "_schema", None)
-    if schema is None:
-        return ""
-    infos = [r.alias_info for r in schema.returns if r.alias_info is not None]
-    if any(info.is_write for info in infos):
-        return "write"
-    return "view" if infos else ""
 
 
 def run_aten(fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any], counter: AtenCounter) -> Any:

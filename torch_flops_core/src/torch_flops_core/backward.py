@@ -33,6 +33,7 @@ The count's backward never reaches into the caller's world:
 from __future__ import annotations
 
 import dataclasses
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
@@ -40,15 +41,21 @@ import torch
 from torch.utils._pytree import tree_flatten, tree_unflatten
 
 from .aten import AtenCounter
+from .decompose import decomposed_note
 from .errors import InputError
 from .guard import Guarded
 from .ignore import IgnoreSpec
+from .job import Job
 from .module_events import module_events
 from .recorder import NodeOwners, Recorder
 from .registry import RuleTable
 from .results import Phase
+from .rules import NOT_RECOGNIZED
 
-__all__ = ["BackwardCounter", "Graph", "count_backward", "cut_inputs", "default_loss", "graph_leaves", "walk_graph"]
+__all__ = [
+    "BackwardCounter", "Graph", "count_backward", "count_training_step", "cut_inputs", "default_loss", "graph_leaves",
+    "walk_graph",
+]  # fmt: skip
 
 _current_node = torch._C._current_autograd_node
 _REENTRANT = "CheckpointFunctionBackward"
@@ -258,6 +265,30 @@ class _Shield:
             if contents and hooks is not None:
                 hooks.clear()
                 hooks.update(contents)
+
+
+def count_training_step(job: Job, output: Any, loss: Callable[[Any], Any] | None, ignored: set[str]) -> list[str]:
+    """Count the loss of a counted forward's ``output`` (phase ``loss``) and its backward (phases ``backward`` and
+    ``recompute``) into ``job.recorder``, whose :class:`NodeOwners` learnt during the forward which module made each
+    autograd node. ``ignored``: paths of the modules the forward ignored as wholes (their backward is ignored too).
+    Returns the notes the result carries about it."""
+    recorder, owners = job.recorder, job.recorder.owners
+    assert owners is not None, "count_training_step needs a recorder that learnt the forward's node owners"
+    paths = job.guarded.paths
+    counter = BackwardCounter(job.table, job.ignore, recorder, owners, paths=paths)
+    counter.marker = job.marker  # an ignored module's or call's backward is ignored
+    counter.ignored_modules = ignored
+    loss_counter = AtenCounter(job.table, job.ignore, recorder, paths=paths, phase="loss", marker=job.marker)
+    parameters = [p for m in job.guarded.modules for p in m.parameters(recurse=False)]
+    count_backward(output, loss, counter, loss_counter, parameters, guard=job.guarded)
+    notes = decomposed_note(Counter(loss_counter.decomposed) + Counter(counter.decomposed), "backward")
+    missing = sum(1 for r in recorder.records if r.phase != "forward" and r.flops is NOT_RECOGNIZED)
+    if missing:
+        notes.append(
+            f"{missing} ops of the loss and backward have no rule: they are counted with aten-level rules "
+            "(torch-flops-rules-aten, or a plugin claiming torch.ops.aten.* ops)"
+        )
+    return notes
 
 
 def count_backward(

@@ -11,14 +11,13 @@ import torch
 import torch.fx as fx
 from tabulate import tabulate
 
+from .api import run_count
 from .guard import preserve_model
 from .ignore import IgnoreSpec
-from .interpreter import FlopsInterpreter
 from .plugins import get_plugins
-from .recorder import Recorder, tensor_devices
 from .results import FlopsResult
 from .rules import NOT_RECOGNIZED
-from .tracer import trace, trace_graph
+from .tracer import trace_graph
 
 __all__ = ["TorchFLOPsByFX"]
 
@@ -63,20 +62,10 @@ class TorchFLOPsByFX:
         Inputs are bound to the traced graph's placeholders as ``count_flops`` binds them (parameter
         defaults fill what is not given; a wrong input is an ``InputError`` naming ``forward``).
         """
-        _, values = trace(self.graph_model, args, kwargs, self._table)  # a GraphModule: bound, not traced again
-        with preserve_model(self.model) as guarded, torch.no_grad():
-            cuda = guarded.cuda or "cuda" in tensor_devices(args, kwargs)
-            recorder = Recorder(cuda=cuda, memory=getattr(torch.cuda, self.mem_func_name))
-            interpreter = FlopsInterpreter(
-                self.graph_model,
-                self.graph_model.graph,
-                self._table,
-                IgnoreSpec(self.ignore_ops, self._table),
-                recorder,
-            )
-            self.model.eval()  # as 0.4.1 counts; the caller's flags are put back on exit
-            output = interpreter.run(*values)
-        self.result = FlopsResult(recorder.records, "fx", self.graph_model.graph)
+        self.result, output = run_count(
+            self.graph_model, args, kwargs, self._table, IgnoreSpec(self.ignore_ops, self._table), "fx",
+            memory=getattr(torch.cuda, self.mem_func_name), prepare=_eval,
+        )  # fmt: skip
         self.result_table = [
             [
                 r.name, r.kind, str(r.target), r.module_type,
@@ -133,3 +122,8 @@ class TorchFLOPsByFX:
             writer = csv.writer(f)
             writer.writerow(self.result_header)
             writer.writerows([["" if v is None else v for v in row] for row in self.result_table])
+
+
+def _eval(model: torch.nn.Module) -> None:
+    """0.4.1 counts in eval mode (the caller's flags are put back when the count ends)."""
+    model.eval()

@@ -17,12 +17,12 @@ values.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import torch
 
-__all__ = ["decomposition_of"]
+__all__ = ["decomposed_note", "decomposition_of"]
 
 _IMPLICIT = torch._C.DispatchKey.CompositeImplicitAutograd
 _CACHE: dict[Any, Callable[..., Any] | None] = {}
@@ -93,3 +93,15 @@ def decomposition_of(func: Any) -> Callable[..., Any] | None:
     with _LOCK:
         _CACHE[func] = found
     return found
+
+
+def decomposed_note(ops: Mapping[str, int], phase: str = "forward") -> list[str]:
+    """The note that says which ops no rule knows were counted by their decomposition (torch's definition of
+    them by other aten ops), as records named ``<op>.<part>``."""
+    if not ops:
+        return []
+    listed = ", ".join(f"{op} ×{n}" if n > 1 else op for op, n in sorted(ops.items()))
+    return [
+        f"{sum(ops.values())} aten ops of the {phase} have no rule and were counted by torch's decomposition of them "
+        f"({listed}): their parts are the records named <op>.<part>"
+    ]

@@ -27,14 +27,9 @@ and no hook is ever left on the user's modules.
 
 from __future__ import annotations
 
-import builtins
 import functools
-import re
 import sys
-import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from types import GetSetDescriptorType
 from typing import Any, NamedTuple
 
 import torch
@@ -42,60 +37,27 @@ from torch.nn.modules.lazy import LazyModuleMixin
 from torch.nn.utils.parametrize import ParametrizationList
 from torch.overrides import TorchFunctionMode
 
-from .aliases import operator_spellings
 from .aten import AtenCounter
-from .decompose import decomposition_of
 from .ignore import IgnoreSpec
-from .module_events import module_events, module_path
-from .recorder import Probe, Recorder
-from .registry import RuleEntry, RuleTable
-from .results import OpRecord
-from .rules import NOT_RECOGNIZED, Call, CallKind
+from .module_events import module_events, module_path, torch_functions_off
+from .plan import OpPlan, Planner
+from .recorder import Probe, Recorder, clock
+from .registry import RuleTable
 from .subcalls import SubCalls
-from .traffic import aliasing_of, io_bytes, module_io_bytes
 
-__all__ = ["EagerCounter", "no_torch_function", "run_eager"]
+__all__ = ["EagerCounter", "run_eager"]
 
 
-_NOT_NAME = re.compile(r"\W")
-_perf_counter = time.perf_counter
-no_torch_function = torch._C.DisableTorchFunction  # what a mode's own __torch_function__ runs under
-_no_torch_function = no_torch_function
-_torch_function_on = torch._C._EnableTorchFunction  # nests inside DisableTorchFunction: a parametrization's read
+_torch_function_on = torch._C._EnableTorchFunction  # nests inside torch_functions_off: a parametrization's read
 _getframe = sys._getframe
-
-
-@dataclass(slots=True)
-class _Resolved:
-    """How one callable seen by the mode is recorded: kind, target spelling, rule, name."""
-
-    kind: CallKind
-    target: Any
-    entry: RuleEntry | None
-    ignored: bool
-    base: str
-    reflected: bool = False
-    attribute: str | None = None
-    decomposition: Callable[..., Any] | None = None  # an aten op without a rule: counted by its parts
-    counted: bool = False
-    name: str = ""  # the first record's name: the recorder's prefix and the base
-    alias: str = ""  # "write": into an input (add_, __iadd__), read and written; "view": moves nothing (detach)
-
-    def __post_init__(self) -> None:
-        self.counted = self.entry is not None and not self.ignored
-        self.alias = aliasing_of(
-            getattr(self.target, "__name__", None) if self.kind == "call_function" else self.target
-        )
 
 
 class _ModulePlan(NamedTuple):
     module: torch.nn.Module
+    plan: OpPlan  # the planner's: rule, ignored, record-name base (opaque: a TorchScript module without a rule)
     path: str
     type_name: str
-    entry: RuleEntry | None
-    ignored: bool
-    opaque: bool  # no rule, and nothing inside it can be seen: one op, not recognized
-    base: str  # of its record names
+    watched: bool  # counted whole or ignored, or opaque: torch functions off while it runs (its inner calls unseen)
     counted: bool  # counted whole by its rule (a rule, not ignored): what runs around it is counted as its ops
     parametrization: bool  # a ParametrizationList: a parametrized tensor being read
 
@@ -186,43 +148,11 @@ class EagerCounter(TorchFunctionMode):
         self._paths = paths or {}
         self._base = (base_path, base_type)
         self._frames: list[_Frame] = []
-        self._suppress = 0
-        self._resolved: dict[Any, _Resolved] = {}
+        self._paused = 0
+        self.planner = Planner(table, ignore)
         self._module_plans: dict[int, _ModulePlan] = {}
-        self._class_entries: dict[type, RuleEntry | None] = {}
         self._watching = 0  # frames in _PRE or _POST: each call checks where it comes from (_settle)
-        self._subcalls = SubCalls(table, ignore)
-
-    # -- resolution -----------------------------------------------------------------------------
-    def _ignored(self, kind: CallKind, target: Any, module: torch.nn.Module | None) -> bool:
-        return self.ignore is not None and self.ignore.matches(kind, target, module)
-
-    def _resolve_uncached(self, func: Any) -> _Resolved:
-        resolved = self._resolution(func)
-        resolved.name = self.recorder.prefix + resolved.base
-        return resolved
-
-    def _resolution(self, func: Any) -> _Resolved:
-        table = self.table
-        owner = getattr(func, "__self__", None)
-        if isinstance(owner, GetSetDescriptorType):  # x.shape, x.T: FX records getattr(x, "shape")
-            entry = table.function_rule(builtins.getattr)
-            ignored = self._ignored("call_function", builtins.getattr, None)
-            return _Resolved("call_function", builtins.getattr, entry, ignored, "getattr", attribute=owner.__name__)
-        spelled = operator_spellings().get(func)
-        if spelled is not None:  # Tensor.__rsub__ -> operator.sub with operands in source order
-            op, reflected = spelled
-            ignored = self._ignored("call_function", op, None)
-            return _Resolved("call_function", op, table.function_rule(op), ignored, op.__name__, reflected)
-        name = getattr(func, "__name__", None)
-        if isinstance(name, str) and getattr(torch.Tensor, name, None) is func:  # a Tensor method
-            ignored = self._ignored("call_method", name, None)
-            return _Resolved("call_method", name, table.method_rule(name), ignored, name)
-        ignored = self._ignored("call_function", func, None)
-        base = _NOT_NAME.sub("_", name) if name else "call"  # named like FX's nodes: opaque.default -> opaque_default
-        entry = table.function_rule(func)
-        decomposition = decomposition_of(func) if entry is None and not ignored else None
-        return _Resolved("call_function", func, entry, ignored, base, decomposition=decomposition)
+        self._subcalls = SubCalls(table, ignore, self.planner)
 
     # -- torch calls ----------------------------------------------------------------------------
     def __torch_function__(
@@ -231,69 +161,50 @@ class EagerCounter(TorchFunctionMode):
         """Run one torch call and record it (unless inside a module counted as a whole)."""
         if kwargs is None:
             kwargs = {}
-        if self._suppress:
+        if self._paused:
             return func(*args, **kwargs)
-        if self._watching and (self._settle() or self._suppress):
+        if self._watching and (self._settle() or self._paused):
             # around a module counted whole: its hooks' calls are ops, its forward's and set-up hooks' are not
             return func(*args, **kwargs)
+        plans = self.planner.plans
         try:
-            r = self._resolved[func]
+            plan = plans[func]
         except KeyError:
-            r = self._resolved[func] = self._resolve_uncached(func)
-        except TypeError:  # an unhashable callable is resolved at each call
-            r = self._resolve_uncached(func)
-        if r.decomposition is not None:
-            return self._decomposed(r, args, kwargs)
+            plan = plans[func] = self.planner.torch_call(func)
+        except TypeError:  # an unhashable callable is planned at each call
+            plan = self.planner.torch_call(func)
+        if plan.status == "decomposed":
+            return self._decomposed(plan, func, args, kwargs)
         recorder = self.recorder
         if recorder.cuda or not recorder.measure_time:
             probe = recorder.start()
             output = func(*args, **kwargs)
-            time_ms, before, after = recorder.stop(probe)
-        else:  # the common case, inlined: a perf_counter pair
-            start = _perf_counter()
+            measured = recorder.stop(probe)
+        else:  # the common case, inlined: a clock pair
+            start = clock()
             output = func(*args, **kwargs)
-            time_ms, before, after = (_perf_counter() - start) * 1e3, None, None
-        if r.attribute is not None:
-            call_args: tuple[Any, ...] = (args[0], r.attribute)
-        elif r.reflected and len(args) >= 2:
+            measured = ((clock() - start) * 1e3, None, None)
+        if plan.attribute is not None:
+            call_args: tuple[Any, ...] = (args[0], plan.attribute)
+        elif plan.reflected and len(args) >= 2:
             call_args = (args[1], args[0], *args[2:])
         else:
             call_args = args
-        names = recorder.names  # recorder.name(), inlined: this runs once per op
-        n = names.get(r.base, 0)
-        names[r.base] = n + 1
-        name = r.name if n == 0 else f"{r.name}_{n}"
-        frames = self._frames
-        path, mtype = (frames[-1][0].path, frames[-1][0].type_name) if frames else self._base
-        entry = r.entry
-        moved: int | None = None
-        if r.counted:
-            call = Call(r.kind, r.target, call_args, kwargs, output, None, name, self._subcalls)
-            flops, macs, moved = entry.apply(call, path)  # type: ignore[union-attr]
-            plugin, rule = entry.plugin, entry.name  # type: ignore[union-attr]
-        else:
-            flops, macs, plugin, rule = (0 if r.ignored else NOT_RECOGNIZED), 0, None, None
-        if moved is None and recorder.count_bytes:
-            moved = 0 if r.alias == "view" else io_bytes(args, kwargs, output, r.alias == "write" or "out" in kwargs)
-        # Built in place, by position: one per op, and keywords cost 0.4 µs more per record (measured).
-        recorder.records.append(
-            OpRecord(
-                name, r.kind, r.target, path, mtype, flops, macs, plugin, rule, r.ignored, time_ms, before, after,
-                None if after is None or before is None else after - before, "forward", moved,
-            )
+        path, mtype = (self._frames[-1][0].path, self._frames[-1][0].type_name) if self._frames else self._base
+        recorder.op(
+            plan, recorder.name(plan.base), path, mtype, args, kwargs, output, measured,
+            call_args=call_args, counter=self._subcalls,
         )  # fmt: skip
-        if recorder.owners is not None:
-            recorder.owners.mark(path, mtype)
         return output
 
-    def _decomposed(self, r: _Resolved, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    def _decomposed(self, plan: OpPlan, func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         """An aten op called from Python that no rule knows (``ep.module()`` calls ``aten.conv2d``): counted by the
         aten ops torch defines it as (:mod:`torch_flops_core.decompose`), each a record ``<name>.<op>``."""
-        child = self.recorder.child(f"{self.recorder.name(r.base)}.")
+        child = self.recorder.child(f"{self.recorder.name(plan.base)}.")
         frames = self._frames
         base = (frames[-1][0].path, frames[-1][0].type_name) if frames else self._base
         with AtenCounter(self.table, self.ignore, child, base=base):
-            output = r.decomposition(*args, **kwargs)  # type: ignore[misc]
+            output = plan.decomposition(*args, **kwargs)  # type: ignore[misc]
         self.recorder.records.extend(child.records)
         return output
 
@@ -304,31 +215,23 @@ class EagerCounter(TorchFunctionMode):
 
     def pause(self, delta: int) -> None:
         """Stop (+1) or resume (−1) recording: a count nested in this one's forward is not part of it."""
-        self._suppress += delta
+        self._paused += delta
 
     # -- module events --------------------------------------------------------------------------
     def _module_plan(self, module: torch.nn.Module) -> _ModulePlan:
-        """Path, type, rule and record name of a module: worked out at its first call in this count."""
+        """Path, type and plan of a module: worked out at its first call in this count."""
         plan = self._module_plans.get(id(module))
         if plan is not None and plan.module is module:
             return plan
-        type_name = type(module).__name__
         path = module_path(self._paths, module, self._frames[-1][0].path if self._frames else self._base[0])
-        cls = type(module)
-        try:
-            entry = self._class_entries[cls]
-        except KeyError:
-            entry = self._class_entries[cls] = self.table.module_rule(cls)
-        if entry is not None and "forward" in module.__dict__:  # a forward set on the instance runs as is
-            entry = None
-        ignored = self.ignore is not None and self.ignore.matches("call_module", path, module)
+        op = self.planner.module(module, path)
         # TorchScript runs in C++, where no torch function mode sees its ops: without a rule it is one
         # op that is not recognized, never a silent 0
-        opaque = entry is None and isinstance(module, torch.jit.ScriptModule)
-        base = path.replace(".", "_") or type_name.lower()
-        counted = entry is not None and not ignored
+        opaque = op.entry is None and isinstance(module, torch.jit.ScriptModule)
+        watched = op.entry is not None or op.ignored or opaque
+        counted = op.status == "rule"
         parametrization = isinstance(module, ParametrizationList)
-        plan = _ModulePlan(module, path, type_name, entry, ignored, opaque, base, counted, parametrization)
+        plan = _ModulePlan(module, op, path, type(module).__name__, watched, counted, parametrization)
         self._module_plans[id(module)] = plan
         return plan
 
@@ -337,18 +240,18 @@ class EagerCounter(TorchFunctionMode):
             self._settle()
         plan = self._module_plan(module)
         frames = self._frames
-        if self._suppress:
+        if self._paused:
             if plan.parametrization and self._inside_counted():
                 # A parametrized tensor read inside a module counted whole (``self.weight`` in its forward): the
                 # rule counts the forward with the weight as it is, the parametrization's work is counted here.
                 span = _Span(_READ, None, _torch_function_on())
-                span.saved, self._suppress = self._suppress, 0
+                span.saved, self._paused = self._paused, 0
                 span.quiet.__enter__()
                 frames.append((plan, span))
             else:
                 frames.append((plan, None))
             return
-        if plan.entry is None and not plan.ignored and not plan.opaque:
+        if not plan.watched:
             frames.append((plan, None))
             return
         if plan.counted and module._forward_pre_hooks:
@@ -365,16 +268,16 @@ class EagerCounter(TorchFunctionMode):
             span = _Span(_WHOLE)
         # Counted whole: its inner torch calls are not ops of the model, so no mode sees them until it
         # returns (module_finished, which torch calls even when forward raises, turns it back on).
-        self._suppress += 1
+        self._paused += 1
         frames.append((plan, self._quieted(span)))
 
     def _quieted(self, span: _Span) -> _Span:
         """``span`` as a module counted whole from now on: torch functions off, its time starting."""
         span.kind = _WHOLE
-        span.quiet = _no_torch_function()
+        span.quiet = torch_functions_off()
         span.quiet.__enter__()
         recorder = self.recorder
-        span.probe = recorder.start() if recorder.cuda else (_perf_counter(), None)
+        span.probe = recorder.start() if recorder.cuda else (clock(), None)
         return span
 
     def _inside_counted(self) -> bool:
@@ -408,7 +311,7 @@ class EagerCounter(TorchFunctionMode):
                 return True
             # called by forward (or by a hook that cannot be told from it: never counted twice)
             self._watching -= 1
-            self._suppress += 1
+            self._paused += 1
             self._quieted(span)
             return False
         return False
@@ -426,29 +329,23 @@ class EagerCounter(TorchFunctionMode):
             return
         if span.kind == _READ:
             span.quiet.__exit__(None, None, None)
-            self._suppress = span.saved
+            self._paused = span.saved
             return
         if span.kind == _PRE:  # a forward that made no torch call: counted whole from here (its rule runs quiet)
             self._watching -= 1
-            self._suppress += 1
+            self._paused += 1
             self._quieted(span)
         recorder = self.recorder
-        time_ms, before, after = recorder.stop(span.probe)  # type: ignore[arg-type]
-        name = recorder.name(plan.base)
-        entry = plan.entry
+        measured = recorder.stop(span.probe)  # type: ignore[arg-type]
         try:  # still quiet: the rule's own tensor calls (x.numel()) are not ops of the model
-            call = Call("call_module", plan.path, args, kwargs, output, module, name, self._subcalls)
-            flops, macs, moved = Recorder.count(entry, plan.ignored, call, plan.path)  # opaque: not recognized
-            if moved is None and recorder.count_bytes:
-                moved = module_io_bytes(module, args, kwargs, output)
+            recorder.op(
+                plan.plan, recorder.name(plan.plan.base), plan.path, plan.type_name, args, kwargs, output, measured,
+                counter=self._subcalls,
+            )  # fmt: skip
         finally:
-            self._suppress -= 1
+            self._paused -= 1
             span.quiet.__exit__(None, None, None)
-        recorder.record(
-            name, "call_module", plan.path, plan.path, plan.type_name, flops, macs, entry, plan.ignored,
-            (time_ms, before, after), "forward", moved,
-        )  # fmt: skip
-        if plan.counted and module._forward_hooks and not self._suppress:
+        if plan.counted and module._forward_hooks and not self._paused:
             # Its own forward hooks run after this one: their calls are ops of this module, while the frame that
             # called this hook runs them (_settle). _getframe(2): that frame.
             span.kind, span.caller, span.probe, span.quiet = _POST, _getframe(2), None, None

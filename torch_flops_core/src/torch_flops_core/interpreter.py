@@ -5,42 +5,26 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from types import FunctionType
-from typing import Any, NamedTuple, cast
+from typing import Any, cast
 
 import torch
 import torch.fx as fx
 from torch.nn.utils.parametrize import is_parametrized
 
 from .aten import AtenCounter
-from .decompose import decomposition_of
 from .eager import EagerCounter, run_eager
 from .ignore import IgnoreSpec
+from .plan import CONTAINER, GUARDS, NO_TORCH_OPS, OpPlan, Planner
 from .recorder import Recorder
-from .registry import RuleEntry, RuleTable
-from .rules import CALL_KINDS, NOT_RECOGNIZED, Call, CallKind, NotRecognizedType, RecordKind
+from .registry import RuleTable
+from .rules import RecordKind
 from .subcalls import SubCalls
 from .tracer import EXPAND_META, ROOT_META
-from .traffic import aliasing_of, io_bytes, module_io_bytes
 
 __all__ = ["FlopsInterpreter"]
 
-_NO_TORCH_OPS = "torch_flops_core.eager: no torch call inside"
-_CONTAINER = "torch_flops_core.interpreter: output container"
-_GUARDS = "torch_flops_core.interpreter: input guards"
-
-
-class _Plan(NamedTuple):
-    entry: RuleEntry | None
-    ignored: bool
-    expand: bool
-    module: torch.nn.Module | None
-    module_path: str
-    module_type: str
-    counted: bool  # a call op with a rule, not ignored
-    unknown: bool  # a call op without a rule, not ignored
-    container: bool  # builds a NamedTuple, dataclass or dict output: no arithmetic, on every engine
-    alias: str  # traffic.aliasing_of the target: "write" (in place), "view" (moves nothing), or ""
-    decomposition: Callable[..., Any] | None  # an aten op without a rule that torch defines by other ops
+_Step = tuple[fx.Node, OpPlan, str, str, tuple[fx.Node, ...]]
+"""A node, its plan, its module's path and type, and the values that die after it."""
 
 
 def _fetch(root: torch.nn.Module, target: str) -> Any:
@@ -108,12 +92,13 @@ class FlopsInterpreter:
         self.table = table
         self.ignore = ignore if ignore else None
         self.recorder = recorder
-        self._subcalls = SubCalls(table, ignore)
+        self.planner = Planner(table, ignore)
+        self._subcalls = SubCalls(table, ignore, self.planner)
         self._steps = self._planned()
         self.decomposed: dict[str, str] = {}
         """Nodes counted by their decomposition: node name, op."""
 
-    def _planned(self) -> list[tuple[fx.Node, _Plan, tuple[fx.Node, ...]]]:
+    def _planned(self) -> list[_Step]:
         last_use: dict[fx.Node, fx.Node] = {}
         for node in reversed(self.graph.nodes):
             for used in node.all_input_nodes:
@@ -121,45 +106,36 @@ class FlopsInterpreter:
         dies_after: dict[fx.Node, list[fx.Node]] = {}
         for used, user in last_use.items():
             dies_after.setdefault(user, []).append(used)
-        return [(n, self._plan(n), tuple(dies_after.get(n, ()))) for n in self.graph.nodes]
+        steps = []
+        for n in self.graph.nodes:
+            plan, path, mtype = self._plan(n)
+            steps.append((n, plan, path, mtype, tuple(dies_after.get(n, ()))))
+        return steps
 
-    def _plan(self, node: fx.Node) -> _Plan:
-        module = None
-        entry = None
+    def _plan(self, node: fx.Node) -> tuple[OpPlan, str, str]:
+        """The node's plan (the planner's, with what only a graph tells: nodes to run eagerly, containers,
+        guards), and the path and type of its module."""
+        planner = self.planner
         if node.op == "call_module":
             module = self.root.get_submodule(str(node.target))
             path = "" if node.meta.get(ROOT_META) else str(node.target)
-            mtype = type(module).__name__
-            entry = self.table.module_entry(module)
+            plan = planner.module(module, path)
             # A module counted whole whose call runs hooks or parametrizations is run under the eager engine
             # too: it counts the module by its rule and what runs around it as the module's own ops.
-            expand = EXPAND_META in node.meta if entry is None else _runs_around(module)
-        else:
-            expand = False
-            path, mtype = _module_of(node)
-            if node.op == "call_function":
-                entry = self.table.function_rule(node.target)
-            elif node.op == "call_method":
-                entry = self.table.method_rule(str(node.target))
-        is_call = node.op in CALL_KINDS
-        ignored = self.ignore is not None and is_call and self.ignore.matches(node.op, node.target, module)  # type: ignore[arg-type]
-        container = (
-            entry is None
-            and not ignored
-            and ((node.op == "call_function" and _is_container(node.target)) or _is_guard(module))
-        )
-        expand = not ignored and (
-            expand or (entry is None and node.op == "call_function" and isinstance(node.target, FunctionType))
-        )
-        counted = is_call and entry is not None and not ignored
-        decomposition = None
-        if entry is None and not ignored and node.op == "call_function":
-            decomposition = decomposition_of(node.target)
-        unknown = is_call and entry is None and not ignored and not container and not expand and decomposition is None
-        alias = aliasing_of(node.target if node.op == "call_method" else getattr(node.target, "__name__", None))
-        if node.op == "get_attr":
-            alias = "view"  # reads an attribute: moves nothing
-        return _Plan(entry, ignored, expand, module, path, mtype, counted, unknown, container, alias, decomposition)
+            expand = EXPAND_META in node.meta if plan.entry is None else _runs_around(module)
+            reason = GUARDS if _is_guard(module) else ""
+            return dataclasses.replace(plan, expand=expand, reason=reason), path, type(module).__name__
+        path, mtype = _module_of(node)
+        if node.op == "call_method":
+            return planner.method(str(node.target)), path, mtype
+        if node.op != "call_function":  # placeholder, get_attr, output: the graph's own nodes
+            return OpPlan(cast(RecordKind, node.op), node.target, alias="view"), path, mtype
+        target = node.target
+        plan = planner.function(target, node.name)
+        if plan.entry is None and (isinstance(target, FunctionType) or _is_container(target)):
+            expand = isinstance(target, FunctionType)
+            plan = dataclasses.replace(plan, expand=expand, reason="" if expand else CONTAINER)
+        return plan, path, mtype
 
     def run(self, *inputs: Any) -> Any:
         """Run the graph on ``inputs``, one value per placeholder in order (a ``*args`` placeholder
@@ -169,31 +145,31 @@ class FlopsInterpreter:
         remaining = list(inputs)
         recorder = self.recorder
         value: Any
-        for node, plan, dead in self._steps:
-            op = cast(RecordKind, node.op)
+        for node, plan, path, mtype, dead in self._steps:
+            op = node.op
             if op == "placeholder":
                 if not remaining:
                     raise TypeError(f"missing a value for the graph input {str(node.target)!r}")
                 value = remaining.pop(0)
-                recorder.record(node.name, op, node.target, "", "", 0, 0, None, False)
+                recorder.op(plan, node.name, "", "")
             elif op == "output":
-                recorder.record(node.name, op, node.target, "", "", 0, 0, None, False)
+                recorder.op(plan, node.name, "", "")
                 return fx.node.map_arg(node.args[0], load)
             else:
-                value = self._run_node(node, plan, load)
+                value = self._run_node(node, plan, path, mtype, load)
             env[node] = value
             for gone in dead:
                 del env[gone]
         return None
 
-    def _run_node(self, n: fx.Node, plan: _Plan, load: Callable[[fx.Node], Any]) -> Any:
+    def _run_node(self, n: fx.Node, plan: OpPlan, path: str, mtype: str, load: Callable[[fx.Node], Any]) -> Any:
         args: tuple[Any, ...] = fx.node.map_arg(n.args, load)
         kwargs: dict[str, Any] = fx.node.map_arg(n.kwargs, load) if n.kwargs else {}
-        if plan.expand:
-            return self._run_expanded(n, plan, args, kwargs)
-        if plan.decomposition is not None:
-            return self._run_decomposed(n, plan, args, kwargs)
-        op = cast(RecordKind, n.op)
+        if plan.status == "expanded":
+            return self._run_expanded(n, plan, path, mtype, args, kwargs)
+        if plan.status == "decomposed":
+            return self._run_decomposed(n, plan, path, mtype, args, kwargs)
+        op = n.op
         recorder = self.recorder
         probe = recorder.start()
         if op == "call_module":
@@ -205,61 +181,26 @@ class FlopsInterpreter:
         else:  # get_attr
             output = _fetch(self.root, str(n.target))
         measured = recorder.stop(probe)
-
-        flops: int | NotRecognizedType = 0
-        macs = 0
-        moved: int | None = None
-        entry = plan.entry
-        if plan.counted:
-            call = Call(cast(CallKind, op), n.target, args, kwargs, output, plan.module, n.name, self._subcalls)
-            flops, macs, moved = entry.apply(call, plan.module_path)  # type: ignore[union-attr]
-        elif plan.unknown:
-            flops = NOT_RECOGNIZED
-        elif plan.container:
-            record = recorder.record(
-                n.name, op, n.target, plan.module_path, plan.module_type, 0, 0, None, False, measured, moved=0
-            )
-            record.plugin, record.rule = "core", _GUARDS if plan.module is not None else _CONTAINER
-            return output
-        if moved is None and recorder.count_bytes:
-            moved = self._bytes(plan, args, kwargs, output)
-        recorder.record(
-            n.name,
-            op,
-            n.target,
-            plan.module_path,
-            plan.module_type,
-            flops,
-            macs,
-            entry,
-            plan.ignored,
-            measured,
-            moved=moved,
-        )
+        recorder.op(plan, n.name, path, mtype, args, kwargs, output, measured, counter=self._subcalls)
         return output
 
-    @staticmethod
-    def _bytes(plan: _Plan, args: tuple[Any, ...], kwargs: dict[str, Any], output: Any) -> int:
-        """The node's traffic (:mod:`torch_flops_core.traffic`), its aliasing read once per graph in its plan."""
-        if plan.module is not None:
-            return module_io_bytes(plan.module, args, kwargs, output)
-        if plan.alias == "view":
-            return 0
-        return io_bytes(args, kwargs, output, plan.alias == "write" or "out" in kwargs)
-
-    def _run_decomposed(self, n: fx.Node, plan: _Plan, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    def _run_decomposed(
+        self, n: fx.Node, plan: OpPlan, path: str, mtype: str, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> Any:
         """Count an aten node without a rule by the aten ops torch defines it as (:mod:`torch_flops_core.decompose`):
         an exported graph keeps composite ops (``aten.linear``, ``aten.conv2d``) that the dispatcher would split.
         Each part is a record named ``<node>.<op>``, in the node's module."""
         child = self.recorder.child(f"{n.name}.")
-        counter = AtenCounter(self.table, self.ignore, child, base=(plan.module_path, plan.module_type))
+        counter = AtenCounter(self.table, self.ignore, child, base=(path, mtype))
         with counter:
             output = plan.decomposition(*args, **kwargs)  # type: ignore[misc]
         self.recorder.records.extend(child.records)
         self.decomposed[n.name] = str(n.target)
         return output
 
-    def _run_expanded(self, n: fx.Node, plan: _Plan, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    def _run_expanded(
+        self, n: fx.Node, plan: OpPlan, path: str, mtype: str, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> Any:
         """Count a node fx kept whole without a rule by the torch calls it makes, run eagerly.
 
         Three kinds: a Python function fx was told not to enter (``torch.fx.wrap``: timm's
@@ -271,17 +212,13 @@ class FlopsInterpreter:
         child = self.recorder.child(f"{n.name}.")
         paths = {}
         if plan.module is not None:
-            paths = {id(m): name for name, m in plan.module.named_modules(prefix=plan.module_path)}
-        counter = EagerCounter(
-            self.table, self.ignore, child, paths=paths, base_path=plan.module_path, base_type=plan.module_type
-        )
+            paths = {id(m): name for name, m in plan.module.named_modules(prefix=path)}
+        counter = EagerCounter(self.table, self.ignore, child, paths=paths, base_path=path, base_type=mtype)
         fn = plan.module if plan.module is not None else n.target
         output = run_eager(fn, args, kwargs, counter)  # type: ignore[arg-type]
         if child.records:
             self.recorder.records.extend(child.records)
         else:
-            record = self.recorder.record(
-                n.name, cast(RecordKind, n.op), n.target, plan.module_path, plan.module_type, 0, 0, None, False
-            )
-            record.plugin, record.rule = "core", _NO_TORCH_OPS
+            nothing = OpPlan(cast(RecordKind, n.op), n.target, reason=NO_TORCH_OPS, module=plan.module)
+            self.recorder.op(nothing, n.name, path, mtype)
         return output

@@ -26,7 +26,11 @@ from typing import Any, Protocol
 import torch
 from torch.nn.modules.module import register_module_forward_hook, register_module_forward_pre_hook
 
-__all__ = ["ModuleListener", "module_events", "module_path", "outer_counts_paused"]
+__all__ = ["ModuleListener", "module_events", "module_path", "outer_counts_paused", "torch_functions_off"]
+
+torch_functions_off = torch._C.DisableTorchFunction
+"""The context in which no torch function mode sees a call (what a mode's own ``__torch_function__`` runs under):
+the eager engine's quiet spans, and work a count does that an outer count must not see."""
 
 
 class ModuleListener(Protocol):

@@ -18,16 +18,21 @@ from typing import Any
 import torch
 from torch.utils._pytree import tree_flatten
 
-from .registry import RuleEntry
+from .plan import OpPlan
 from .results import OpRecord, Phase
-from .rules import NOT_RECOGNIZED, Call, NotRecognizedType, RecordKind
+from .rules import Call, SubCounter
+from .traffic import io_bytes, module_io_bytes
 
-__all__ = ["NodeOwners", "Probe", "Recorder", "tensor_devices"]
+__all__ = ["UNMEASURED", "Measured", "NodeOwners", "Probe", "Recorder", "clock", "op_bytes", "tensor_devices"]
 
 Probe = tuple[float, "int | None"]
 """What :meth:`Recorder.start` returns: the start time and the memory before the op (CUDA only)."""
+Measured = tuple["float | None", "int | None", "int | None"]
+"""What :meth:`Recorder.stop` returns: the op's time in ms, memory before and after it (``None`` when not taken)."""
+UNMEASURED: Measured = (None, None, None)
 
-_perf_counter = time.perf_counter
+clock = time.perf_counter
+"""The clock every engine times ops with (bound once: it is read twice per op)."""
 _next_sequence_nr: Callable[[], int] = torch._C._autograd._get_sequence_nr
 
 
@@ -122,46 +127,64 @@ class Recorder:
         """Probe before an op: synchronise and read memory on CUDA, then take the time."""
         if self.cuda:
             torch.cuda.synchronize()
-            return _perf_counter(), self.memory()
-        return (_perf_counter() if self.measure_time else 0.0), None
+            return clock(), self.memory()
+        return (clock() if self.measure_time else 0.0), None
 
-    def stop(self, probe: Probe) -> tuple[float | None, int | None, int | None]:
+    def stop(self, probe: Probe) -> Measured:
         """Probe after an op: its time in ms (``None`` unless measured), memory before and after (CUDA only)."""
         if self.cuda:
             torch.cuda.synchronize()
-            time_ms = (_perf_counter() - probe[0]) * 1e3 if self.measure_time else None
+            time_ms = (clock() - probe[0]) * 1e3 if self.measure_time else None
             return time_ms, probe[1], self.memory()
-        return ((_perf_counter() - probe[0]) * 1e3 if self.measure_time else None), None, None
+        return ((clock() - probe[0]) * 1e3 if self.measure_time else None), None, None
 
-    def record(
+    def op(
         self,
+        plan: OpPlan,
         name: str,
-        kind: RecordKind,
-        target: Any,
-        module_path: str,
+        path: str,
         module_type: str,
-        flops: int | NotRecognizedType,
-        macs: int,
-        entry: RuleEntry | None,
-        ignored: bool,
-        measured: tuple[float | None, int | None, int | None] = (None, None, None),
+        args: tuple[Any, ...] = (),
+        kwargs: dict[str, Any] | None = None,
+        output: Any = None,
+        measured: Measured = UNMEASURED,
         phase: Phase = "forward",
-        moved: int | None = None,
+        *,
+        call_args: tuple[Any, ...] | None = None,
+        counter: SubCounter | None = None,
+        ignored: bool = False,
     ) -> OpRecord:
-        """Append one op's record; ``entry`` is the rule that counted it (``None``: none, or ignored)."""
+        """Count one op by its plan and append its record: the one path from a planned op to an ``OpRecord``.
+
+        The rule (if the plan has one) gets a :class:`Call` of ``call_args`` (default ``args``: an engine passes
+        operands in source order there) and ``counter`` for its sub-calls; the bytes are the rule's, else the op's
+        tensor traffic (:mod:`torch_flops_core.traffic`: a module reads its parameters too, a view moves nothing).
+        ``ignored``: the engine found the op ignored where it runs (inside an ignored module or call).
+        """
+        if ignored and not plan.ignored:
+            plan = plan.ignoring()
+        if kwargs is None:
+            kwargs = {}
+        status = plan.status
+        call = None
+        if status == "rule":
+            call = Call(plan.kind, plan.target, args if call_args is None else call_args, kwargs, output,  # type: ignore[arg-type]
+                        plan.module, name, counter)  # fmt: skip
+        flops, macs, moved = plan.count(call, path)
+        if moved is None and self.count_bytes and plan.kind != "placeholder" and plan.kind != "output":
+            moved = 0 if status == "free" else op_bytes(plan, args, kwargs, output)
         time_ms, before, after = measured
-        counted = entry is not None and not ignored
         record = OpRecord(
             name=name,
-            kind=kind,
-            target=target,
-            module_path=module_path,
+            kind=plan.kind,
+            target=plan.target,
+            module_path=path,
             module_type=module_type,
             flops=flops,
             macs=macs,
-            plugin=entry.plugin if counted else None,  # type: ignore[union-attr]
-            rule=entry.name if counted else None,  # type: ignore[union-attr]
-            ignored=ignored,
+            plugin=plan.plugin,
+            rule=plan.rule,
+            ignored=plan.ignored,
             time_ms=time_ms,
             mem_before=before,
             mem_after=after,
@@ -171,20 +194,18 @@ class Recorder:
         )
         self.records.append(record)
         if self.owners is not None:
-            self.owners.mark(module_path, module_type)
+            self.owners.mark(path, module_type)
         return record
 
-    @staticmethod
-    def count(
-        entry: RuleEntry | None, ignored: bool, call: Call, module_path: str
-    ) -> tuple[int | NotRecognizedType, int, int | None]:
-        """(flops, macs, bytes) of ``call``: 0 when ignored, the sentinel without a rule, else the rule's
-        (``bytes`` is ``None`` unless the rule gave it)."""
-        if ignored:
-            return 0, 0, None
-        if entry is None:
-            return NOT_RECOGNIZED, 0, None
-        return entry.apply(call, module_path)
+
+def op_bytes(plan: OpPlan, args: tuple[Any, ...], kwargs: dict[str, Any], output: Any) -> int:
+    """The bytes an op moves (:mod:`torch_flops_core.traffic`): a module also reads its parameters and buffers, a view
+    moves nothing, an op writing into an input (in place, ``out=``) reads and writes it."""
+    if plan.module is not None and plan.kind == "call_module":
+        return module_io_bytes(plan.module, args, kwargs, output)
+    if plan.alias == "view":
+        return 0
+    return io_bytes(args, kwargs, output, plan.alias == "write" or "out" in kwargs)
 
 
 def tensor_devices(*values: Any) -> set[str]:

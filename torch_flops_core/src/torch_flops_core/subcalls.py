@@ -13,53 +13,42 @@ from typing import Any
 import torch
 
 from .ignore import IgnoreSpec
-from .registry import RuleEntry, RuleTable
+from .plan import Planner
+from .registry import RuleTable
 from .rules import NOT_RECOGNIZED, Call, Count, NotRecognizedType
 
 __all__ = ["SubCalls"]
 
 
 class SubCalls:
-    """The :class:`~torch_flops_core.rules.SubCounter` of one count: its rule table and ignore set."""
+    """The :class:`~torch_flops_core.rules.SubCounter` of one count: its rule table and ignore set, through the
+    count's :class:`~torch_flops_core.plan.Planner` (the decision every engine makes)."""
 
-    __slots__ = ("ignore", "table")
+    __slots__ = ("planner",)
 
-    def __init__(self, table: RuleTable, ignore: IgnoreSpec | None = None) -> None:
-        self.table = table
-        self.ignore = ignore if ignore else None
-
-    def _apply(self, entry: RuleEntry | None, call: Call, path: str) -> Count | NotRecognizedType:
-        if entry is None:
-            return NOT_RECOGNIZED
-        flops, macs, moved = entry.apply(call, path)
-        return NOT_RECOGNIZED if flops is NOT_RECOGNIZED else Count(flops, macs, moved)
+    def __init__(self, table: RuleTable, ignore: IgnoreSpec | None = None, planner: Planner | None = None) -> None:
+        self.planner = planner or Planner(table, ignore)
 
     def count_module(
         self, parent: Call, module: torch.nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any], output: Any
     ) -> Count | NotRecognizedType:
         path = _path_in(parent, module)
-        if self.ignore is not None and self.ignore.matches("call_module", path, module):
-            return Count(0)
+        plan = self.planner.module(module, path)
         call = Call("call_module", path, args, kwargs, output, module, f"{parent.node}:{path}", self)
-        return self._apply(self.table.module_entry(module), call, path)
+        return _count(*plan.count(call, path))
 
     def count_function(
         self, parent: Call, target: Any, args: tuple[Any, ...], kwargs: dict[str, Any], output: Any
     ) -> Count | NotRecognizedType:
         path = str(parent.target) if parent.kind == "call_module" else ""
-        if self.ignore is not None and self.ignore.matches("call_function", target, None):
-            return Count(0)
-        call = Call(
-            "call_function",
-            target,
-            args,
-            kwargs,
-            output,
-            None,
-            f"{parent.node}:{getattr(target, '__name__', 'call')}",
-            self,
-        )
-        return self._apply(self.table.function_rule(target), call, path)
+        plan = self.planner.function(target)
+        name = f"{parent.node}:{getattr(target, '__name__', 'call')}"
+        call = Call("call_function", target, args, kwargs, output, None, name, self)
+        return _count(*plan.count(call, path))
+
+
+def _count(flops: int | NotRecognizedType, macs: int, moved: int | None) -> Count | NotRecognizedType:
+    return NOT_RECOGNIZED if flops is NOT_RECOGNIZED else Count(flops, macs, moved)
 
 
 def _path_in(parent: Call, module: torch.nn.Module) -> str:

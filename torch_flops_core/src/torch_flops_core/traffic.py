@@ -19,7 +19,7 @@ from typing import Any
 import torch
 
 __all__ = [
-    "IN_PLACE_DUNDERS", "aliasing_of", "io_bytes", "lookup_bytes", "module_bytes", "module_io_bytes", "tensor_bytes",
+    "IN_PLACE_DUNDERS", "aliasing", "io_bytes", "lookup_bytes", "module_bytes", "module_io_bytes", "tensor_bytes",
 ]  # fmt: skip
 
 _Tensor = torch.Tensor
@@ -40,10 +40,18 @@ _NO_DATA = frozenset({
 and metadata, not its data (``requires_grad_``): they move nothing."""
 
 
-def aliasing_of(name: object) -> str:
-    """How a torch function or ``Tensor`` method of this name treats its input, by name (the aten engine reads
-    the schema instead): ``"write"`` into it (``add_``, ``relu_``, ``__iadd__``; not ``__add__``), ``"view"``
-    (it shares the input's data: ``detach``, flag setters such as ``requires_grad_``), or ``""``."""
+def aliasing(target: object) -> str:
+    """How an op's outputs alias its inputs: ``"write"`` (it writes into an input: ``add_``, ``relu_``,
+    ``__iadd__``, an ``out=`` variant; not ``__add__``), ``"view"`` (it shares an input's data and moves nothing:
+    ``detach``, a view op, flag setters such as ``requires_grad_``), or ``""``. An aten op is read from its schema,
+    a function by its ``__name__``, a ``Tensor`` method by its name."""
+    schema = getattr(target, "_schema", None)
+    if schema is not None:
+        infos = [r.alias_info for r in schema.returns if r.alias_info is not None]
+        if any(info.is_write for info in infos):
+            return "write"
+        return "view" if infos else ""
+    name = target if isinstance(target, str) else getattr(target, "__name__", None)
     if not isinstance(name, str):
         return ""
     if name in _NO_DATA:
