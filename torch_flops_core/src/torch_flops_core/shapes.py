@@ -11,7 +11,7 @@ import torch
 
 from .rules import Call
 
-__all__ = ["broadcast_numel", "in_numel", "numel", "out_numel", "rows", "sparse_times_dense"]
+__all__ = ["broadcast_numel", "broadcast_shape", "in_numel", "numel", "out_numel", "rows", "sparse_times_dense"]
 
 
 def numel(value: Any) -> int:
@@ -37,9 +37,14 @@ def rows(n: int, size: int) -> int:
     return n // size if size else 0
 
 
+def broadcast_shape(*tensors: torch.Tensor) -> torch.Size:
+    """The shape ``tensors`` broadcast to (``x.shape`` and ``y.shape`` of an op that broadcasts its inputs)."""
+    return torch.broadcast_shapes(*(t.shape for t in tensors))
+
+
 def broadcast_numel(*tensors: torch.Tensor) -> int:
     """Elements of the shape ``tensors`` broadcast to (an element-wise op's or loss's output)."""
-    return torch.broadcast_shapes(*(t.shape for t in tensors)).numel()
+    return broadcast_shape(*tensors).numel()
 
 
 def sparse_times_dense(sparse: object, dense: object) -> bool:

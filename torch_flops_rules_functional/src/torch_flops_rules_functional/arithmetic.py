@@ -16,6 +16,8 @@ import operator
 import torch
 
 from torch_flops_core import Call, Registry
+from torch_flops_core.formulas import elementwise as elementwise_count
+from torch_flops_core.formulas import scalar_divided
 
 from . import shape
 
@@ -27,9 +29,7 @@ def elementwise(call: Call) -> int:
     out = call.output
     if not isinstance(out, torch.Tensor):
         return 0  # shape arithmetic on Python numbers
-    n = out.numel()
-    alpha = call.kwargs.get("alpha", 1)
-    return 2 * n if alpha != 1 else n
+    return elementwise_count(1 + (call.kwargs.get("alpha", 1) != 1), out.numel())
 
 
 def division(call: Call) -> int:
@@ -40,7 +40,7 @@ def division(call: Call) -> int:
         return 0  # shape arithmetic on Python numbers
     dividend, divisor = call.arg(0, "input"), call.arg(1, "other")
     if isinstance(divisor, torch.Tensor) and not isinstance(dividend, torch.Tensor):
-        return divisor.numel() + out.numel()
+        return scalar_divided(divisor.numel(), out.numel())
     return out.numel()
 
 

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from typing import Any
 
 import torch
 import torch.nn.functional as F
 
-from torch_flops_core import Call, Count, Registry
-from torch_flops_core.formulas import contraction, covered
+from torch_flops_core import Call, Count, Registry, formulas
 from torch_flops_core.formulas import conv_transpose as conv_transpose_count
+from torch_flops_core.formulas import covered
 from torch_flops_core.rulekit import Claimer
 from torch_flops_core.shapes import numel, out_numel
 
@@ -22,8 +21,7 @@ __all__ = ["conv", "conv_tbc", "conv_transpose", "convolution", "covered", "fold
 
 def conv(call: Call) -> Count:
     """F.convNd: N·(2·Cg·k − 1), plus N with bias; Cg = weight.shape[1], k = numel(weight.shape[2:]); MACs N·Cg·k."""
-    weight = call.arg(1, "weight")
-    return contraction(out_numel(call), weight.shape[1] * math.prod(weight.shape[2:]), call.arg(2, "bias") is not None)
+    return formulas.convolution(out_numel(call), call.arg(1, "weight").shape, call.arg(2, "bias") is not None)
 
 
 def _per_dim(value: int | Sequence[int], dims: int) -> tuple[int, ...]:
@@ -47,8 +45,7 @@ def conv_transpose(call: Call) -> Count:
 
 def conv_tbc(call: Call) -> Count:
     """F.conv_tbc, weight [k, Cin, Cout]: N·(2·Cin·k − 1) + N (bias); MACs N·Cin·k."""
-    weight = call.arg(1, "weight")
-    return contraction(out_numel(call), weight.shape[0] * weight.shape[1], call.arg(2, "bias") is not None)
+    return formulas.conv_tbc(out_numel(call), call.arg(1, "weight").shape, call.arg(2, "bias") is not None)
 
 
 def convolution(call: Call) -> Count:
@@ -66,14 +63,12 @@ def fold(call: Call) -> int:
         _per_dim(call.arg(i, name, 1 if name != "padding" else 0), 2)
         for i, name in ((3, "dilation"), (4, "padding"), (5, "stride"))
     )
-    size = out.shape[-2:]
     blocks = [
-        (o + 2 * p - d * (k - 1) - 1) // s + 1
-        for o, p, d, k, s in zip(size, padding, dilation, kernel, stride, strict=True)
+        (o + 2 * p - d * (k - 1) - 1) // s + 1  # shape: the blocks along one dim (a sliding window's positions)
+        for o, p, d, k, s in zip(out.shape[-2:], padding, dilation, kernel, stride, strict=True)
     ]
-    positions = math.prod(covered(*dim) for dim in zip(blocks, size, kernel, stride, padding, dilation, strict=True))
-    n_cov = math.prod(out.shape[:-2]) * positions
-    return max(numel(call.arg(0, "input")) - n_cov, 0)
+    n_cov = formulas.covered_outputs(out.shape, blocks, kernel, stride, padding, dilation)
+    return formulas.fold(numel(call.arg(0, "input")), n_cov)
 
 
 def register(registry: Registry) -> None:

@@ -5,13 +5,12 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from torch_flops_core import Call, Count, Registry
+from torch_flops_core import Call, Count, Registry, formulas
 from torch_flops_core.rulekit import Claimer
 from torch_flops_core.shapes import numel, out_numel
 from torch_flops_core.traffic import lookup_bytes
 
 from ._common import ops
-from .reduction import norm_cost
 
 __all__ = ["embedding", "embedding_bag", "f_embedding", "one_hot"]
 
@@ -34,7 +33,8 @@ def f_embedding(call: Call) -> Count:
     moved = lookup_bytes(indices, weight, call.output)
     if call.arg(3, "max_norm") is None:
         return Count(0, bytes=moved)
-    return Count(numel(indices) * (norm_cost(call.arg(4, "norm_type", 2.0), weight.shape[-1], 1) + 1), bytes=moved)
+    flops = formulas.embedding_renorm(numel(indices), call.arg(4, "norm_type", 2.0), weight.shape[-1])
+    return Count(flops, bytes=moved)
 
 
 def embedding_bag(call: Call) -> Count:
@@ -43,12 +43,9 @@ def embedding_bag(call: Call) -> Count:
     indices, weight = call.arg(0, "input"), call.arg(1, "weight")
     moved = lookup_bytes(indices, weight, call.output, call.arg(2, "offsets"), call.arg(8, "per_sample_weights"))
     mode = call.arg(6, "mode", "mean")
-    gathered = numel(indices) * weight.shape[-1]
-    n = out_numel(call)
-    flops = gathered if mode == "mean" else max(gathered - n, 0)
-    if isinstance(call.arg(8, "per_sample_weights"), torch.Tensor):
-        flops += gathered
-    return Count(flops, bytes=moved)
+    looked_up = numel(indices) * weight.shape[-1]  # shape: I·D, the row values looked up
+    weighted = isinstance(call.arg(8, "per_sample_weights"), torch.Tensor)
+    return Count(formulas.embedding_bag(looked_up, out_numel(call), mode, weighted), bytes=moved)
 
 
 def register(registry: Registry) -> None:

@@ -18,24 +18,27 @@ import torch.nn.functional as F
 from torch_flops_core import NOT_RECOGNIZED, Call, Count, NotRecognizedType, Registry, RuleFn
 from torch_flops_core.formulas import (
     LOSS_COSTS,
+    binary_cross_entropy_with_logits,
     contraction,
     cosine_embedding,
     ctc,
     ctc_reduction,
+    elementwise,
     gaussian_nll,
     loss_reduction,
     multi_margin,
     multilabel_margin,
     multilabel_soft_margin,
+    pairwise_distance,
     poisson_nll,
     total,
+    triplet_margin,
 )
 from torch_flops_core.formulas import cross_entropy as cross_entropy_cost
 from torch_flops_core.rulekit import Claimer, named
-from torch_flops_core.shapes import broadcast_numel, numel
+from torch_flops_core.shapes import broadcast_numel, numel, rows
 
 from ._common import ops
-from .distance import pairwise_cost
 
 __all__ = ["ELEMENTWISE_LOSS_COSTS", "reduction_cost"]
 
@@ -64,8 +67,8 @@ def _tensor(value: Any) -> bool:
 
 def _per_element(name: str, cost: int, args: Mapping[str, Any]) -> int:
     """The per-element cost of ``name`` given its arguments (weights, flags)."""
-    if name in ("binary_cross_entropy", "binary_cross_entropy_with_logits"):
-        return cost + _tensor(args.get("weight")) + 3 * _tensor(args.get("pos_weight"))
+    if name == "binary_cross_entropy":
+        return cost + _tensor(args.get("weight"))
     if name == "smooth_l1_loss" and args.get("beta", 1.0) == 0:
         return LOSS_COSTS["l1_loss"]
     if name == "kl_div" and args.get("log_target"):
@@ -85,10 +88,12 @@ def elementwise_loss(cost: int, name: str) -> RuleFn:
         elif name == "gaussian_nll_loss":
             var = args.get("var")
             flops = gaussian_nll(e, numel(var) if _tensor(var) else None, bool(args.get("full")))
+        elif name == "binary_cross_entropy_with_logits":
+            pos_weight = args.get("pos_weight")
+            pos = numel(pos_weight) if _tensor(pos_weight) else None
+            flops = binary_cross_entropy_with_logits(e, _tensor(args.get("weight")), pos)
         else:
-            flops = _per_element(name, cost, args) * e
-        if name == "binary_cross_entropy_with_logits":
-            flops += numel(args.get("pos_weight"))  # p − 1, once per pos_weight element
+            flops = elementwise(_per_element(name, cost, args), e)
         return flops + reduction_cost(args, e)
 
     doc = f"{name}: {cost}·E (see ELEMENTWISE_LOSS_COSTS for extras), E = numel of the broadcast inputs, + reduction."
@@ -128,7 +133,7 @@ def linear_cross_entropy(call: Call) -> Count:
     args = call.arguments()
     x, weight = args["input"], args["linear_weight"]
     k, classes = weight.shape[-1], weight.shape[0]
-    m = (x.numel() // k if k else 0) * (weight.numel() // k if k else 0)
+    m = rows(x.numel(), k) * rows(weight.numel(), k)  # shape: the scores, rows × C·Π d outputs per row
     linear = contraction(m, k, _tensor(args.get("linear_bias")))
     return total(linear, _cross_entropy(args, m, classes, args["target"]))
 
@@ -139,7 +144,7 @@ def multi_margin_loss(call: Call) -> int:
     x = args["input"]
     m = x.numel()
     cost = multi_margin(m, args.get("p", 1), _tensor(args.get("weight")))
-    return cost + reduction_cost(args, m // _classes(x) if m else 0)
+    return cost + reduction_cost(args, rows(m, _classes(x)))
 
 
 def multilabel_soft_margin_loss(call: Call) -> int:
@@ -147,8 +152,8 @@ def multilabel_soft_margin_loss(call: Call) -> int:
     args = call.arguments()
     x = args["input"]
     m = x.numel()
-    rows = m // x.shape[-1] if m else 0
-    return multilabel_soft_margin(m, _tensor(args.get("weight"))) + reduction_cost(args, rows)
+    r = rows(m, x.shape[-1]) if m else 0
+    return multilabel_soft_margin(m, _tensor(args.get("weight"))) + reduction_cost(args, r)
 
 
 def multilabel_margin_loss(call: Call) -> int:
@@ -156,8 +161,8 @@ def multilabel_margin_loss(call: Call) -> int:
     args = call.arguments()
     x = args["input"]
     c = _classes(x)
-    rows = x.numel() // c if c else 0
-    return multilabel_margin(rows, c) + reduction_cost(args, rows)
+    r = rows(x.numel(), c)
+    return multilabel_margin(r, c) + reduction_cost(args, r)
 
 
 def cosine_embedding_loss(call: Call) -> int:
@@ -166,18 +171,18 @@ def cosine_embedding_loss(call: Call) -> int:
     args = call.arguments()
     x1 = args["input1"]
     d = x1.shape[-1] if x1.dim() else 1
-    rows = x1.numel() // d if d else 0
-    return cosine_embedding(d) * rows + reduction_cost(args, rows)
+    r = rows(x1.numel(), d)
+    return elementwise(cosine_embedding(d), r) + reduction_cost(args, r)
 
 
 def _distance_cost(args: Mapping[str, Any], d: int) -> int | None:
     if "distance_function" not in args:
-        return pairwise_cost(args.get("p", 2), d)
+        return pairwise_distance(args.get("p", 2), d)
     fn = args["distance_function"]
     if fn is None or fn is F.pairwise_distance:
-        return pairwise_cost(2, d)
+        return pairwise_distance(2, d)
     if isinstance(fn, torch.nn.PairwiseDistance):
-        return pairwise_cost(fn.norm, d)
+        return pairwise_distance(fn.norm, d)
     return None  # a user's callable: its cost is unknown here
 
 
@@ -189,9 +194,8 @@ def triplet_margin_loss(call: Call) -> int | NotRecognizedType:
     distance = _distance_cost(args, d)
     if distance is None:
         return NOT_RECOGNIZED
-    rows = anchor.numel() // d if d else 0
-    swap = bool(args.get("swap"))
-    return rows * ((3 if swap else 2) * distance + swap + 3) + reduction_cost(args, rows)
+    r = rows(anchor.numel(), d)
+    return triplet_margin(r, distance, bool(args.get("swap"))) + reduction_cost(args, r)
 
 
 def ctc_loss(call: Call) -> int:

@@ -9,8 +9,7 @@ data; the clamps of the indices that torch's eager fallback runs are index bookk
 
 from __future__ import annotations
 
-from torch_flops_core import Call, Registry
-from torch_flops_core.formulas import POINTWISE_COSTS
+from torch_flops_core import Call, Registry, formulas
 from torch_flops_core.rulekit import Claimer
 from torch_flops_core.shapes import numel, out_numel
 
@@ -22,13 +21,13 @@ __all__ = ["masked_index", "masked_index_put_accumulate", "register"]
 def masked_index(call: Call) -> int:
     """_unsafe_masked_index(self, mask, indices, fill): where(mask, self[indices], fill), one select per output
     element: N (POINTWISE_COSTS['where'])."""
-    return POINTWISE_COSTS["where"] * out_numel(call)
+    return formulas.pointwise("where", out_numel(call))
 
 
 def masked_index_put_accumulate(call: Call) -> int:
     """_unsafe_masked_index_put_accumulate(self, mask, indices, values): the values masked (a select each,
     POINTWISE_COSTS['masked_fill']) and added into self: 2·numel(values)."""
-    return (POINTWISE_COSTS["masked_fill"] + 1) * numel(call.arg(3, "values"))
+    return formulas.index_put_accumulate(numel(call.arg(3, "values")))
 
 
 def register(registry: Registry) -> None:

@@ -16,9 +16,10 @@ import torch
 import torch.nn.functional as F
 
 from torch_flops_core import NOT_RECOGNIZED, Call, Count, NotRecognizedType, Registry
-from torch_flops_core.formulas import contraction, total
+from torch_flops_core.formulas import contraction, scaled_add, summed_into, total
+from torch_flops_core.formulas import grouped_mm as grouped_mm_count
 from torch_flops_core.rulekit import Claimer, named
-from torch_flops_core.shapes import out_numel
+from torch_flops_core.shapes import broadcast_shape, out_numel, rows
 
 from ._common import ops, variants
 
@@ -54,8 +55,7 @@ def addr(call: Call) -> int:
     """addr: beta·input + alpha·(v1 ⊗ v2): N (the outer product's multiplies) + N [beta ≠ 0] + N [alpha ≠ 1]
     + N [beta ∉ {0, 1}]; no MACs (torch runs mul, as for outer)."""
     n = out_numel(call)
-    beta, alpha = call.kwargs.get("beta", 1), call.kwargs.get("alpha", 1)
-    return n + ((beta != 0) + (alpha != 1) + (beta not in (0, 1))) * n
+    return n + scaled_add(n, call.kwargs.get("beta", 1), call.kwargs.get("alpha", 1))
 
 
 def add_contraction(operand: str, k_of: Any, name: str, k_doc: str) -> Any:
@@ -64,12 +64,15 @@ def add_contraction(operand: str, k_of: Any, name: str, k_doc: str) -> Any:
     def rule(call: Call) -> Count:
         n = out_numel(call)
         k = k_of(call.arg(1, operand))
-        beta, alpha = call.kwargs.get("beta", 1), call.kwargs.get("alpha", 1)
-        extra = (beta != 0) + (alpha != 1) + (beta not in (0, 1))
-        return total(contraction(n, k), extra * n)
+        return total(contraction(n, k), scaled_add(n, call.kwargs.get("beta", 1), call.kwargs.get("alpha", 1)))
 
     doc = f"{name}: (2K − 1)·N + N (add input) [+ N per alpha ≠ 1, beta ∉ {{0, 1}}]; K = {k_doc}; MACs K·N."
     return named(rule, name, doc, __name__)
+
+
+def _batch_dot_length(batch1: torch.Tensor) -> int:
+    """K of addbmm, batch1 [b, n, m]: its b products are summed too, so each output is one dot of length b·m."""
+    return batch1.shape[0] * batch1.shape[-1]  # shape: the dot length, b·m
 
 
 def bilinear(call: Call) -> Count:
@@ -92,7 +95,7 @@ def tensordot(call: Call) -> Count:
     if isinstance(dims, torch.Tensor):
         dims = dims.tolist()
     if isinstance(dims, int):
-        pairs = list(zip(range(a.dim() - dims, a.dim()), range(dims), strict=True))
+        pairs = list(zip(range(a.dim() - dims, a.dim()), range(dims), strict=True))  # shape: a's last dims
     else:
         first, second = dims
         first = [first] if isinstance(first, int) else list(first)
@@ -105,7 +108,7 @@ def tensordot(call: Call) -> Count:
         if size_b == 1 or size_a == 1:  # broadcast: sum the other operand over its dim right away
             shape, dim, size = (shape_a, dim_a, size_a) if size_b == 1 else (shape_b, dim_b, size_b)
             n = math.prod(shape)
-            summed += n - n // size if size else 0
+            summed += summed_into(n, rows(n, size))
             shape[dim] = 1
         else:
             k *= size_a
@@ -116,7 +119,7 @@ def vecdot(call: Call) -> Count:
     """linalg.vecdot(x, y, dim): (2K − 1)·N; K = size of dim of the broadcast inputs, N = numel(out); MACs K·N."""
     x, y = call.arg(0, "x"), call.arg(1, "y")
     dim = call.arg(2, "dim", -1)
-    return contraction(out_numel(call), torch.broadcast_shapes(x.shape, y.shape)[dim])
+    return contraction(out_numel(call), broadcast_shape(x, y)[dim])
 
 
 def chain(call: Call) -> Count:
@@ -124,7 +127,8 @@ def chain(call: Call) -> Count:
     mats = call.args[0] if len(call.args) == 1 and isinstance(call.args[0], list | tuple) else call.args
     mats = list(mats) or list(call.kwargs.get("tensors", call.kwargs.get("matrices", ())))
     # p[i] × p[i + 1] is the shape of matrix i; a 1-d first (last) operand is a row (column) vector
-    p = [1 if mats[0].dim() == 1 else mats[0].shape[0]] + [m.shape[-1] if m.dim() > 1 else 1 for m in mats]
+    first = 1 if mats[0].dim() == 1 else mats[0].shape[0]
+    p = [first, *(m.shape[-1] if m.dim() > 1 else 1 for m in mats)]
     if mats[-1].dim() == 1:
         p[-1] = 1
     count = len(mats)
@@ -155,12 +159,10 @@ def grouped_mm(call: Call) -> Count:
     a, b = call.arg(0, "mat_a"), call.arg(1, "mat_b")
     n = out_numel(call)
     out = call.output
+    bias = call.kwargs.get("bias") is not None
     if a.dim() == 2 and b.dim() == 2 and out.dim() == 3:  # groups split K: out [G, M, N]
-        macs = (n // out.shape[0]) * a.shape[-1] if out.shape[0] else 0
-    else:
-        macs = a.shape[-1] * n
-    bias = call.kwargs.get("bias")
-    return Count(flops=max(2 * macs - n, 0) + (n if bias is not None else 0), macs=macs)
+        return grouped_mm_count(n, out.shape[0], a.shape[-1], bias)
+    return contraction(n, a.shape[-1], bias)
 
 
 def kron(call: Call) -> int:
@@ -208,12 +210,12 @@ def _einsum_sizes(equation: str, operands: list[torch.Tensor]) -> tuple[list[str
     ell_dims = 0
     for sub, op in zip(inputs, operands, strict=True):
         if "..." in sub:
-            ell_dims = max(ell_dims, op.dim() - (len(sub) - 3))
+            ell_dims = max(ell_dims, op.dim() - (len(sub) - 3))  # shape: the dims '...' stands for
     ell = [chr(0x2460 + i) for i in range(ell_dims)]  # ①②③ stand for the broadcast dims
     for sub, op in zip(inputs, operands, strict=True):
         if "..." in sub:
             before, after = sub.split("...")
-            n_ell = op.dim() - len(before) - len(after)
+            n_ell = op.dim() - len(before) - len(after)  # shape: the dims '...' stands for here
             sub = before + "".join(ell[ell_dims - n_ell :]) + after
         for label, size in zip(sub, op.shape, strict=True):
             sizes[label] = max(sizes.get(label, 1), size)
@@ -242,7 +244,7 @@ def einsum(call: Call) -> Count | NotRecognizedType:
     if len(subs) == 1:  # a sum over labels not in the output (or a permutation / diagonal: 0)
         kept = math.prod(sizes[lab] for lab in out)
         every = math.prod(sizes[lab] for lab in set(subs[0]))
-        return Count(flops=max(every - kept, 0), macs=0)
+        return Count(flops=summed_into(every, kept), macs=0)
     steps: list[Count | int] = []
     current = subs[0]
     for i, sub in enumerate(subs[1:], start=1):
@@ -269,7 +271,7 @@ def register(registry: Registry) -> None:
     claim(variants("addmm"), add_contraction("mat1", lambda a: a.shape[-1], "addmm", "mat1.shape[-1]"))
     claim(variants("addmv"), add_contraction("mat", lambda a: a.shape[-1], "addmv", "mat.shape[-1]"))
     claim(variants("baddbmm"), add_contraction("batch1", lambda a: a.shape[-1], "baddbmm", "batch1.shape[-1]"))
-    claim(variants("addbmm"), add_contraction("batch1", lambda a: a.shape[0] * a.shape[-1], "addbmm", "b·m"))
+    claim(variants("addbmm"), add_contraction("batch1", _batch_dot_length, "addbmm", "b·m"))
     claim(variants("addr"), addr)
     claim([F.bilinear], bilinear)
     claim(variants("tensordot", inplace=False), tensordot)

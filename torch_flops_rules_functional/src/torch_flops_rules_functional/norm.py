@@ -18,7 +18,7 @@ import torch.nn.functional as F
 
 from torch_flops_core import Call, Registry, RuleFn, formulas
 from torch_flops_core.rulekit import Claimer, named
-from torch_flops_core.shapes import numel, out_numel
+from torch_flops_core.shapes import numel, out_numel, rows
 
 from ._common import ops
 
@@ -29,10 +29,8 @@ def normalization(name: str, base: int, weight: tuple[int, str], bias: tuple[int
     """A norm rule reading ``weight``/``bias`` at (position, keyword): the same in training and eval."""
 
     def rule(call: Call) -> int:
-        affine = int(call.arg(*weight) is not None)
-        if bias is not None:
-            affine += call.arg(*bias) is not None
-        return (base + affine) * numel(call.arg(0, "input"))
+        has_bias = bias is not None and call.arg(*bias) is not None
+        return formulas.norm(numel(call.arg(0, "input")), call.arg(*weight) is not None, has_bias, base)
 
     terms = " + n·[weight]" + (" + n·[bias]" if bias is not None else "")
     return named(rule, name, f"{name}: {base}·n{terms}; n = numel(in), in training and eval alike.", __name__)
@@ -48,8 +46,8 @@ def instance_norm(weight: tuple[int, str], bias: tuple[int, str], stats: tuple[i
         running = (call.arg(stats[0], "running_mean") is not None) + (call.arg(stats[1], "running_var") is not None)
         if not call.arg(5, "use_input_stats", True):  # the running statistics are only read
             running = 0
-        rows = x.shape[0] * x.shape[1] if x.dim() >= 2 else 0
-        return norm(call) + running * rows  # type: ignore[operator]
+        averaged = formulas.running_stats_average(x.shape[0], x.shape[1], running) if x.dim() >= 2 else 0
+        return norm(call) + averaged  # type: ignore[operator]
 
     doc = "instance_norm: (2 + [weight] + [bias])·n + B·C per running statistic updated (use_input_stats)."
     return named(rule, "instance_norm", doc, __name__)
@@ -61,13 +59,12 @@ def rms_norm(call: Call) -> int:
     args = call.arguments()
     x = args["input"]
     size = math.prod(args["normalized_shape"])
-    rows = x.numel() // size if size else 0
-    return formulas.rms_norm(x.numel(), rows, args.get("weight") is not None)
+    return formulas.rms_norm(x.numel(), rows(x.numel(), size), args.get("weight") is not None)
 
 
 def local_response_norm(call: Call) -> int:
     """F.local_response_norm: (size + 5)·N: square, window average (size), ·alpha, +k, ^beta, divide."""
-    return (call.arg(1, "size") + 5) * out_numel(call)
+    return formulas.local_response_norm(call.arg(1, "size"), out_numel(call))
 
 
 def normalize(call: Call) -> int:
@@ -77,8 +74,7 @@ def normalize(call: Call) -> int:
     x = args["input"]
     dim = args["dim"]
     size = x.shape[dim] if x.dim() else 1
-    rows = x.numel() // size if size else 0
-    return formulas.normalize(args["p"], x.numel(), rows)
+    return formulas.normalize(args["p"], x.numel(), rows(x.numel(), size))
 
 
 def weight_norm(call: Call) -> int:

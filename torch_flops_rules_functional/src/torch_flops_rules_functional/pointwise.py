@@ -16,8 +16,9 @@ import torch
 
 from torch_flops_core import Call, Registry, formulas
 from torch_flops_core.formulas import POINTWISE_COSTS
+from torch_flops_core.formulas.spectral import tensor_equal
 from torch_flops_core.rulekit import Claimer, named, per_element
-from torch_flops_core.shapes import numel, out_numel
+from torch_flops_core.shapes import broadcast_numel, numel, out_numel
 
 from ._common import ops, variants
 
@@ -28,8 +29,7 @@ def _scaled(base: int, name: str) -> Any:
     """A rule for ops with a scale keyword (addcmul's ``value``): base·N, + N when the scale is not 1."""
 
     def rule(call: Call) -> int:
-        n = out_numel(call)
-        return base * n + (n if call.kwargs.get("value", 1) != 1 else 0)
+        return formulas.elementwise(base + (call.kwargs.get("value", 1) != 1), out_numel(call))
 
     return named(rule, name, f"{name}: {base}·N, + N when value ≠ 1; N = numel(out).", __name__)
 
@@ -37,7 +37,7 @@ def _scaled(base: int, name: str) -> Any:
 def clamp(call: Call) -> int:
     """clamp/clip: N per bound given (min, max), N = numel(out)."""
     bounds = (call.arg(1, "min") is not None) + (call.arg(2, "max") is not None)
-    return bounds * out_numel(call)
+    return formulas.elementwise(bounds, out_numel(call))
 
 
 def where(call: Call) -> int:
@@ -47,39 +47,34 @@ def where(call: Call) -> int:
     return out_numel(call)
 
 
-def _isclose(call: Call) -> tuple[int, int]:
-    """(isclose's FLOPs, n) of a call of isclose or allclose(input, other, rtol, atol, equal_nan)."""
+def _isclose(call: Call) -> tuple[int, int, int, bool, bool, bool]:
+    """The arguments of formulas.isclose/allclose for a call of isclose or allclose(input, other, rtol, atol,
+    equal_nan): (n, numel(a), numel(b), tolerance, equal_nan, bools)."""
     a, b = call.arg(0, "input"), call.arg(1, "other")
-    n = torch.broadcast_shapes(a.shape, b.shape).numel()
     rtol, atol = call.arg(2, "rtol", 1e-05), call.arg(3, "atol", 1e-08)
     floating = a.is_floating_point() or a.is_complex()
     equal_nan = bool(call.arg(4, "equal_nan", False)) and floating
     zero_d = a.dim() == 0 and b.dim() == 0  # bool ops on a 0-d result are integer bookkeeping (0)
-    return formulas.isclose(n, a.numel(), b.numel(), not (rtol == 0 and atol == 0), equal_nan, not zero_d), n
+    return broadcast_numel(a, b), a.numel(), b.numel(), not (rtol == 0 and atol == 0), equal_nan, not zero_d
 
 
 def isclose(call: Call) -> int:
     """isclose: a == b (N), then unless rtol = atol = 0: atol + |rtol·b| (3·numel(b)), |a − b| (2N), isfinite (4N),
     ≤, AND, OR (3N): 10N + 3·numel(b); equal_nan on floats: + isnan of both inputs and 2N (formulas.isclose)."""
-    return _isclose(call)[0]
+    return formulas.isclose(*_isclose(call))
 
 
 def isclose_reduce(call: Call) -> int:
     """allclose: isclose (formulas.isclose), then all() of its N results: N − 1 ANDs."""
-    flops, n = _isclose(call)
-    return flops + max(n - 1, 0)
+    return formulas.allclose(*_isclose(call))
 
 
 def isfinite(call: Call) -> int:
     """isfinite: floating (x == x)·(|x| ≠ ∞): 4N; complex: both parts and their AND, 9N; integer and bool: 0 (torch
     returns ones). On a 0-d input the AND of bools is integer bookkeeping (0)."""
     x = call.arg(0, "input")
-    n = numel(x)
-    bools = 0 if x.dim() == 0 else n
-    if x.is_complex():
-        return 2 * (3 * n + bools) + bools
-    if x.is_floating_point():
-        return 3 * n + bools
+    if x.is_complex() or x.is_floating_point():
+        return formulas.isfinite(numel(x), x.is_complex(), x.dim() != 0)
     return 0
 
 
@@ -98,7 +93,7 @@ def conj_physical(call: Call) -> int:
 def equal(call: Call) -> int:
     """torch.equal: numel(a) compares + numel(a) − 1 ANDs (0 when the shapes differ)."""
     a, b = call.arg(0, "input"), call.arg(1, "other")
-    return 2 * a.numel() - 1 if a.shape == b.shape and a.numel() else 0
+    return tensor_equal(a.numel()) if a.shape == b.shape else 0
 
 
 _SPECIAL = {"addcmul", "addcdiv", "where", "isclose", "isfinite", "isreal", "conj_physical"}

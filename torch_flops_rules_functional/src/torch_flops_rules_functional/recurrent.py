@@ -16,8 +16,9 @@ from typing import Any
 import torch
 
 from torch_flops_core import Call, Count, Registry, RuleFn
-from torch_flops_core.formulas import RNN_GATE_ARITHMETIC, RNN_GATES, dropout, rnn_step, total
+from torch_flops_core.formulas import RNN_GATE_ARITHMETIC, RNN_GATES, rnn
 from torch_flops_core.rulekit import Claimer, named
+from torch_flops_core.shapes import rows as rows_of
 
 from ._common import ops
 
@@ -28,10 +29,9 @@ GATE_ARITHMETIC: Mapping[str, int] = RNN_GATE_ARITHMETIC
 """FLOPs per hidden unit of one step's gate arithmetic (``torch_flops_core.formulas``)."""
 
 
-def _step(mode: str, w_ih: torch.Tensor, w_hh: torch.Tensor, bias: bool, w_hr: torch.Tensor | None) -> Count:
-    """One row through one layer and direction: ``formulas.rnn_step`` with sizes read from the weights."""
-    hidden = w_ih.shape[0] // RNN_GATES[mode]
-    return rnn_step(mode, w_ih.shape[1], hidden, w_hh.shape[1], w_hr.shape[0] if w_hr is not None else 0, bias)
+def _hidden(mode: str, w_ih: torch.Tensor) -> int:
+    """H, the hidden size, from a layer's input weight [gates·H, I]."""
+    return w_ih.shape[0] // RNN_GATES[mode]  # shape: the gates' weights stacked, gates·H rows
 
 
 def _params(args: Sequence[Any]) -> int:
@@ -44,7 +44,7 @@ def _params(args: Sequence[Any]) -> int:
 
 def recurrent(mode: str) -> RuleFn:
     """torch.lstm/gru/rnn_*: rows × Σ over layers and directions of one step; rows = numel(input)/I or packed rows;
-    + the dropout between layers in training (2 per element of each inner layer's output)."""
+    + the dropout between layers in training (2 per element of each inner layer's output) (formulas.rnn)."""
 
     def rule(call: Call) -> Count:
         at = _params(call.args)
@@ -52,20 +52,15 @@ def recurrent(mode: str) -> RuleFn:
         has_biases, layers = call.args[at + 1], call.args[at + 2]
         drop_p, train, bidirectional = call.args[at + 3], call.args[at + 4], call.args[at + 5]
         packed = at == 3  # (data, batch_sizes, hx, params, ...) rather than (input, hx, params, ...)
-        x = call.args[0]
-        rows = x.shape[0] if packed else x.numel() // params[0].shape[1]
-        groups = layers * (2 if bidirectional else 1)
-        stride = len(params) // groups
-        steps = []
-        for g in range(groups):
-            w = params[g * stride : (g + 1) * stride]
-            w_hr = w[-1] if stride in (3, 5) else None  # an LSTM projection follows the weights and biases
-            steps.append(_step(mode, w[0], w[1], bool(has_biases), w_hr))
-        one_row = total(*steps)
-        # torch drops every layer's output but the last's in training: its mask scaled and the product
-        between = rows * params[1].shape[1] * (2 if bidirectional else 1)
-        dropped = (layers - 1) * dropout(between, between, drop_p, bool(train))
-        return Count(flops=rows * one_row.flops + dropped, macs=rows * one_row.macs)
+        x, w_ih = call.args[0], params[0]
+        rows = x.shape[0] if packed else rows_of(x.numel(), w_ih.shape[1])
+        directions = 2 if bidirectional else 1
+        stride = len(params) // (layers * directions)  # the weights (and biases) of one layer and direction
+        proj = params[stride - 1].shape[0] if stride in (3, 5) else 0  # an LSTM projection follows the others
+        return rnn(
+            mode, rows, w_ih.shape[1], _hidden(mode, w_ih), proj, layers, directions,
+            bool(has_biases), drop_p, bool(train),
+        )  # fmt: skip
 
     return named(rule, mode, f"torch.{mode}: {recurrent.__doc__}", __name__)
 
@@ -74,10 +69,9 @@ def recurrent_cell(mode: str) -> RuleFn:
     """torch.*_cell(input, hx, w_ih, w_hh, b_ih, b_hh): rows × one step; rows = numel(input)/I."""
 
     def rule(call: Call) -> Count:
-        x, w_ih, w_hh = call.arg(0, "input"), call.arg(2, "w_ih"), call.arg(3, "w_hh")
-        rows = x.numel() // w_ih.shape[1]
-        step = _step(mode, w_ih, w_hh, call.arg(4, "b_ih") is not None, None)
-        return Count(flops=rows * step.flops, macs=rows * step.macs)
+        x, w_ih = call.arg(0, "input"), call.arg(2, "w_ih")
+        rows = rows_of(x.numel(), w_ih.shape[1])
+        return rnn(mode, rows, w_ih.shape[1], _hidden(mode, w_ih), bias=call.arg(4, "b_ih") is not None)
 
     return named(rule, f"{mode}_cell", f"torch.{mode}_cell: {recurrent_cell.__doc__}", __name__)
 

@@ -7,17 +7,18 @@ the ``dim`` (an int, a tuple, negative, none) and ``keepdim``.
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import torch
 
 from torch_flops_core import NOT_RECOGNIZED, Call, Count, NotRecognizedType, Registry
-from torch_flops_core.formulas import REDUCTION_COSTS, total, vector_norm
+from torch_flops_core.formulas import REDUCTION_COSTS, summed_into, total, vector_norm
+from torch_flops_core.formulas import diff as diff_count
 from torch_flops_core.formulas import linalg as la
 from torch_flops_core.formulas import reduction as reduction_formula
+from torch_flops_core.formulas import statistics as stats
 from torch_flops_core.rulekit import Claimer, named
-from torch_flops_core.shapes import numel, out_numel
+from torch_flops_core.shapes import numel, out_numel, rows
 
 from ._common import ops, variants
 
@@ -26,14 +27,16 @@ __all__ = ["REDUCTION_COSTS", "cumulative", "norm_cost", "reduction", "sorting",
 
 def sum_(call: Call) -> int:
     """sum: numel(in) − numel(out), i.e. numel(out)·(numel(reduced dims) − 1) additions."""
-    return max(numel(call.arg(0, "input")) - numel(call.output), 0)
+    return summed_into(numel(call.arg(0, "input")), numel(call.output))
 
 
-def reduction(a: int, b: int, name: str, formula: str) -> Any:
-    """A rule counting ``a·numel(in) + b·numel(out)`` (never below 0)."""
+def reduction(name: str) -> Any:
+    """A rule counting ``a·numel(in) + b·numel(out)`` (never below 0), ``(a, b, formula) = REDUCTION_COSTS[name]``
+    (formulas.reduction)."""
+    formula = REDUCTION_COSTS[name][2]
 
     def rule(call: Call) -> int:
-        return max(a * numel(call.arg(0, "input")) + b * out_numel(call), 0)
+        return reduction_formula(name, numel(call.arg(0, "input")), out_numel(call))
 
     return named(rule, name, f"{name}: {formula}; n = numel(in), R = numel(out).", __name__)
 
@@ -51,7 +54,7 @@ def max_min(call: Call) -> int:
     other = call.arg(1, "other")
     if isinstance(other, torch.Tensor):
         return out_numel(call)
-    return max(numel(call.arg(0, "input")) - out_numel(call), 0)
+    return reduction_formula("amax", numel(call.arg(0, "input")), out_numel(call))
 
 
 norm_cost = vector_norm
@@ -71,9 +74,9 @@ def nuclear_norm(call: Call) -> Count:
     """torch.norm(A, 'nuc', dim): GVL's SVD values of each m × n matrix (with the vectors on the grad path, as
     linalg.svdvals) + the k − 1 adds of their sum; what the aten engine counts for _linalg_svd and sum."""
     x, dim = call.arg(0, "input"), call.arg(2, "dim")
-    rows, cols = (-2, -1) if dim is None else tuple(dim)
-    m, n = x.shape[rows], x.shape[cols]
-    matrices = x.numel() // (m * n) if m * n else 0
+    row_dim, col_dim = (-2, -1) if dim is None else tuple(dim)
+    m, n = x.shape[row_dim], x.shape[col_dim]
+    matrices = rows(x.numel(), m * n)  # shape: the matrices of the batch, m·n elements each
     values = la.svd((matrices, m, n), torch.is_grad_enabled() and x.requires_grad, False, x.is_complex())
     return total(values, matrices * max(min(m, n) - 1, 0))
 
@@ -91,7 +94,12 @@ def matrix_norm(call: Call) -> int | NotRecognizedType:
     """linalg.matrix_norm: 'fro' = 2n; other orders (SVD-based or max-sums) not counted."""
     if call.arg(1, "ord", "fro") != "fro":
         return NOT_RECOGNIZED
-    return 2 * numel(call.arg(0, "input"))
+    return norm_cost("fro", numel(call.arg(0, "input")), out_numel(call))
+
+
+def frobenius_norm(call: Call) -> int:
+    """frobenius_norm: n squares + n − R additions + R roots = 2n; n = numel(in), R = numel(out)."""
+    return norm_cost("fro", numel(call.arg(0, "input")), out_numel(call))
 
 
 def _rows(call: Call, dim_index: int = 1) -> tuple[int, int]:
@@ -108,7 +116,7 @@ def cumulative(a: int, name: str, formula: str) -> Any:
 
     def rule(call: Call) -> int:
         n, size = _rows(call)
-        return max(a * n - (n // size if size else 0), 0)
+        return stats.scan(n, size, a)
 
     return named(rule, name, f"{name}: {formula}; n = numel(in), S = size of dim.", __name__)
 
@@ -124,14 +132,14 @@ def sorting(dim_index: int, default: int | None, name: str) -> Any:
         dim = call.arg(dim_index, "dim", default)
         n = x.numel()
         size = n if dim is None else (x.shape[dim] if x.dim() else 1)
-        return n * math.ceil(math.log2(size)) if size > 1 else 0
+        return stats.sort(n, size)
 
     return named(rule, name, f"{name}: n·⌈log2 S⌉ comparisons; n = numel(in), S = size of dim.", __name__)
 
 
 def histogram(call: Call) -> int:
     """bincount, histc, histogram: one bin update per input element, numel(in)."""
-    return numel(call.arg(0, "input"))
+    return stats.histogram(numel(call.arg(0, "input")))
 
 
 def search(call: Call) -> int:
@@ -143,7 +151,7 @@ def search(call: Call) -> int:
         boundaries, values = first, second
     size = boundaries.shape[-1] if isinstance(boundaries, torch.Tensor) and boundaries.dim() else 1
     count = numel(values) if isinstance(values, torch.Tensor) else 1
-    return count * math.ceil(math.log2(size + 1))
+    return stats.binary_search(count, size)
 
 
 def scatter_reduce(call: Call) -> int:
@@ -162,8 +170,7 @@ def scatter(call: Call) -> int:
 
 def trace(call: Call) -> int:
     """trace: min(rows, cols) − 1 additions."""
-    x = call.arg(0, "input")
-    return max(min(x.shape) - 1, 0)
+    return summed_into(min(call.arg(0, "input").shape), 1)
 
 
 def diff(call: Call) -> int:
@@ -171,22 +178,21 @@ def diff(call: Call) -> int:
     k = call.arg(1, "n", 1)
     dim = call.arg(2, "dim", -1)
     out = call.output
-    rows = out.numel() // out.shape[dim] if out.shape[dim] else 0
-    size = out.shape[dim] + k
-    return rows * sum(size - i for i in range(1, k + 1))
+    size = out.shape[dim]
+    return diff_count(rows(out.numel(), size), size + k, k)  # shape: size + k, the length before differencing
 
 
 def register(registry: Registry) -> None:
     claim = Claimer(registry)
     claim(ops("torch.sum", "Tensor.sum"), sum_)
     claim(variants("nanmean", inplace=False), nanmean)
-    for name, (a, b, formula) in REDUCTION_COSTS.items():
-        claim(variants(name, inplace=False), reduction(a, b, name, formula))
+    for name in REDUCTION_COSTS:
+        claim(variants(name, inplace=False), reduction(name))
     claim(ops("torch.max", "Tensor.max", "torch.min", "Tensor.min"), max_min)
     claim(ops("torch.norm", "Tensor.norm", "linalg.vector_norm"), norm)
     claim(ops("linalg.norm"), linalg_norm)
     claim(ops("linalg.matrix_norm"), matrix_norm)
-    claim(ops("torch.frobenius_norm"), reduction(2, 0, "frobenius_norm", "n squares + n − R additions + R roots = 2n"))
+    claim(ops("torch.frobenius_norm"), frobenius_norm)
     claim(variants("cumsum", "cumprod", "cummax", "cummin"), cumulative(1, "cumsum", "n − n/S ops (S − 1 per row)"))
     claim(variants("logcumsumexp"), cumulative(3, "logcumsumexp", "n exps + n − n/S additions + n logs"))
     claim(variants("sort", "argsort", inplace=False), sorting(1, -1, "sort"))

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import math
+from collections.abc import Mapping
 from typing import Final
 
 import torch.nn.functional as F
 
 from torch_flops_core import Call, Count, Registry
-from torch_flops_core.formulas import contraction
+from torch_flops_core.formulas import INTERPOLATION_COSTS, adaptive_pool, contraction, elementwise
 from torch_flops_core.rulekit import Claimer
 from torch_flops_core.shapes import out_numel
 
@@ -17,29 +17,17 @@ from ._common import ops
 __all__ = ["PER_OUTPUT", "affine_grid", "grid_sample", "grid_sampler", "interpolate"]
 
 
-PER_OUTPUT: Final[dict[str, int]] = {
-    "nearest": 0,  # copies the nearest input
-    "nearest-exact": 0,
-    "linear": 3,  # weighted sum of 2 neighbours: 2 multiplies, 1 add
-    "bilinear": 7,  # 4 neighbours
-    "trilinear": 15,  # 8 neighbours
-    "bicubic": 31,  # 4×4 neighbours
-}
-"""FLOPs per output element of each interpolation mode, as nn.Upsample counts them (the same table
-is in the nn pack: the two packs are independent distributions, and a test checks they agree)."""
-
-
-def _area_window_sum(size_in: int, size_out: int) -> int:
-    """Sum over output positions of their adaptive window length."""
-    return sum(-(-(i + 1) * size_in // size_out) - i * size_in // size_out for i in range(size_out))
+PER_OUTPUT: Final[Mapping[str, int]] = INTERPOLATION_COSTS
+"""FLOPs per output element of each interpolation mode (``formulas.INTERPOLATION_COSTS``), as nn.Upsample counts
+them: nearest 0, linear 3, bilinear 7, trilinear 15, bicubic 31."""
 
 
 def _resampled(call: Call, mode: str) -> int:
     if mode != "area":
-        return PER_OUTPUT[mode] * out_numel(call)
+        return elementwise(PER_OUTPUT[mode], out_numel(call))
+    # 'area' is adaptive average pooling: a window of w inputs costs w − 1 adds and 1 divide.
     x, out = call.arg(0, "input"), call.output
-    windows = math.prod(_area_window_sum(i, o) for i, o in zip(x.shape[2:], out.shape[2:], strict=True))
-    return math.prod(out.shape[:2]) * windows
+    return adaptive_pool(x.shape, out.shape, out.dim() - 2)  # shape: the spatial dims, after batch and channels
 
 
 def interpolate(call: Call) -> int:
@@ -62,13 +50,13 @@ def grid_sample(call: Call) -> int:
     mode = call.arg(2, "mode", "bilinear")
     if mode == "bilinear" and call.arg(0, "input").dim() == 5:
         mode = "trilinear"
-    return PER_OUTPUT[mode] * out_numel(call)
+    return elementwise(PER_OUTPUT[mode], out_numel(call))
 
 
 def grid_sampler(call: Call) -> int:
     """torch.grid_sampler*: PER_OUTPUT by its integer mode (0 bilinear/trilinear, 1 nearest, 2 bicubic)·N."""
     mode = {0: "trilinear" if call.arg(0, "input").dim() == 5 else "bilinear", 1: "nearest", 2: "bicubic"}
-    return PER_OUTPUT[mode[call.arg(2, "interpolation_mode", 0)]] * out_numel(call)
+    return elementwise(PER_OUTPUT[mode[call.arg(2, "interpolation_mode", 0)]], out_numel(call))
 
 
 def affine_grid(call: Call) -> Count:

@@ -18,14 +18,14 @@ __all__ = [
     "ACTIVATION_COSTS", "CTC_STATE", "GRID_TAPS", "INTERPOLATION_COSTS", "LOSS_COSTS", "POINTWISE_COSTS",
     "REDUCTION_COSTS", "RNN_GATES", "RNN_GATE_ARITHMETIC", "activation", "adaptive_pool", "adaptive_windows",
     "allclose", "attention", "attention_backward", "avg_pool", "binary_cross_entropy_with_logits", "contraction",
-    "conv_transpose", "convolution", "cosine_embedding", "cosine_similarity", "covered", "covered_outputs",
-    "cross_entropy", "ctc", "ctc_reduction", "distance", "dropout", "elementwise", "embedding_bag", "embedding_renorm",
-    "feature_mask", "fold", "gaussian_nll", "grid_sampler", "grid_taps", "grouped_mm", "index_put_accumulate",
-    "isclose", "linear_cross_entropy_grads", "local_response_norm", "log_softmax", "loss_reduction", "lp_pool",
-    "max_pool", "multi_margin", "multilabel_margin", "multilabel_soft_margin", "norm", "normalize", "pairwise_distance",
-    "pointwise", "poisson_nll", "pool_window", "reduction", "rms_norm", "rnn", "rnn_step", "rnn_step_backward",
-    "running_stats_average", "scaled_add", "softmax", "softmin", "summed_into", "total", "trilinear", "triplet_margin",
-    "vector_norm", "weight_norm",
+    "conv_tbc", "conv_transpose", "convolution", "cosine_embedding", "cosine_similarity", "covered", "covered_outputs",
+    "cross_entropy", "ctc", "ctc_reduction", "diff", "distance", "dropout", "elementwise", "embedding_bag",
+    "embedding_renorm", "feature_mask", "fold", "gaussian_nll", "grid_sampler", "grid_taps", "grouped_mm",
+    "index_put_accumulate", "isclose", "isfinite", "linear_cross_entropy_grads", "local_response_norm", "log_softmax",
+    "loss_reduction", "lp_pool", "max_pool", "multi_margin", "multilabel_margin", "multilabel_soft_margin", "norm",
+    "normalize", "pairwise_distance", "pointwise", "poisson_nll", "pool_window", "reduction", "rms_norm", "rnn",
+    "rnn_step", "rnn_step_backward", "running_stats_average", "scalar_divided", "scaled_add", "softmax", "softmin",
+    "summed_into", "total", "trilinear", "triplet_margin", "vector_norm", "weight_norm",
 ]  # fmt: skip
 
 ACTIVATION_COSTS: Final[Mapping[str, int]] = {
@@ -764,3 +764,30 @@ def summed_into(values: int, targets: int) -> int:
     """``values`` values added into ``targets`` positions (a sum's outputs, a bias's or a padding's gradient):
     values − targets adds (0 when values ≤ targets)."""
     return max(values - targets, 0)
+
+
+def scalar_divided(x: int, n: int) -> int:
+    """A number divided by a tensor of x elements into n outputs, as torch runs it (``x.reciprocal() * number``,
+    ``Tensor.__rdiv__``): x reciprocals + n multiplies = x + n."""
+    return x + n
+
+
+def conv_tbc(n: int, weight_shape: Sequence[int], bias: bool) -> Count:
+    """torch.conv_tbc of n outputs with a weight [k, C_in, C_out]: n dot products of K = k·C_in, :func:`contraction`
+    (n, K, bias): (2K − 1)·n [+ n]; MACs K·n."""
+    return contraction(n, weight_shape[0] * weight_shape[1], bias)
+
+
+def isfinite(n: int, complex_: bool, bools: bool = True) -> int:
+    """isfinite of n elements as torch composes it: floating (x == x)·(|x| ≠ ∞): 3n + n for the AND = 4n; complex:
+    both parts (4n each) and their AND, 9n. ``bools`` False drops the ANDs of bool tensors (a 0-d input: integer
+    bookkeeping, 0). Integer and bool inputs are not asked (torch returns ones: 0)."""
+    ands = n if bools else 0
+    per_part = 3 * n + ands
+    return 2 * per_part + ands if complex_ else per_part
+
+
+def diff(rows: int, size: int, order: int) -> int:
+    """diff of order k along a dim of ``size`` S (before differencing), in ``rows`` rows: the k passes take
+    Σ_{i=1..k} (S − i) subtracts per row."""
+    return rows * sum(size - i for i in range(1, order + 1))
