@@ -13,7 +13,7 @@ from typing import Any, Final
 import torch
 from torch import nn
 
-from torch_flops_core import NOT_RECOGNIZED, Call, Count, NotRecognizedType, Registry
+from torch_flops_core import NOT_RECOGNIZED, Call, Count, NotRecognizedType, Registry, shapes
 from torch_flops_core.formulas import (
     LOSS_COSTS,
     binary_cross_entropy_with_logits,
@@ -155,7 +155,7 @@ def multilabel_soft_margin_loss(call: Call) -> int:
     module = call.module_as(nn.MultiLabelSoftMarginLoss)
     x = call.arguments()["input"]
     m = x.numel()
-    rows = m // x.shape[-1] if m else 0  # shape: the rows of C scores
+    rows = shapes.rows(m, x.shape[-1])
     return multilabel_soft_margin(m, module.weight is not None) + loss_reduction(rows, module.reduction)
 
 
@@ -164,7 +164,7 @@ def multi_margin_loss(call: Call) -> int:
     module = call.module_as(nn.MultiMarginLoss)
     x = call.arguments()["input"]
     m = x.numel()
-    rows = m // _classes(x) if m else 0  # shape: the rows of C scores
+    rows = shapes.rows(m, _classes(x)) if m else 0
     return multi_margin(m, module.p, module.weight is not None) + loss_reduction(rows, module.reduction)
 
 
@@ -173,7 +173,7 @@ def multilabel_margin_loss(call: Call) -> int:
     module = call.module_as(nn.MultiLabelMarginLoss)
     x = call.arguments()["input"]
     c = x.shape[-1]
-    rows = x.numel() // c if c else 0  # shape: the rows of C scores
+    rows = shapes.rows(x.numel(), c)
     return multilabel_margin(rows, c) + loss_reduction(rows, module.reduction)
 
 
@@ -183,14 +183,14 @@ def cosine_embedding_loss(call: Call) -> int:
     module = call.module_as(nn.CosineEmbeddingLoss)
     x1 = call.arguments()["input1"]
     d = x1.shape[-1] if x1.dim() else 1
-    rows = x1.numel() // d if d else 0  # shape: the rows of D
+    rows = shapes.rows(x1.numel(), d)
     return elementwise(cosine_embedding(d), rows) + loss_reduction(rows, module.reduction)
 
 
 def _triplet(call: Call, reduction: str, distance: int, swap: bool) -> int:
     """A triplet loss with a distance of `distance` FLOPs per row: 2 distances (3 with swap, + a min), the hinge (3)."""
     anchor = call.arguments()["anchor"]
-    rows = anchor.numel() // anchor.shape[-1] if anchor.numel() else 0  # shape: the rows of D
+    rows = shapes.rows(anchor.numel(), anchor.shape[-1])
     return triplet_margin(rows, distance, swap) + loss_reduction(rows, reduction)
 
 
@@ -235,7 +235,7 @@ def adaptive_log_softmax(call: Call) -> Count | NotRecognizedType:
     """
     module = call.module_as(nn.AdaptiveLogSoftmaxWithLoss)
     x = call.arguments()["input_"]
-    rows = x.numel() // module.in_features  # shape: the rows of in_features
+    rows = shapes.rows(x.numel(), module.in_features)
     head_scores = rows * module.head_size  # shape: the head's outputs
     head = total(
         contraction(head_scores, module.in_features, module.head_bias),

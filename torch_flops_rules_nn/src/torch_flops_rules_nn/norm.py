@@ -15,7 +15,7 @@ import math
 
 from torch import nn
 
-from torch_flops_core import Call, Registry, formulas
+from torch_flops_core import Call, Registry, formulas, shapes
 from torch_flops_core.shapes import numel, out_numel
 
 __all__ = ["local_response_norm", "norm", "register", "rms_norm"]
@@ -43,8 +43,7 @@ def rms_norm(call: Call) -> int:
     module = call.module_as(nn.RMSNorm)
     n = numel(call.arguments()["x"])
     size = math.prod(module.normalized_shape)
-    rows = n // size if size else 0  # shape: the rows normalized
-    return formulas.rms_norm(n, rows, module.weight is not None)
+    return formulas.rms_norm(n, shapes.rows(n, size), module.weight is not None)
 
 
 def local_response_norm(call: Call) -> int:

@@ -20,7 +20,7 @@ from typing import Final
 from torch import nn
 from torch.nn.utils.rnn import PackedSequence
 
-from torch_flops_core import Call, Count, Registry, formulas
+from torch_flops_core import Call, Count, Registry, formulas, shapes
 from torch_flops_core.formulas import RNN_GATE_ARITHMETIC, RNN_GATES, rnn_step
 from torch_flops_core.shapes import numel
 
@@ -41,7 +41,7 @@ def rnn(call: Call) -> Count:
     in training, + the dropout between layers (2 per element of each inner layer's output) (formulas.rnn)."""
     module = call.module_as(nn.RNNBase)
     x = call.arguments()["input"]
-    rows = x.data.shape[0] if isinstance(x, PackedSequence) else numel(x) // module.input_size  # shape: the rows
+    rows = x.data.shape[0] if isinstance(x, PackedSequence) else shapes.rows(numel(x), module.input_size)
     return formulas.rnn(
         module.mode, rows, module.input_size, module.hidden_size, module.proj_size, module.num_layers,
         2 if module.bidirectional else 1, module.bias, module.dropout, module.training,
@@ -58,7 +58,7 @@ def rnn_cell(call: Call) -> Count:
         mode = "RNN_RELU" if module.nonlinearity == "relu" else "RNN_TANH"
     else:
         mode = next(_CELLS[c] for c in type(module).__mro__ if c in _CELLS)
-    rows = numel(call.arguments()["input"]) // module.input_size  # shape: the rows
+    rows = shapes.rows(numel(call.arguments()["input"]), module.input_size)
     return formulas.rnn(mode, rows, module.input_size, module.hidden_size, bias=module.bias)
 
 
