@@ -45,19 +45,20 @@ def multi_head_attention_forward(call: Call) -> Count:
     average the weights over heads; out-projection (2E − 1)·L·B·E (+ L·B·E with bias).
     The same count as the nn pack's ``nn.MultiheadAttention`` rule.
     """
-    query, key, value = call.arg(0, "query"), call.arg(1, "key"), call.arg(2, "value")
-    heads = call.arg(4, "num_heads")
-    in_bias = call.arg(6, "in_proj_bias") is not None
-    bias_k = call.arg(7, "bias_k")
-    add_zero_attn = call.arg(9, "add_zero_attn")
-    dropout_p = call.arg(10, "dropout_p")
-    out_bias = call.arg(12, "out_proj_bias") is not None
-    training = call.arg(13, "training", True)
-    key_padding_mask = call.arg(14, "key_padding_mask")
-    need_weights = call.arg(15, "need_weights", True)
-    attn_mask = call.arg(16, "attn_mask")
-    static_k, static_v = call.arg(21, "static_k"), call.arg(22, "static_v")
-    average = call.arg(23, "average_attn_weights", True)
+    args = call.arguments()
+    query, key, value = args["query"], args["key"], args["value"]
+    heads = args["num_heads"]
+    in_bias = args["in_proj_bias"] is not None
+    bias_k = args["bias_k"]
+    add_zero_attn = args["add_zero_attn"]
+    dropout_p = args["dropout_p"]
+    out_bias = args["out_proj_bias"] is not None
+    training = args["training"]
+    key_padding_mask = args["key_padding_mask"]
+    need_weights = args["need_weights"]
+    attn_mask = args["attn_mask"]
+    static_k, static_v = args["static_k"], args["static_v"]
+    average = args["average_attn_weights"]
 
     lq, e = query.shape[0], query.shape[-1]
     batch = query.shape[1] if query.dim() == 3 else 1

@@ -57,18 +57,15 @@ def convolution(call: Call) -> Count:
 
 def fold(call: Call) -> int:
     """F.fold (col2im): numel(in) − N_cov additions; N_cov = output elements that receive a block value."""
-    out = call.output
-    kernel = _per_dim(call.arg(2, "kernel_size"), 2)
-    dilation, padding, stride = (
-        _per_dim(call.arg(i, name, 1 if name != "padding" else 0), 2)
-        for i, name in ((3, "dilation"), (4, "padding"), (5, "stride"))
-    )
+    args, out = call.arguments(), call.output
+    kernel, dilation = _per_dim(args["kernel_size"], 2), _per_dim(args["dilation"], 2)
+    padding, stride = _per_dim(args["padding"], 2), _per_dim(args["stride"], 2)
     blocks = [
         (o + 2 * p - d * (k - 1) - 1) // s + 1  # shape: the blocks along one dim (a sliding window's positions)
         for o, p, d, k, s in zip(out.shape[-2:], padding, dilation, kernel, stride, strict=True)
     ]
     n_cov = formulas.covered_outputs(out.shape, blocks, kernel, stride, padding, dilation)
-    return formulas.fold(numel(call.arg(0, "input")), n_cov)
+    return formulas.fold(numel(args["input"]), n_cov)
 
 
 def register(registry: Registry) -> None:

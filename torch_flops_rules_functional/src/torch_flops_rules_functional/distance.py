@@ -39,7 +39,8 @@ def pdist(call: Call) -> int:
 
 def cdist(call: Call) -> int:
     """cdist of [.., P, M] and [.., R, M]: per output, M subtractions + the p-norm of M elements."""
-    return formulas.distance(call.arg(2, "p", 2.0), call.arg(0, "x1").shape[-1], out_numel(call))
+    args = call.arguments()
+    return formulas.distance(args["p"], args["x1"].shape[-1], out_numel(call))
 
 
 def dist(call: Call) -> int:

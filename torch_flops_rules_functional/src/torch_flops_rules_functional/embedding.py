@@ -29,22 +29,24 @@ def embedding(call: Call) -> Count:
 def f_embedding(call: Call) -> Count:
     """F.embedding: 0; with max_norm, numel(indices)·(p-norm of a row + 1 compare), as nn.Embedding.
     Bytes: the rows looked up."""
-    indices, weight = call.arg(0, "input"), call.arg(1, "weight")
+    args = call.arguments()
+    indices, weight = args["input"], args["weight"]
     moved = lookup_bytes(indices, weight, call.output)
-    if call.arg(3, "max_norm") is None:
+    if args["max_norm"] is None:
         return Count(0, bytes=moved)
-    flops = formulas.embedding_renorm(numel(indices), call.arg(4, "norm_type", 2.0), weight.shape[-1])
+    flops = formulas.embedding_renorm(numel(indices), args["norm_type"], weight.shape[-1])
     return Count(flops, bytes=moved)
 
 
 def embedding_bag(call: Call) -> Count:
     """F.embedding_bag over I looked-up rows of D: sum I·D − N, mean I·D, max I·D − N; + I·D with per_sample_weights.
     Bytes: the rows looked up, indices, offsets, weights and the output."""
-    indices, weight = call.arg(0, "input"), call.arg(1, "weight")
-    moved = lookup_bytes(indices, weight, call.output, call.arg(2, "offsets"), call.arg(8, "per_sample_weights"))
-    mode = call.arg(6, "mode", "mean")
+    args = call.arguments()
+    indices, weight, per_sample_weights = args["input"], args["weight"], args["per_sample_weights"]
+    moved = lookup_bytes(indices, weight, call.output, args["offsets"], per_sample_weights)
+    mode = args["mode"]
     looked_up = numel(indices) * weight.shape[-1]  # shape: I·D, the row values looked up
-    weighted = isinstance(call.arg(8, "per_sample_weights"), torch.Tensor)
+    weighted = isinstance(per_sample_weights, torch.Tensor)
     return Count(formulas.embedding_bag(looked_up, out_numel(call), mode, weighted), bytes=moved)
 
 

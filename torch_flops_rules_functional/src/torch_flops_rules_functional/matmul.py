@@ -90,8 +90,8 @@ def tensordot(call: Call) -> Count:
     """tensordot: (2K − 1)·N, MACs K·N; K = the product of the contracted sizes that match, N = numel(out). A pair of
     contracted dims where one side has size 1 is summed out of the other operand first (n − n/s adds), as torch does.
     """
-    a, b = call.arg(0, "a"), call.arg(1, "b")
-    dims = call.arg(2, "dims", 2)
+    args = call.arguments()
+    a, b, dims = args["a"], args["b"], args["dims"]
     if isinstance(dims, torch.Tensor):
         dims = dims.tolist()
     if isinstance(dims, int):

@@ -64,7 +64,7 @@ def rms_norm(call: Call) -> int:
 
 def local_response_norm(call: Call) -> int:
     """F.local_response_norm: (size + 5)·N: square, window average (size), ·alpha, +k, ^beta, divide."""
-    return formulas.local_response_norm(call.arg(1, "size"), out_numel(call))
+    return formulas.local_response_norm(call.arguments()["size"], out_numel(call))
 
 
 def normalize(call: Call) -> int:

@@ -70,8 +70,8 @@ def lp_pool(dims: int) -> Any:
     """F.lp_poolNd: numel(in) + k·N: x^p of every input, k − 1 additions and a root per output; k = full window."""
 
     def rule(call: Call) -> int:
-        k = full_window(call.arg(2, "kernel_size"), dims)
-        return formulas.lp_pool(numel(call.arg(0, "input")), k, out_numel(call))
+        args = call.arguments()
+        return formulas.lp_pool(numel(args["input"]), full_window(args["kernel_size"], dims), out_numel(call))
 
     return named(rule, f"lp_pool{dims}d", lp_pool.__doc__ or "", __name__)
 

@@ -26,13 +26,13 @@ def _resampled(call: Call, mode: str) -> int:
     if mode != "area":
         return elementwise(PER_OUTPUT[mode], out_numel(call))
     # 'area' is adaptive average pooling: a window of w inputs costs w − 1 adds and 1 divide.
-    x, out = call.arg(0, "input"), call.output
+    x, out = call.arguments()["input"], call.output
     return adaptive_pool(x.shape, out.shape, out.dim() - 2)  # shape: the spatial dims, after batch and channels
 
 
 def interpolate(call: Call) -> int:
     """F.interpolate / F.upsample: PER_OUTPUT[mode]·N (nearest 0, linear 3, bilinear 7, trilinear 15, bicubic 31)."""
-    return _resampled(call, call.arg(3, "mode", "nearest"))
+    return _resampled(call, call.arguments()["mode"])
 
 
 def upsample_nearest(call: Call) -> int:
@@ -47,8 +47,9 @@ def upsample_bilinear(call: Call) -> int:
 
 def grid_sample(call: Call) -> int:
     """F.grid_sample: PER_OUTPUT[mode]·N, bilinear on a 5-d input meaning trilinear (15·N)."""
-    mode = call.arg(2, "mode", "bilinear")
-    if mode == "bilinear" and call.arg(0, "input").dim() == 5:
+    args = call.arguments()
+    mode = args["mode"]
+    if mode == "bilinear" and args["input"].dim() == 5:
         mode = "trilinear"
     return elementwise(PER_OUTPUT[mode], out_numel(call))
 
