@@ -163,11 +163,27 @@ def _make(target: Any) -> Binder | None:
         return _packet_binder(target)
     if isinstance(target, torch.nn.Module):
         target = target.forward
+    elif isinstance(target, type) and issubclass(target, torch.nn.Module):
+        target = _unbound_forward(target)
     try:
         signature = inspect.signature(target)
     except (TypeError, ValueError):
         return None
     return _signature_binder(target, signature)
+
+
+def _unbound_forward(cls: type[torch.nn.Module]) -> Any:
+    """A module class's ``forward`` as its instances see it: the signature without ``self``."""
+    forward = cls.forward
+    signature = inspect.signature(forward)
+    parameters = list(signature.parameters.values())[1:]
+
+    def bound(*args: Any, **kwargs: Any) -> Any:  # pragma: no cover - a signature holder, never called
+        raise NotImplementedError
+
+    bound.__signature__ = signature.replace(parameters=parameters)  # type: ignore[attr-defined]
+    bound.__qualname__ = getattr(forward, "__qualname__", cls.__name__)
+    return bound
 
 
 _CACHE: dict[Any, Binder | None] = {}
@@ -178,7 +194,9 @@ def binder_for(target: Any) -> Binder | None:
     """The cached :class:`Binder` of ``target`` (an aten op, a function, a module), ``None`` if it has no
     signature (a C builtin such as ``torch.add``: its positional names are not knowable)."""
     if isinstance(target, torch.nn.Module):
-        return _make(target)  # a module's forward may be patched per instance: never cached by class
+        if "forward" in target.__dict__:  # a forward set on the instance: bound by its own signature, not cached
+            return _make(target)
+        target = type(target)  # the class's forward: one binder per class
     try:
         return _CACHE[target]
     except KeyError:
