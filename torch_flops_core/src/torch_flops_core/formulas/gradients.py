@@ -14,7 +14,11 @@ from collections.abc import Mapping, Sequence
 from typing import Final
 
 from ..rules import Count
-from . import CTC_STATE, GRID_TAPS, adaptive_pool, contraction, conv_transpose, summed_into, total
+from .convolutions import conv_transpose
+from .losses import CTC_STATE
+from .pooling import adaptive_pool
+from .products import contraction, summed_into, total
+from .resampling import GRID_TAPS
 from .statistics import sparse_reduce_product
 
 __all__ = [

@@ -13,7 +13,8 @@ import math
 from collections.abc import Sequence
 from typing import Final
 
-from . import POINTWISE_COSTS, covered
+from .convolutions import covered
+from .costs import POINTWISE_COSTS
 
 __all__ = [
     "FFT_COMPLEX", "FFT_REAL", "NORM_BY_N", "NORM_BY_ROOT_N", "NORM_NONE", "fft_c2c", "fft_real", "hfftn",

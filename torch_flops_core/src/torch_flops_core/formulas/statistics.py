@@ -14,7 +14,9 @@ from collections.abc import Sequence
 from typing import Final
 
 from ..rules import Count
-from . import POINTWISE_COSTS, contraction, total, vector_norm
+from .costs import POINTWISE_COSTS
+from .products import contraction, total
+from .reductions import vector_norm
 
 __all__ = [
     "ISIN_BRUTE_FORCE_FACTOR", "QUANTILE_INTERPOLATION", "binary_search", "corrcoef", "cov", "cumulative_trapezoid_dx",
