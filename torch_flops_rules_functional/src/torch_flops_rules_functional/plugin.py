@@ -9,6 +9,7 @@ from . import (
     arithmetic,
     attention,
     conv,
+    decompositions,
     distance,
     dropout,
     embedding,
@@ -33,8 +34,8 @@ from . import (
 
 FAMILIES = (
     arithmetic, pointwise, activation, reduction, matmul, conv, norm, pooling, resample, embedding, attention,
-    recurrent, dropout, loss, distance, foreach, linalg, spectral, special, statistics, masked_index, shape, factory,
-    metadata,
+    recurrent, dropout, loss, distance, foreach, linalg, decompositions, spectral, special, statistics, masked_index,
+    shape, factory, metadata,
 )  # fmt: skip
 
 torch_flops_register_rules = pack_hook(*FAMILIES)
