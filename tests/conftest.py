@@ -13,14 +13,12 @@ from xml.etree import ElementTree
 
 import pytest
 
-from torch_flops_core import clear_plugin_cache
-from torch_flops_core.plugins import DISABLE_ENV
+pytest.register_assert_rewrite("helpers")  # its asserts explain a failure as a test's own do
 
-ROOT = Path(__file__).resolve().parent.parent
-EXTRA_PLUGINS = {  # installed only where a test asks for them (the plugin_site fixture), never in the environment
-    "acme": ROOT / "tests" / "plugins" / "acme_flops",  # test-only: a custom layer, a tryfirst nn.Linear override
-    "example": ROOT / "docs" / "examples" / "flops_example",  # the worked example of docs/writing-plugins.md
-}
+from helpers import EXTRA_PLUGINS, ROOT  # noqa: E402 (after the rewrite hook)
+
+from torch_flops_core import clear_plugin_cache  # noqa: E402
+from torch_flops_core.plugins import DISABLE_ENV  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -33,7 +31,7 @@ def _no_disabled_plugins_from_the_shell(monkeypatch: pytest.MonkeyPatch) -> None
 def plugin_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A folder holding acme-flops and flops-example, installed from their sources as a user would
     (``pip install --target``: real wheels, real ``dist-info`` and entry points). Put it on
-    ``PYTHONPATH`` of a subprocess (:func:`run_python`) to count with those plugins installed."""
+    ``PYTHONPATH`` of a subprocess (``helpers.run_python``) to count with those plugins installed."""
     site = tmp_path_factory.mktemp("plugin_site")
     subprocess.run(
         [sys.executable, "-m", "pip", "install", "--quiet", "--no-index", "--no-deps", "--no-build-isolation",
@@ -41,19 +39,6 @@ def plugin_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
         check=True, capture_output=True, text=True,
     )  # fmt: skip
     return site
-
-
-def run_python(code: str, site: Path | None = None, **env: str) -> subprocess.CompletedProcess[str]:
-    """Run ``code`` in a fresh Python; ``site`` (if given) goes first on its ``PYTHONPATH``."""
-    environ = {k: v for k, v in os.environ.items() if k != DISABLE_ENV}
-    if site is not None:
-        environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(site), environ.get("PYTHONPATH", "")]))
-    environ.update(env)
-    done = subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True, env=environ, timeout=600
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    return done
 
 
 MakeDist = Callable[..., Path]
@@ -86,7 +71,7 @@ def _isolated_outcomes(session: pytest.Session) -> dict[str, str]:
         environ = {k: v for k, v in os.environ.items() if k != DISABLE_ENV} | {ISOLATED_ENV: "1"}
         subprocess.run(
             [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-o", "addopts=--strict-markers",
-             f"--junitxml={report}", *nodeids],
+             f"--import-mode={session.config.getoption('importmode')}", f"--junitxml={report}", *nodeids],
             cwd=ROOT, env=environ, capture_output=True, text=True, timeout=900, check=False,
         )  # fmt: skip
         outcomes: dict[str, str] = {}

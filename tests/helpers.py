@@ -1,4 +1,5 @@
-"""Helpers shared by the test modules (``from helpers import ...``; ``tests/`` is on ``sys.path``).
+"""Helpers shared by the test modules (``from helpers import ...``: pytest's ``pythonpath`` puts ``tests/`` on
+``sys.path``, so every folder of tests imports them the same way).
 
 They count with the public API only and compute nothing of their own: every expected number stays in
 the test that asserts it. A helper that only one module uses stays in that module.
@@ -6,7 +7,12 @@ the test that asserts it. A helper that only one module uses stays in that modul
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import textwrap
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import torch
@@ -14,6 +20,15 @@ from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
 from torch_flops_core import FlopsResult, OpRecord, count_flops
+from torch_flops_core.plugins import DISABLE_ENV
+
+ROOT = Path(__file__).resolve().parent.parent
+"""The repository's root (``tests/..``): for tests that read the docs, the tools or the sources."""
+
+EXTRA_PLUGINS = {  # installed only where a test asks for them (the plugin_site fixture), never in the environment
+    "acme": ROOT / "tests" / "plugins" / "acme_flops",  # test-only: a custom layer, a tryfirst nn.Linear override
+    "example": ROOT / "docs" / "examples" / "flops_example",  # the worked example of docs/writing-plugins.md
+}
 
 CALL_KINDS = ("call_module", "call_function", "call_method")
 
@@ -79,3 +94,48 @@ def agree(fn: Callable[..., Any], *inputs: Any) -> int:
         (r.target_name, r.flops) for r in calls(aten) if r.flops
     ]
     return default.total
+
+
+def run_python(code: str, site: Path | None = None, **env: str) -> subprocess.CompletedProcess[str]:
+    """Run ``code`` in a fresh Python; ``site`` (if given) goes first on its ``PYTHONPATH``."""
+    environ = {k: v for k, v in os.environ.items() if k != DISABLE_ENV}
+    if site is not None:
+        environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(site), environ.get("PYTHONPATH", "")]))
+    environ.update(env)
+    done = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True, env=environ, timeout=600
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return done
+
+
+def snapshot(model: nn.Module) -> dict[str, Any]:
+    """What counting must leave as it was (:func:`assert_unchanged`): every module's training flag, hook counts
+    and attribute names; parameters (values and ``requires_grad``), buffers (persistent or not) and the
+    ``state_dict`` (keys in order, values)."""
+    return {
+        "training": [m.training for m in model.modules()],
+        "hooks": [
+            (len(m._forward_hooks), len(m._forward_pre_hooks), len(m._backward_hooks), len(m._backward_pre_hooks))
+            for m in model.modules()
+        ],
+        "attributes": [sorted(m.__dict__) for m in model.modules()],
+        "requires_grad": {k: v.requires_grad for k, v in model.named_parameters()},
+        "params": {k: v.detach().clone() for k, v in model.named_parameters()},
+        "buffers": {k: v.clone() for k, v in model.named_buffers()},
+        "state_dict_keys": list(model.state_dict()),
+        "state": {k: v.clone() if isinstance(v, torch.Tensor) else v for k, v in model.state_dict().items()},
+    }
+
+
+def assert_unchanged(model: nn.Module, before: dict[str, Any]) -> None:
+    """``model`` is as :func:`snapshot` saw it: the same flags, hooks, attributes, names and equal tensors."""
+    after = snapshot(model)
+    for key in ("training", "hooks", "attributes", "requires_grad", "state_dict_keys"):
+        assert after[key] == before[key], key
+    for key in ("params", "buffers", "state"):
+        assert list(after[key]) == list(before[key]), key
+        for name, value in before[key].items():
+            now = after[key][name]
+            same = torch.equal(now, value) if isinstance(value, torch.Tensor) else now == value
+            assert same, f"{key} {name}"

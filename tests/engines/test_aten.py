@@ -205,7 +205,7 @@ def test_softmax_and_batch_norm_backward_count_their_formulas() -> None:
 @pytest.mark.slow
 def test_the_census_of_forward_and_backward_ops_finds_no_op_without_a_rule() -> None:
     """torch_flops_rules_aten/tools/census.py on a few models: every aten op forward + backward runs has a rule."""
-    from conftest import ROOT, run_python
+    from helpers import ROOT, run_python
 
     out = run_python(
         f"""

@@ -9,8 +9,7 @@ from email.parser import Parser
 from pathlib import Path
 
 import pytest
-
-ROOT = Path(__file__).resolve().parent.parent
+from helpers import ROOT
 
 DISTRIBUTIONS = {
     "torch_flops_core": ("torch_flops_core", None, {"torch>=2.1", "pluggy>=1.3", "tabulate>=0.9"}),

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 import torch
+from helpers import assert_unchanged, snapshot
 from torch import nn
 
 from torch_flops_core import Call, Registry, RuleError, count_flops, hookimpl
@@ -20,27 +21,6 @@ class BNNet(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.head(torch.relu(self.bn(self.conv(x))))
-
-
-def snapshot(model: nn.Module) -> dict[str, object]:
-    return {
-        "training": [m.training for m in model.modules()],
-        "state": {k: v.clone() for k, v in model.state_dict().items()},
-        "hooks": [(len(m._forward_hooks), len(m._forward_pre_hooks), len(m._backward_hooks)) for m in model.modules()],
-        "requires_grad": [p.requires_grad for p in model.parameters()],
-    }
-
-
-def assert_unchanged(model: nn.Module, before: dict[str, object]) -> None:
-    after = snapshot(model)
-    assert after["training"] == before["training"]
-    assert after["hooks"] == before["hooks"]
-    assert after["requires_grad"] == before["requires_grad"]
-    state_before, state_after = before["state"], after["state"]
-    assert isinstance(state_before, dict) and isinstance(state_after, dict)
-    assert list(state_after) == list(state_before)
-    for key, value in state_before.items():
-        assert torch.equal(state_after[key], value), key
 
 
 @pytest.mark.parametrize("training", [True, False])

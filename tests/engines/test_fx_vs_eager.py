@@ -86,7 +86,7 @@ def test_auto_is_the_eager_engine_for_modules_and_callables() -> None:
 def test_one_off_meta_initialisation_does_not_land_on_an_op() -> None:
     """In a fresh process, the first Python meta kernel imports several hundred modules (~0.5 s):
     that must not be reported as the time of the first layer_norm counted on meta."""
-    from conftest import run_python
+    from helpers import run_python
 
     out = run_python(
         """

@@ -8,16 +8,14 @@ decompositions) and the loaded rules; the reasons for the uncounted ones are the
 from __future__ import annotations
 
 import importlib.util
-from pathlib import Path
 from types import ModuleType
 
 import pytest
+from helpers import ROOT
 
 from torch_flops_core import get_plugins
 from torch_flops_core.coverage import OpStatus, op_statuses
 from torch_flops_rules_aten.uncounted import UNCOUNTED
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def _tool() -> ModuleType:

@@ -8,8 +8,8 @@ import ast
 from pathlib import Path
 
 import pytest
+from helpers import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 PACK_FILES = sorted(
     path
     for path in ROOT.glob("torch_flops_rules_*/src/torch_flops_rules_*/*.py")

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 import torch
-from conftest import run_python
+from helpers import run_python
 from torch import nn
 
 from torch_flops_core import (

@@ -16,6 +16,7 @@ from typing import Any, NamedTuple
 
 import pytest
 import torch
+from helpers import assert_unchanged, snapshot
 from opaque_ops import opaque
 from torch import nn
 
@@ -629,31 +630,6 @@ def a_forward_that_writes_its_parameters_is_reported() -> tuple[nn.Module, Check
 
 
 # --- the harness -------------------------------------------------------------------------------
-
-
-def snapshot(model: nn.Module) -> dict[str, Any]:
-    return {
-        "params": {k: v.detach().clone() for k, v in model.named_parameters()},
-        "requires_grad": {k: v.requires_grad for k, v in model.named_parameters()},
-        "buffers": {k: v.clone() for k, v in model.named_buffers()},
-        "state_dict_keys": list(model.state_dict()),
-        "hooks": [
-            (len(m._forward_hooks), len(m._forward_pre_hooks), len(m._backward_hooks), len(m._backward_pre_hooks))
-            for m in model.modules()
-        ],
-        "training": [m.training for m in model.modules()],
-        "attributes": [sorted(m.__dict__) for m in model.modules()],
-    }
-
-
-def assert_unchanged(model: nn.Module, before: dict[str, Any]) -> None:
-    after = snapshot(model)
-    for key in ("requires_grad", "state_dict_keys", "hooks", "training", "attributes"):
-        assert after[key] == before[key], key
-    for key in ("params", "buffers"):
-        assert after[key].keys() == before[key].keys(), key
-        for name, value in before[key].items():
-            assert torch.equal(after[key][name], value), f"{key} {name}"
 
 
 INSTALLING = {

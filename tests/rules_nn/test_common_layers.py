@@ -315,7 +315,7 @@ def test_layernorm_without_bias_counts_3_per_element() -> None:
 
 
 # ---------------------------------------------------------------------------------------------
-# Activations: ReLU, GELU N; LeakyReLU 4·N. test_rules_nn_activation.py has the whole table, on
+# Activations: ReLU, GELU N; LeakyReLU 4·N. test_activation.py has the whole table, on
 # 2-d (training), 3-d and 4-d inputs; here, the seed's activations on the shapes it does not use.
 # ---------------------------------------------------------------------------------------------
 

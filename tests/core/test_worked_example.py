@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import EXTRA_PLUGINS, run_python
+from helpers import EXTRA_PLUGINS, run_python
 
 
 @pytest.mark.slow

@@ -27,6 +27,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from helpers import ROOT
 from torch import nn
 
 from torch_flops_core import count_flops
@@ -613,7 +614,7 @@ def test_the_readme_environment_counts_vit_b16_with_the_builtin_rules_only(
 
 
 def test_the_readme_shows_the_real_output_of_its_command(capsys: pytest.CaptureFixture[str]) -> None:
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    readme = (ROOT / "README.md").read_text()
     section = readme.split("Count a real model from the command line", 1)[1]
     command, output = re.findall(r"```(?:bash)?\n(.*?)\n```", section, flags=re.S)[:2]
     argv = shlex.split(command)

@@ -21,17 +21,16 @@ from __future__ import annotations
 import importlib.util
 import os
 import sys
-from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import pytest
 import torch
+from helpers import ROOT
 from opaque_ops import OPAQUE
 
 pytestmark = pytest.mark.slow
 
-ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = int(os.environ.get("TORCH_FLOPS_OPINFO_SAMPLES", "3"))
 EXACT = SAMPLES == 3
 """The tables below were measured with 3 samples per op; with fewer, only inclusion is checked."""

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from conftest import run_python
+from helpers import run_python
 from torch import nn
 
 from torch_flops_core import FlopsResult, count_flops

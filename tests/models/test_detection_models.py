@@ -47,7 +47,7 @@ MODELS: dict[str, Callable[[], torch.nn.Module]] = {
 MISSING: dict[tuple[str, str, str], set[str]] = {}
 """(model, engine, mode) → the ops outside torchvision left ``not recognized``: none in torch 2.14.1 with the aten
 pack's statistics family (``aten._unique2`` and ``aten.uniform_`` were the last; ``_unique2`` runs in batched_nms's
-per-class loop, over 1000 boxes on cpu: ``tests/test_rules_torchvision.py`` covers it)."""
+per-class loop, over 1000 boxes on cpu: ``tests/rules_torchvision/test_ops.py`` covers it)."""
 
 R_CNN = {"roi_align"}
 VISION_OPS: dict[tuple[str, str], set[str]] = {

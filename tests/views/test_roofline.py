@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 import torch
-from conftest import run_python
+from helpers import run_python
 from opaque_ops import opaque
 from torch import nn
 
