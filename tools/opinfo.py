@@ -24,7 +24,7 @@ wrapper crawls the call stack with ``inspect.stack()`` at each call to find a un
 per op under pytest. The caller's random states (torch cpu, ``random``, numpy) are put back afterwards.
 
 Run ``python tools/opinfo.py [--samples 3] [--json out.json] [--ops name,name] [--gaps]``; import it and
-call :func:`sweep` for the data (``tests/test_opinfo.py`` does). ``torch.testing._internal`` imports
+call :func:`sweep` for the data (``tests/models/test_opinfo.py`` does). ``torch.testing._internal`` imports
 ``expecttest`` (torch's test-only dependency, in ``requirements-dev.txt``).
 """
 
@@ -621,7 +621,7 @@ def report(result: Sweep) -> str:
 
 
 def known_tables(result: Sweep, reason: str = "no rule yet") -> str:
-    """``KNOWN_GAPS``, ``KNOWN_CRASHES`` and ``MIN_PERCENT`` of ``tests/test_opinfo.py`` for this sweep, as
+    """``KNOWN_GAPS``, ``KNOWN_CRASHES`` and ``MIN_PERCENT`` of ``tests/models/test_opinfo.py`` for this sweep, as
     Python source (the reasons are to be written; percentages are rounded down to 0.1)."""
     lines = ["KNOWN_GAPS: dict[str, tuple[frozenset[str], str]] = {"]
     for o in sorted(result.ops, key=lambda o: o.name):
@@ -650,7 +650,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--gaps",
         action="store_true",
-        help="also print KNOWN_GAPS, KNOWN_CRASHES and MIN_PERCENT for tests/test_opinfo.py",
+        help="also print KNOWN_GAPS, KNOWN_CRASHES and MIN_PERCENT for tests/models/test_opinfo.py",
     )
     options = parser.parse_args(argv)
     names = [n.strip() for n in options.ops.split(",") if n.strip()] if options.ops else None

@@ -3,7 +3,7 @@
 
 Keys are regular expressions matched in full against ``name.overload`` (no namespace). An op listed here
 that runs is still shown as ``not recognized`` (never a silent 0); the reason says why no rule counts it
-and whether one is planned. ``tests/test_op_status.py`` fails on an overload that has neither a rule nor a
+and whether one is planned. ``tests/core/test_op_status.py`` fails on an overload that has neither a rule nor a
 reason, so a torch upgrade names every new op.
 """
 
