@@ -1,37 +1,27 @@
-"""``count_flops``: the entry point that picks plugins, an engine, and returns a result."""
+"""``count_flops``: the entry point that checks the request, picks plugins and an engine, and returns a result.
+
+The count itself is :func:`~torch_flops_core.engines.run_count` (:mod:`torch_flops_core.engines`): the engines
+(``ENGINES``) and the conditions every count runs under live there.
+"""
 
 from __future__ import annotations
 
-import gc
-import threading
 import warnings
-from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager, nullcontext
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Literal
 
 import torch
-import torch.fx as fx
 
-from .aten import AtenCounter, run_aten
-from .backward import count_training_step, cut_inputs
-from .decompose import decomposed_note
-from .eager import EagerCounter, run_eager
+from .engines.autograd_graph import cut_inputs
+from .engines.ignore import IgnoreSpec
+from .engines.inputs import check_flags, checked_loss, model_keywords, without_inference_tensors
+from .engines.run import ENGINES, FX_NOTE, aten_graph, run_count
 from .errors import InputError, PluginLoadWarning, UnrecognizedOpsError
-from .guard import preserve_model
 from .hookspecs import DISABLE_ENV
-from .ignore import IgnoreMarker, IgnoreSpec
-from .inputs import bind, check_flags, check_output, checked_loss, model_keywords, without_inference_tensors
-from .interpreter import FlopsInterpreter
-from .job import Job, Ran
-from .module_events import outer_counts_paused, torch_functions_off
 from .plugins import get_plugins
-from .recorder import NodeOwners, Recorder, tensor_devices
-from .registry import RuleTable
-from .results import FlopsResult, OpRecord
-from .tracer import Traced, trace
+from .results import FlopsResult
 
-__all__ = ["ENGINES", "Engine", "count_flops", "run_count"]
+__all__ = ["ENGINES", "FX_NOTE", "OPTIONS", "Engine", "count_flops", "run_count", "unrecognized_error"]
 
 Engine = Literal["auto", "fx", "eager", "aten"]
 OPTIONS: tuple[str, ...] = (
@@ -39,59 +29,6 @@ OPTIONS: tuple[str, ...] = (
     "backward", "loss",
 )  # fmt: skip
 """``count_flops``'s own keywords: a loose keyword close to one of them is refused as a misspelling."""
-
-FX_NOTE = (
-    "counted from the torch.fx graph: work fx ran while tracing (on buffers, parameters and constant tensors, "
-    "or on anything that does not depend on the inputs) is not counted, and branches on an input's Python type "
-    "took the tracing path; engine='eager' counts what runs (see docs/engines.md)"
-)
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector while a count runs, as ``timeit`` does.
-
-    A count allocates a few small objects per op; on a model of thousands of ops that sets off
-    collections which walk every object of the process (all of torch's), and one of them landing in
-    a count can double its time. Reference counting still frees everything a count drops; the
-    collector is switched back on afterwards, unless it was off before (or another thread's count
-    still runs: then that one switches it back).
-    """
-    with _gc_lock:
-        global _gc_pausers
-        if _gc_pausers == 0:
-            _gc_state[0] = gc.isenabled()
-            gc.disable()
-        _gc_pausers += 1
-    try:
-        yield
-    finally:
-        with _gc_lock:
-            _gc_pausers -= 1
-            if _gc_pausers == 0 and _gc_state[0]:
-                gc.enable()
-
-
-_gc_lock = threading.Lock()
-_gc_pausers = 0
-_gc_state = [True]
-
-
-_meta_ready = False
-
-
-def warm_up_meta() -> None:
-    """Load torch's Python meta kernels once per process, before any op is timed.
-
-    The first op on the meta device that has a Python meta kernel (``layer_norm``, ...) imports them,
-    several hundred modules and about half a second: without this, that one-off cost lands in one
-    op's ``time_ms``.
-    """
-    global _meta_ready
-    if not _meta_ready:
-        with torch.no_grad():
-            torch.nn.functional.layer_norm(torch.empty(1, 2, device="meta"), (2,))
-        _meta_ready = True
 
 
 def count_flops(
@@ -126,7 +63,7 @@ def count_flops(
         (any alias spelling), or names (``"Linear"``, ``"matmul"``, ``"softmax"``, ``"aten.mm"``) as in the
         seed. Honoured by every engine and in the backward: at the aten level every aten op inside an
         ignored module or an ignored function's call is ignored, and so is the backward of an ignored
-        module or call (see :mod:`torch_flops_core.ignore`). A name that names nothing is a ``ValueError``.
+        module or call (see :mod:`torch_flops_core.engines.ignore`). A name that names nothing is a ``ValueError``.
     :param plugins: objects with ``torch_flops_register_rules`` hookimpls, registered after the
         installed plugins (so a plain or ``tryfirst`` impl among them overrides the built-in rules).
     :param disable: names of installed plugins not to use (like ``TORCH_FLOPS_DISABLE_PLUGINS``); a name
@@ -154,7 +91,7 @@ def count_flops(
 
     The model is run once, under ``torch.no_grad()`` (with grad enabled for the count when
     ``backward=True``), on whatever device its tensors are on (``meta`` included), and left exactly
-    as it was (see :func:`~torch_flops_core.guard.preserve_model`).
+    as it was (see :func:`~torch_flops_core.engines.guard.preserve_model`).
     Nothing is cached between calls: each count sees the model as it is now. Counts in several
     threads at once are independent, and never change what another thread's forward computes.
     """
@@ -206,116 +143,6 @@ def _check_request(model: Any, engine: str, backward: bool, loss: Any) -> None:
         raise TypeError(f"loss= takes a function of the model's output, got {type(loss).__name__}")
 
 
-def run_count(
-    model: Any,
-    args: tuple[Any, ...],
-    kwargs: dict[str, Any],
-    table: RuleTable,
-    ignore: IgnoreSpec,
-    engine: str = "auto",
-    *,
-    measure_time: bool = True,
-    count_bytes: bool = True,
-    backward: bool = False,
-    loss: Callable[[Any], torch.Tensor] | None = None,
-    notes: list[str] | None = None,
-    memory: Callable[[], int] | None = None,
-    prepare: Callable[[torch.nn.Module], Any] | None = None,
-) -> tuple[FlopsResult, Any]:
-    """Count ``model(*args, **kwargs)`` with ``engine`` (a key of :data:`ENGINES`) and the rules of ``table``: the
-    one path of every count (``count_flops``, ``TorchFLOPsByFX``). The model is guarded (left as it was), the
-    garbage collector and outer counts paused, the meta kernels loaded before any op is timed; with ``backward``, the
-    loss and backward are counted after the forward. ``memory``: the CUDA memory function read around each op
-    (default ``torch.cuda.memory_allocated``); ``prepare``: called on the guarded model before it runs (its changes
-    are undone with the rest). Returns the result and the model's output (``None`` with ``backward``: the output
-    and its autograd graph are dropped once the backward is counted)."""
-    notes = list(notes or ())
-    ignore_functions = bool(ignore.functions) and (engine == "aten" or backward)
-    # ignored functions at the aten level, and the backward of ignored calls: see torch_flops_core.ignore
-    marker = IgnoreMarker(ignore) if ignore_functions else None
-    with (
-        _gc_paused(),
-        outer_counts_paused(),
-        preserve_model(model) as guarded,
-        _eager_stance(guarded),
-        _grad_mode(backward),
-        marker if marker is not None else nullcontext(),
-    ):
-        devices = tensor_devices(args, kwargs)
-        meta = guarded.meta or "meta" in devices
-        cuda = guarded.cuda or "cuda" in devices
-        owners = NodeOwners() if backward else None
-        recorder = Recorder(measure_time=measure_time, cuda=cuda, memory=memory, owners=owners, count_bytes=count_bytes)
-        if meta:
-            with torch_functions_off():  # an outer count (this one nested in a forward) must not see it
-                warm_up_meta()
-        if prepare is not None:
-            prepare(model)
-        job = Job(model, args, kwargs, table, ignore, recorder, guarded, marker, notes)
-        ran = ENGINES[engine](job)
-        check_output(model, ran.output)
-        output = ran.output
-        if backward:
-            ignored = ran.ignored_paths | ignored_modules(recorder.records)
-            job.notes += count_training_step(job, output, loss, ignored)
-            output = ran.output = None  # the autograd graph goes with it
-        device = "meta" if meta else "cuda" if cuda else "cpu"
-        result = FlopsResult(recorder.records, ran.engine, ran.graph, job.notes, device, bytes_counted=count_bytes)
-        return result, output
-
-
-def run_fx(job: Job) -> Ran:
-    """The fx engine: trace the model (a ``GraphModule`` is counted as it is) and count its graph node by node."""
-    traced, values = trace(job.model, job.args, job.kwargs, job.table)
-    output = FlopsInterpreter(traced.root, traced.graph, job.table, job.ignore, job.recorder).run(*values)
-    job.notes += fx_notes(traced)
-    return Ran(output, "fx", traced.graph)
-
-
-def run_aten_engine(job: Job) -> Ran:
-    """The aten engine: every aten op the dispatcher runs; an aten-level ``GraphModule`` (an exported program's,
-    ``make_fx``'s) is counted node by node."""
-    if isinstance(job.model, fx.GraphModule):  # an aten graph: its nodes are the ops
-        traced, values = trace(job.model, job.args, job.kwargs, job.table)
-        interpreter = FlopsInterpreter(traced.root, traced.graph, job.table, job.ignore, job.recorder)
-        output = interpreter.run(*values)
-        job.notes += decomposed_note(Counter(interpreter.decomposed.values()))
-        return Ran(output, "aten", traced.graph)
-    bind(job.model, job.args, job.kwargs)
-    counter = AtenCounter(job.table, job.ignore, job.recorder, paths=job.guarded.paths, marker=job.marker)
-    output = run_aten(job.model, job.args, job.kwargs, counter)
-    job.notes += decomposed_note(counter.decomposed)
-    return Ran(output, "aten", None, counter.ignored_modules)
-
-
-def run_eager_engine(job: Job) -> Ran:
-    """The eager engine (the default): every top-level torch call and every module a rule counts whole, as it runs."""
-    bind(job.model, job.args, job.kwargs)
-    counter = EagerCounter(job.table, job.ignore, job.recorder, paths=job.guarded.paths)
-    return Ran(run_eager(job.model, job.args, job.kwargs, counter), "eager")
-
-
-ENGINES: dict[str, Callable[[Job], Ran]] = {
-    "auto": run_eager_engine, "fx": run_fx, "eager": run_eager_engine, "aten": run_aten_engine,
-}  # fmt: skip
-"""The engines ``count_flops(engine=...)`` takes, by name: each runs a :class:`~torch_flops_core.job.Job`."""
-
-
-def ignored_modules(records: Iterable[OpRecord]) -> set[str]:
-    """The paths of the modules a forward counted whole as ignored: the backward ignores their ops too."""
-    return {r.module_path for r in records if r.ignored and r.kind == "call_module" and r.phase == "forward"}
-
-
-def aten_graph(program: torch.export.ExportedProgram) -> fx.GraphModule:
-    """The graph module of an exported program, decomposed to the Core ATen opset (what the aten pack
-    covers), without the input guards ``ExportedProgram.module()`` adds (they compute nothing)."""
-    decomposed = program.run_decompositions()
-    try:
-        return decomposed.module(check_guards=False)
-    except TypeError:  # torch without check_guards: no guard module either
-        return decomposed.module()
-
-
 def _uncompiled(model: Any) -> tuple[Any, str | None]:
     """The module or function a ``torch.compile`` wrapper holds (counted eagerly: the same math)."""
     original = getattr(model, "_orig_mod", None)
@@ -327,51 +154,12 @@ def _uncompiled(model: Any) -> tuple[Any, str | None]:
     return model, None
 
 
-@contextmanager
-def _grad_mode(backward: bool) -> Iterator[None]:
-    """Grad off for a forward-only count; on (also inside ``torch.no_grad()`` or ``inference_mode()``
-    of the caller) when the backward is counted: autograd must record the forward's graph."""
-    if not backward:
-        with torch.no_grad():
-            yield
-        return
-    with torch.inference_mode(False), torch.enable_grad():
-        yield
-
-
-@contextmanager
-def _eager_stance(guarded: Any) -> Iterator[None]:
-    """Run compiled submodules eagerly during the count: dynamo cannot trace under a torch function
-    mode, and what is counted is the module's own math either way."""
-    compiled = any(hasattr(m, "_orig_mod") and hasattr(m, "dynamo_ctx") for m in guarded.modules)
-    if not compiled or not hasattr(torch.compiler, "set_stance"):
-        yield
-        return
-    with torch.compiler.set_stance("force_eager"):
-        yield
-
-
 def _no_rules(infos: Sequence[Any]) -> str:
     seen = ", ".join(f"{info.name} ({info.status})" for info in infos) or "none found"
     return (
         f"no rule is loaded (plugins: {seen}), so every op is not recognized: install torch-flops-rules-nn and "
         f"torch-flops-rules-functional (their entry points make them found), or check {DISABLE_ENV} and disable="
     )
-
-
-def fx_notes(traced: Traced) -> list[str]:
-    """What an fx count cannot see, in general and, where the graph shows it, for this model."""
-    constants = [
-        str(n.target) for n in traced.graph.nodes if n.op == "get_attr" and str(n.target).startswith("_tensor_constant")
-    ]
-    notes = [FX_NOTE]
-    if constants:
-        notes.append(
-            f"{len(constants)} tensors were computed while tracing and are constants of the graph "
-            f"({', '.join(constants[:3])}{' ...' if len(constants) > 3 else ''}): "
-            "the work that built them is not counted"
-        )
-    return notes
 
 
 def unrecognized_error(result: FlopsResult) -> UnrecognizedOpsError:

@@ -11,13 +11,13 @@ import torch
 import torch.fx as fx
 from tabulate import tabulate
 
-from .api import run_count
-from .guard import preserve_model
-from .ignore import IgnoreSpec
+from .engines.guard import preserve_model
+from .engines.ignore import IgnoreSpec
+from .engines.run import run_count
+from .engines.tracer import trace_graph
 from .plugins import get_plugins
 from .results import FlopsResult
 from .rules import NOT_RECOGNIZED
-from .tracer import trace_graph
 
 __all__ = ["TorchFLOPsByFX"]
 
