@@ -17,14 +17,10 @@ from typing import TYPE_CHECKING
 
 import pluggy
 
+from .names import DISABLE_ENV, NAME  # re-exported: their home is names, below this module and the registry
+
 if TYPE_CHECKING:
     from .registry import Registry
-
-NAME = "torch_flops"
-"""The one name used for the pluggy project, the hook markers and the entry-point group."""
-
-DISABLE_ENV = "TORCH_FLOPS_DISABLE_PLUGINS"
-"""Environment variable naming plugins not to load, comma-separated."""
 
 hookspec = pluggy.HookspecMarker(NAME)
 hookimpl = pluggy.HookimplMarker(NAME)

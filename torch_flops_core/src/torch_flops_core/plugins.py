@@ -14,10 +14,8 @@ are not checked: an environment is shared by programs with different plugins ins
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import functools
 import importlib.metadata
-import os
 import threading
 import warnings
 from collections.abc import Iterable, Sequence
@@ -28,7 +26,13 @@ import pluggy
 
 from . import hookspecs
 from .errors import PluginLoadWarning
-from .hookspecs import DISABLE_ENV, NAME
+from .names import DISABLE_ENV, NAME
+from .plugin_options import (  # re-exported: the path users know
+    check_disabled,
+    check_plugin_objects,
+    disabled_from_env,
+    plugin_names,
+)
 from .registry import Priority, Registry, RuleEntry, RuleTable
 
 __all__ = [
@@ -56,12 +60,6 @@ class PluginInfo:
     version: str | None
     status: Status
     error: str | None = None
-
-
-def disabled_from_env() -> frozenset[str]:
-    """Plugin names listed in ``TORCH_FLOPS_DISABLE_PLUGINS`` (comma-separated)."""
-    raw = os.environ.get(DISABLE_ENV, "")
-    return frozenset(name.strip() for name in raw.split(",") if name.strip())
 
 
 class PluginSet:
@@ -110,7 +108,7 @@ class PluginSet:
         # Each hookimpl is called with a Registry of its own (so every claim knows its plugin and
         # priority), in the order pluggy itself would call them: get_hookimpls() lists them in reverse
         # call order (trylast first, then plain, then tryfirst; within each, last registered last),
-        # as pluggy's HookCaller documents and tests/test_plugins.py checks against pluggy's own call.
+        # as pluggy's HookCaller documents and tests/core/test_plugins.py checks against pluggy's own call.
         for impl in reversed(self.manager.hook.torch_flops_register_rules.get_hookimpls()):
             if impl.hookwrapper or impl.wrapper:  # a wrapper registers no rule: refused, not dropped in silence
                 self._fail(
@@ -142,45 +140,6 @@ def _plugin_name(obj: Any) -> str:
     return type(obj).__qualname__
 
 
-def plugin_names(disable: Iterable[str] | str, what: str = "disable") -> frozenset[str]:
-    """``disable=`` as a set of names: one string is one name, never its characters."""
-    if isinstance(disable, str):
-        return frozenset([disable])
-    try:
-        names = list(disable)
-    except TypeError:
-        raise TypeError(f"{what} takes plugin names (strings), got {disable!r}") from None
-    bad = [name for name in names if not isinstance(name, str)]
-    if bad:
-        raise TypeError(
-            f"{what} takes plugin names (strings, as `torch-flops plugins` lists them), got {bad[0]!r} "
-            f"({type(bad[0]).__name__})"
-        )
-    return frozenset(names)
-
-
-def check_plugin_objects(plugins: Any) -> list[Any]:
-    """``plugins=`` as a list of plugin objects; anything else is a ``TypeError`` saying what is expected."""
-    if isinstance(plugins, str) or not isinstance(plugins, Iterable):
-        raise TypeError(
-            f"plugins takes a list of plugin objects (each with a torch_flops_register_rules hookimpl), got "
-            f"{plugins!r}. To leave installed plugins out, use disable=[...]."
-        )
-    objects = list(plugins)
-    for obj in objects:
-        if isinstance(obj, str):
-            raise TypeError(
-                f"plugins takes plugin objects, got the name {obj!r}: installed plugins are used by default; "
-                "to count with some of them only, use disable=[...] (torch_flops_core.testing.only_plugins)."
-            )
-        if not callable(getattr(obj, "torch_flops_register_rules", None)):
-            raise TypeError(
-                f"plugins takes objects with a @hookimpl torch_flops_register_rules(registry) method, got {obj!r} "
-                f"({type(obj).__name__}); see docs/writing-plugins.md."
-            )
-    return objects
-
-
 def _entry_points() -> list[importlib.metadata.EntryPoint]:
     eps = importlib.metadata.entry_points(group=NAME)
 
@@ -210,79 +169,74 @@ def load_plugins(
     plugins = check_plugin_objects(plugins)
     manager = pluggy.PluginManager(NAME)
     manager.add_hookspecs(hookspecs)
+    seen: dict[str, str | None] = {}  # plugin name -> its distribution (None: a run-time plugin)
     infos: list[PluginInfo] = []
-    seen: dict[str, str | None] = {}
-
-    for ep in _entry_points() if entry_points else []:
-        dist = ep.dist.name if ep.dist is not None else None
-        version = ep.dist.version if ep.dist is not None else None
-        if ep.name in seen:
-            warnings.warn(
-                f"torch-flops: entry point {ep.name!r} is declared by distribution {seen[ep.name]!r} and "
-                f"by {dist!r} ({ep.value}); only the first, {seen[ep.name]!r}, is loaded. Uninstall one "
-                f"of them, or rename the entry point.",
-                PluginLoadWarning,
-                stacklevel=2,
-            )
-            infos.append(PluginInfo(ep.name, ep.value, dist, version, "failed", "duplicate entry-point name"))
-            continue
-        seen[ep.name] = dist
-        if ep.name in blocked:
-            manager.set_blocked(ep.name)
-            infos.append(PluginInfo(ep.name, ep.value, dist, version, "disabled"))
-            continue
-        try:
-            plugin = ep.load()
-            manager.register(plugin, name=ep.name)
-            try:
-                manager.check_pending()
-            except Exception:
-                manager.unregister(name=ep.name)
-                raise
-        except (Exception, SystemExit) as exc:  # sys.exit() in a plugin's import must not end the caller
-            error = f"{type(exc).__name__}: {exc}"
-            warnings.warn(
-                f"torch-flops: plugin {ep.name!r} ({ep.value}, distribution {dist} {version}) failed to "
-                f"load: {error}. Counting goes on without it; disable it with {DISABLE_ENV}={ep.name}.",
-                PluginLoadWarning,
-                stacklevel=2,
-            )
-            infos.append(PluginInfo(ep.name, ep.value, dist, version, "failed", error))
-            continue
-        infos.append(PluginInfo(ep.name, ep.value, dist, version, "loaded"))
-
+    for ep in _entry_points() if entry_points else []:  # a loop, not a comprehension: the warnings' stacklevel
+        infos.append(_load_entry_point(manager, ep, seen, blocked))
     for plugin in plugins:
-        base = name = _plugin_name(plugin)
-        n = 1
-        while manager.has_plugin(name) or name in seen:
-            n += 1
-            name = f"{base}#{n}"
-        seen[name] = None
-        if name in blocked:
-            infos.append(PluginInfo(name, "run-time", None, None, "disabled"))
-            continue
-        manager.register(plugin, name=name)
-        manager.check_pending()
-        infos.append(PluginInfo(name, "run-time", None, None, "loaded"))
+        infos.append(_register_object(manager, plugin, seen, blocked))
     check_disabled(asked - env, [info.name for info in infos])
     return PluginSet(manager, infos)
 
 
-def check_disabled(names: Iterable[str], known: Iterable[str], what: str = "disable") -> None:
-    """``ValueError`` for a name in ``names`` (plugins to disable) that is not among ``known`` (the plugins
-    discovered: entry points, whatever became of them, and run-time plugins), listing the known names."""
-    known = sorted(set(known))
-    unknown = sorted(set(names) - set(known))
-    if not unknown:
-        return
-    hints = []
-    for name in unknown:
-        close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
-        hints.append(f"{name!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
-    raise ValueError(
-        f"{what}: no plugin is named {', '.join(hints)}; the plugins here are "
-        f"{', '.join(map(repr, known)) or 'none'} (`torch-flops plugins` lists them)"
-    )
+def _load_entry_point(
+    manager: pluggy.PluginManager,
+    ep: importlib.metadata.EntryPoint,
+    seen: dict[str, str | None],
+    blocked: frozenset[str],
+) -> PluginInfo:
+    """Load and register one entry point, unless blocked or a duplicate name; what became of it. A duplicate
+    or a plugin that fails to load is warned (:class:`PluginLoadWarning`, at ``load_plugins``' caller)."""
+    dist = ep.dist.name if ep.dist is not None else None
+    version = ep.dist.version if ep.dist is not None else None
+    if ep.name in seen:
+        warnings.warn(
+            f"torch-flops: entry point {ep.name!r} is declared by distribution {seen[ep.name]!r} and "
+            f"by {dist!r} ({ep.value}); only the first, {seen[ep.name]!r}, is loaded. Uninstall one "
+            f"of them, or rename the entry point.",
+            PluginLoadWarning,
+            stacklevel=3,
+        )
+        return PluginInfo(ep.name, ep.value, dist, version, "failed", "duplicate entry-point name")
+    seen[ep.name] = dist
+    if ep.name in blocked:
+        manager.set_blocked(ep.name)
+        return PluginInfo(ep.name, ep.value, dist, version, "disabled")
+    try:
+        plugin = ep.load()
+        manager.register(plugin, name=ep.name)
+        try:
+            manager.check_pending()
+        except Exception:
+            manager.unregister(name=ep.name)
+            raise
+    except (Exception, SystemExit) as exc:  # sys.exit() in a plugin's import must not end the caller
+        error = f"{type(exc).__name__}: {exc}"
+        warnings.warn(
+            f"torch-flops: plugin {ep.name!r} ({ep.value}, distribution {dist} {version}) failed to "
+            f"load: {error}. Counting goes on without it; disable it with {DISABLE_ENV}={ep.name}.",
+            PluginLoadWarning,
+            stacklevel=3,
+        )
+        return PluginInfo(ep.name, ep.value, dist, version, "failed", error)
+    return PluginInfo(ep.name, ep.value, dist, version, "loaded")
+
+
+def _register_object(
+    manager: pluggy.PluginManager, plugin: Any, seen: dict[str, str | None], blocked: frozenset[str]
+) -> PluginInfo:
+    """Register one run-time plugin object under its name (``name#2`` ... when taken), unless blocked."""
+    base = name = _plugin_name(plugin)
+    n = 1
+    while manager.has_plugin(name) or name in seen:
+        n += 1
+        name = f"{base}#{n}"
+    seen[name] = None
+    if name in blocked:
+        return PluginInfo(name, "run-time", None, None, "disabled")
+    manager.register(plugin, name=name)
+    manager.check_pending()
+    return PluginInfo(name, "run-time", None, None, "loaded")
 
 
 @functools.lru_cache(maxsize=32)
