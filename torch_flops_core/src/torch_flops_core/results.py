@@ -1,122 +1,21 @@
-"""The result model: one :class:`OpRecord` per op, gathered in a :class:`FlopsResult`."""
+"""The result model: one :class:`OpRecord` per op (:mod:`torch_flops_core.records`), gathered in a
+:class:`FlopsResult`; per-module totals by :func:`module_rows`."""
 
 from __future__ import annotations
 
 import dataclasses
 from collections import Counter
-from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
-from .aliases import op_name
-from .rules import CALL_KINDS, NOT_RECOGNIZED, NotRecognizedType, RecordKind
+from .records import PHASES, ROOT_LABEL, ModuleRow, OpRecord, Phase  # re-exported: the path users know
+from .rules import CALL_KINDS, NOT_RECOGNIZED
 
 # The views (torch_flops_core.views) import this module; it never imports them at module level. The only
 # edges upward are deferred imports inside FlopsResult's display methods:
-#   module_report, table, to_dict, to_csv -> views.report; _repr_html_, to_pandas -> views.notebook;
+#   module_report, table -> views.report; to_dict, to_csv -> views.export; _repr_html_, to_pandas -> views.notebook;
 #   roofline -> views.roofline.
 
 __all__ = ["PHASES", "ROOT_LABEL", "FlopsResult", "ModuleRow", "OpRecord", "Phase", "module_rows"]
-
-ROOT_LABEL = "(root)"
-"""How reports name the ops outside every submodule (module path ``""``)."""
-
-Phase = Literal["forward", "loss", "backward", "recompute"]
-PHASES: tuple[Phase, ...] = ("forward", "loss", "backward", "recompute")
-"""The phases of a count, in the order they run: the model's forward; the loss computed from its output
-(``count_flops(..., backward=True)`` only); the backward pass; forward ops that activation
-checkpointing runs again during the backward."""
-
-
-@dataclass(slots=True)
-class OpRecord:
-    """What one op (one FX node, or one eager call) cost.
-
-    ``flops`` is an int, or :data:`NOT_RECOGNIZED` when no rule knows the op. ``ignored`` is true
-    for ops named in ``ignore_ops`` (counted 0). Time is in milliseconds; memory columns are bytes
-    of ``torch.cuda.memory_allocated`` and ``None`` wherever they were not measured (cpu, meta).
-    """
-
-    name: str
-    kind: RecordKind
-    target: Any
-    """The raw target: module path (``call_module``), function object, or method name."""
-    module_path: str
-    """The path of the module the op ran in (``""``: the root), as ``named_modules()`` spells it."""
-    module_type: str
-    """The class *name* of that module (``"Linear"``): records are plain data, so they hold names, not the
-    classes or the modules, and keep no model alive (the seed's ``nn_module_stack[-1]`` column)."""
-    flops: int | NotRecognizedType
-    macs: int = 0
-    plugin: str | None = None
-    rule: str | None = None
-    ignored: bool = False
-    time_ms: float | None = None
-    mem_before: int | None = None
-    mem_after: int | None = None
-    mem_delta: int | None = None
-    phase: Phase = "forward"
-    """Which pass ran the op (:data:`PHASES`): ``"forward"`` unless the backward was counted."""
-    bytes: int | None = None
-    """Bytes the op reads from its tensor inputs and writes to its outputs (unfused traffic, see
-    :mod:`torch_flops_core.traffic`); ``None`` for graph inputs and outputs, or with ``count_bytes=False``."""
-
-    @property
-    def intensity(self) -> float | None:
-        """Arithmetic intensity, FLOPs per byte moved; ``None`` without FLOPs (not recognized) or bytes."""
-        if type(self.flops) is int and self.bytes:
-            return self.flops / self.bytes
-        return None
-
-    @property
-    def target_name(self) -> str:
-        """The target spelled for people: ``operator.add``, ``Tensor.softmax``, ``layer1.0.conv1``."""
-        return op_name(self.target)
-
-    @property
-    def recognized(self) -> bool:
-        return self.flops is not NOT_RECOGNIZED
-
-    @property
-    def status(self) -> str:
-        """``counted``, ``ignored`` or ``not recognized``."""
-        if self.ignored:
-            return "ignored"
-        return "counted" if self.flops is not NOT_RECOGNIZED else str(NOT_RECOGNIZED)
-
-
-@dataclass(frozen=True, slots=True)
-class ModuleRow:
-    """One module path's share of a result (see :meth:`FlopsResult.module_table`)."""
-
-    path: str
-    """Module path cut to the requested depth; ``""`` for ops that belong to no submodule."""
-    flops: int
-    """Recognized FLOPs of the ops under ``path`` (exact)."""
-    macs: int
-    ops: int
-    """Number of ops (calls) under ``path``, recognized or not."""
-    share: float
-    """``flops / result.total`` (0.0 when the total is 0); of the phase's total when rows are of one phase."""
-    forward: int = 0
-    """The ``flops`` of the module's ops in the forward phase (also ``loss``, ``backward``, ``recompute``)."""
-    loss: int = 0
-    backward: int = 0
-    recompute: int = 0
-    bytes: int | None = 0
-    """Bytes its ops move (the sum of their unfused traffic); ``None`` when bytes were not counted
-    (``count_bytes=False``): unknown, not 0."""
-    time_ms: float = 0.0
-    """Time of its ops (0.0 when not measured)."""
-
-    @property
-    def intensity(self) -> float | None:
-        """FLOPs per byte moved by the module's ops; ``None`` when they move no bytes."""
-        return self.flops / self.bytes if self.bytes else None
-
-    @property
-    def label(self) -> str:
-        """``path``, or ``(root)`` for ops outside every submodule."""
-        return self.path or ROOT_LABEL
 
 
 class FlopsResult:
@@ -274,7 +173,7 @@ class FlopsResult:
         return self.table(tablefmt="github", top=top)
 
     def to_dict(self) -> dict[str, Any]:
-        from .views.report import result_to_dict
+        from .views.export import result_to_dict
 
         return result_to_dict(self)
 
@@ -285,7 +184,7 @@ class FlopsResult:
 
     def to_csv(self, path: Any = None) -> str:
         """The ops as CSV; written to ``path`` when given, and returned."""
-        from .views.report import render_csv
+        from .views.export import render_csv
 
         text = render_csv(self)
         if path is not None:
