@@ -28,10 +28,10 @@ import sys
 from collections.abc import Callable, Sequence
 
 from .commands import EXIT_OK, EXIT_STRICT, EXIT_USAGE, cmd_count, cmd_plugins, cmd_rules, rule_rows
-from .run import DTYPES, PROG
+from .run import DTYPES
 from .shapes import InputPoint, parse_int_list, parse_shape, sweep_points
 from .sources import DEFAULT_SEQ_LEN, SPEC_HELP, ModelSource, resolve_spec, torchvision_source
-from .usage import UsageError
+from .usage import PROG, UsageError
 
 __all__ = [
     "EXIT_OK",
@@ -103,7 +103,6 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-
     count = commands.add_parser(
         "count",
         help="count the FLOPs of a model",
@@ -112,6 +111,25 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     count.add_argument("spec", metavar="SPEC", help=SPEC_HELP)
+    _input_arguments(count)
+    _counting_arguments(count)
+    _output_arguments(count)
+    count.set_defaults(handler=cmd_count)
+    rules = commands.add_parser(
+        "rules",
+        help="list every rule, its plugin and what it overrides",
+        description="List every rule claim, in dispatch order.",
+    )
+    _rules_arguments(rules)
+    plugins = commands.add_parser(
+        "plugins", help="list discovered plugins and their status", description="List every discovered plugin."
+    )
+    _plugins_arguments(plugins)
+    return parser
+
+
+def _input_arguments(count: argparse.ArgumentParser) -> None:
+    """``count``'s inputs: ``--input-shape``, ``--seq-len``, ``--batch-size``, ``--dtype``, ``--device``."""
     inputs = count.add_argument_group("inputs")
     inputs.add_argument(
         "--input-shape",
@@ -138,6 +156,10 @@ def build_parser() -> argparse.ArgumentParser:
         choices=["cpu", "cuda", "meta"],
         help="where the model is built and run (default meta: no weight memory; cpu where meta fails)",
     )
+
+
+def _counting_arguments(count: argparse.ArgumentParser) -> None:
+    """How ``count`` counts: ``--engine``, ``--disable-plugin``, ``--ignore-op``, ``--strict``, ``--backward``."""
     counting = count.add_argument_group("counting")
     counting.add_argument(
         "--engine",
@@ -166,6 +188,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="also count the backward pass of the outputs' sum (training FLOPs): totals per phase, a phase column; "
         "per token for language models",
     )
+
+
+def _output_arguments(count: argparse.ArgumentParser) -> None:
+    """What ``count`` writes: ``--format``, ``--by-module``, ``--top``, ``--output``, ``--plot``, ``--roofline``
+    and its peaks, ``--verbose``."""
     output = count.add_argument_group("output")
     output.add_argument("--format", choices=FORMATS, default="table", help="default table")
     output.add_argument(
@@ -198,13 +225,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="the roofline's memory roof in bytes/s, e.g. 5e10 (default: measured by a copy)",
     )
     output.add_argument("--verbose", "-v", action="store_true", help="also show other libraries' warnings")
-    count.set_defaults(handler=cmd_count)
 
-    rules = commands.add_parser(
-        "rules",
-        help="list every rule, its plugin and what it overrides",
-        description="List every rule claim, in dispatch order.",
-    )
+
+def _rules_arguments(rules: argparse.ArgumentParser) -> None:
+    """``rules``' filters (``--plugin``, ``--kind``, ``--shadowed``), plugins left out and output."""
     rules.add_argument("--plugin", metavar="NAME", help="only this plugin's rules")
     rules.add_argument("--kind", choices=["module", "function", "method"], help="only rules of this kind")
     rules.add_argument("--shadowed", action="store_true", help="only rules that override or are shadowed by another")
@@ -213,14 +237,13 @@ def build_parser() -> argparse.ArgumentParser:
     rules.add_argument("--output", "-o", metavar="FILE")
     rules.set_defaults(handler=cmd_rules)
 
-    plugins = commands.add_parser(
-        "plugins", help="list discovered plugins and their status", description="List every discovered plugin."
-    )
+
+def _plugins_arguments(plugins: argparse.ArgumentParser) -> None:
+    """``plugins``' plugins left out and output."""
     plugins.add_argument("--disable-plugin", action="append", default=[], metavar="NAME", help="leave a plugin out")
     plugins.add_argument("--format", choices=FORMATS, default="table")
     plugins.add_argument("--output", "-o", metavar="FILE")
     plugins.set_defaults(handler=cmd_plugins)
-    return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:

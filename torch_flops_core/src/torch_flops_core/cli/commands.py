@@ -18,9 +18,10 @@ from ..plugins import load_plugins
 from ..registry import RuleEntry, RuleTable
 from ..results import module_rows
 from ..views.report import format_flops
+from .notes import note, warnings_as_notes
 from .render import render_count, render_rows, render_sweep, write_output
-from .run import PROG, note, plugin_set, run_count, warnings_as_notes
-from .usage import UsageError
+from .run import CountRun, plugin_set, run_count
+from .usage import PROG, UsageError
 
 __all__ = [
     "EXIT_OK",
@@ -61,66 +62,91 @@ def cmd_count(args: argparse.Namespace) -> int:
     plot_path = _plot_path(args.plot) if args.plot else None
     _check_roofline(args)
     if plot_path is not None:
-        from ..views import plot
-
-        try:  # before the model is built: fail fast
-            plot.require_matplotlib()
-            plot.check_path(plot_path)
-        except PlotError as exc:
-            raise UsageError(
-                f"--plot needs matplotlib: {exc}" if "matplotlib" in str(exc) else f"--plot: {exc}"
-            ) from None
+        _check_plotting(plot_path)
     with warnings_as_notes(args.verbose):
         run = run_count(args)
     text = render_sweep(run, args.format) if run.sweep else render_count(run, args)
     write_output(text, args.output)
     if plot_path is not None:
-        from ..views import plot
-
         if run.sweep:
-            sizes = [p.size or 0 for p in run.points]
-            xlabel = "sequence length" if run.points[0].seq_len is not None else "input size"
-            try:
-                plot.plot_sweep(
-                    sizes, [r.total for r in run.results], plot_path, title=f"{run.spec}: FLOPs by {xlabel}",
-                    xlabel=xlabel,
-                )  # fmt: skip
-            except PlotError as exc:
-                raise UsageError(f"--plot: {exc}") from None
+            _plot_sweep(run, plot_path)
         elif getattr(args, "roofline", False):
-            from ..views.roofline import plot_roofline
-
-            by = "module" if args.by_module is not None else "op"
-            try:
-                plot_roofline(
-                    run.results[0], plot_path, peak_flops=args.peak_flops, peak_bandwidth=args.peak_bandwidth,
-                    by=by, depth=args.by_module or 0, title=f"{run.spec} · {run.points[0].describe()} · {run.device}",
-                )  # fmt: skip
-            except ValueError as exc:
-                raise UsageError(str(exc)) from None
+            _plot_roofline(run, args, plot_path)
         else:
-            result = run.results[0]
-            depth = args.by_module if args.by_module is not None else DEFAULT_MODULE_DEPTH
-            rows = module_rows(result, depth, args.top or DEFAULT_PLOT_TOP)
-            title = f"{run.spec} · {run.points[0].describe()} · total {format_flops(result.total)}"
-            try:
-                plot.plot_modules(rows, plot_path, title=title, total=result.total, depth=depth)
-            except PlotError as exc:
-                raise UsageError(f"--plot: {exc}") from None
+            _plot_modules(run, args, plot_path)
         note(f"wrote {plot_path}")
     if args.strict:
-        missing: dict[str, int] = {}
-        for result in run.results:
-            for target, n in result.unrecognized_targets().items():
-                missing[target] = missing.get(target, 0) + n
-        if missing:
-            listed = ", ".join(f"{t} ×{n}" for t, n in missing.items())
-            print(
-                f"{PROG}: error: --strict: {sum(missing.values())} ops have no rule: {listed}. Install or write a "
-                f"plugin with rules for them, or count them as 0 with --ignore-op {next(iter(missing))}",
-                file=sys.stderr,
-            )
-            return EXIT_STRICT
+        return _strict(run)
+    return EXIT_OK
+
+
+def _check_plotting(plot_path: Path) -> None:
+    """matplotlib there and the file's folder too, before the model is built: fail fast."""
+    from ..views import plot
+
+    try:
+        plot.require_matplotlib()
+        plot.check_path(plot_path)
+    except PlotError as exc:
+        raise UsageError(f"--plot needs matplotlib: {exc}" if "matplotlib" in str(exc) else f"--plot: {exc}") from None
+
+
+def _plot_sweep(run: CountRun, plot_path: Path) -> None:
+    """A sweep's chart: its total FLOPs by size (sequence length or input size)."""
+    from ..views import plot
+
+    sizes = [p.size or 0 for p in run.points]
+    xlabel = "sequence length" if run.points[0].seq_len is not None else "input size"
+    try:
+        plot.plot_sweep(
+            sizes, [r.total for r in run.results], plot_path, title=f"{run.spec}: FLOPs by {xlabel}", xlabel=xlabel
+        )
+    except PlotError as exc:
+        raise UsageError(f"--plot: {exc}") from None
+
+
+def _plot_roofline(run: CountRun, args: argparse.Namespace, plot_path: Path) -> None:
+    """``--roofline --plot``: the roofline of the ops (or of the modules at ``--by-module``)."""
+    from ..views.roofline import plot_roofline
+
+    by = "module" if args.by_module is not None else "op"
+    try:
+        plot_roofline(
+            run.results[0], plot_path, peak_flops=args.peak_flops, peak_bandwidth=args.peak_bandwidth,
+            by=by, depth=args.by_module or 0, title=f"{run.spec} · {run.points[0].describe()} · {run.device}",
+        )  # fmt: skip
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _plot_modules(run: CountRun, args: argparse.Namespace, plot_path: Path) -> None:
+    """One count's chart: its largest modules at ``--by-module`` (default 1), ``--top`` of them (default 15)."""
+    from ..views import plot
+
+    result = run.results[0]
+    depth = args.by_module if args.by_module is not None else DEFAULT_MODULE_DEPTH
+    rows = module_rows(result, depth, args.top or DEFAULT_PLOT_TOP)
+    title = f"{run.spec} · {run.points[0].describe()} · total {format_flops(result.total)}"
+    try:
+        plot.plot_modules(rows, plot_path, title=title, total=result.total, depth=depth)
+    except PlotError as exc:
+        raise UsageError(f"--plot: {exc}") from None
+
+
+def _strict(run: CountRun) -> int:
+    """``--strict``: :data:`EXIT_STRICT`, after an error naming the ops no rule knows, when there are any."""
+    missing: dict[str, int] = {}
+    for result in run.results:
+        for target, n in result.unrecognized_targets().items():
+            missing[target] = missing.get(target, 0) + n
+    if missing:
+        listed = ", ".join(f"{t} ×{n}" for t, n in missing.items())
+        print(
+            f"{PROG}: error: --strict: {sum(missing.values())} ops have no rule: {listed}. Install or write a "
+            f"plugin with rules for them, or count them as 0 with --ignore-op {next(iter(missing))}",
+            file=sys.stderr,
+        )
+        return EXIT_STRICT
     return EXIT_OK
 
 

@@ -1,36 +1,31 @@
 """Building the model and counting it: :func:`run_count` resolves the SPEC, builds the model (on meta by
-default, on cpu when meta fails), makes the inputs of each point of a sweep and counts them into a
-:class:`CountRun`; meanwhile torch-flops' own warnings become ``torch-flops: note:`` lines on stderr.
+default, on cpu when meta fails; :mod:`.models`), makes the inputs of each point of a sweep and counts them into
+a :class:`CountRun`; meanwhile torch-flops' own warnings become ``torch-flops: note:`` lines on stderr
+(:mod:`.notes`).
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
-import sys
-import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import torch
 
 from ..api import count_flops
-from ..errors import (
-    InputError,
-    PluginLoadWarning,
-    RuleConflictWarning,
-    TorchFlopsError,
-    TracingError,
-)
-from ..ignore import OBJECTS, IgnoreSpec
-from ..inputs import InputMismatchError
+from ..engines.ignore import OBJECTS, IgnoreSpec
+from ..engines.inputs import InputMismatchError
+from ..engines.tracer import graph_module
+from ..errors import InputError, TorchFlopsError, TracingError
 from ..plugins import get_plugins
 from ..results import FlopsResult
-from ..tracer import graph_module
+from .model_source import ModelSource
+from .models import build_model, device_of, float_dtype, make_inputs, weight_bytes  # build_model, make_inputs,
+from .notes import note, warnings_as_notes  # these two and PROG: re-exported, their path before the split
 from .shapes import InputPoint, parse_int_list, sweep_points
-from .sources import ModelSource, program_point, raised_as_usage, resolve_spec
-from .usage import UsageError
+from .sources import program_point, raised_as_usage, resolve_spec
+from .usage import PROG, UsageError
 
 __all__ = [
     "CPU_FALLBACK_LIMIT",
@@ -46,7 +41,6 @@ __all__ = [
     "warnings_as_notes",
 ]
 
-PROG = "torch-flops"
 DTYPES: dict[str, torch.dtype] = {
     "float32": torch.float32,
     "float16": torch.float16,
@@ -55,98 +49,6 @@ DTYPES: dict[str, torch.dtype] = {
 }
 CPU_FALLBACK_LIMIT = 2 * 1024**3
 """Largest model (bytes of weights) rebuilt on cpu when its forward cannot run on meta."""
-
-
-def note(message: str) -> None:
-    """``torch-flops: note: <message>`` on stderr."""
-    print(f"{PROG}: note: {message}", file=sys.stderr)
-
-
-_OWN_WARNINGS = (PluginLoadWarning, RuleConflictWarning)
-
-
-@contextlib.contextmanager
-def warnings_as_notes(verbose: bool) -> Iterator[None]:
-    """torch-flops' own warnings become one ``note:`` line each; other libraries' only with ``--verbose``."""
-    with warnings.catch_warnings(record=True) as caught:
-        for category in _OWN_WARNINGS:
-            warnings.simplefilter("always", category)
-        try:
-            yield
-        finally:
-            seen: set[str] = set()
-            for w in caught:
-                text = str(w.message)
-                own = issubclass(w.category, _OWN_WARNINGS) or text.startswith(f"{PROG}:")
-                if text in seen or not (own or verbose):
-                    continue
-                seen.add(text)
-                if own:
-                    note(text.removeprefix(f"{PROG}: ").rstrip("."))
-                else:
-                    print(f"{PROG}: warning: {w.category.__name__}: {text}", file=sys.stderr)
-
-
-def _tensors(model: Any) -> list[torch.Tensor]:
-    """A module's parameters and buffers; an exported program's state and constants, then example inputs."""
-    if isinstance(model, torch.nn.Module):
-        return [*model.parameters(), *model.buffers()]
-    if isinstance(model, torch.export.ExportedProgram):
-        args, kwargs = model.example_inputs or ((), {})
-        found = [*model.state_dict.values(), *model.constants.values(), *args, *kwargs.values()]
-        return [t for t in found if isinstance(t, torch.Tensor)]
-    return []
-
-
-def _device_of(model: Any, fallback: str) -> torch.device:
-    for t in _tensors(model):
-        return t.device
-    return torch.device(fallback)
-
-
-def _weight_bytes(model: Any) -> int:
-    if not isinstance(model, torch.nn.Module):
-        return 0
-    return sum(t.numel() * t.element_size() for t in (*model.parameters(), *model.buffers()))
-
-
-def build_model(source: ModelSource, device: str, dtype: torch.dtype | None) -> Any:
-    """``source.build()`` under ``torch.device(device)``, in eval mode and ``dtype``."""
-    try:
-        with torch.device(device):
-            model = source.build()
-    except UsageError:
-        raise
-    except Exception as exc:
-        raise raised_as_usage(f"{source.what} on {device}", exc) from exc
-    if isinstance(model, torch.nn.Module):
-        model.eval()
-        if dtype is not None:
-            model.to(dtype)
-    elif not callable(model) and not isinstance(model, torch.export.ExportedProgram):
-        raise UsageError(f"{source.what} returned a {type(model).__name__}, not an nn.Module")
-    return model
-
-
-def make_inputs(point: InputPoint, device: torch.device, dtype: torch.dtype) -> tuple[tuple[Any, ...], dict[str, Any]]:
-    """Inputs of ``point.shapes``: random floats (of ``dtype`` unless the point names another), zeros of an
-    integer or bool dtype (valid token ids), each positional or by its keyword; and ``input_ids``."""
-    args: list[Any] = []
-    kwargs: dict[str, Any] = {}
-    for i, shape in enumerate(point.shapes):
-        kind = point.dtype_at(i) or dtype
-        if kind.is_floating_point or kind.is_complex:
-            tensor = torch.randn(shape, dtype=kind, device=device)
-        else:
-            tensor = torch.zeros(shape, dtype=kind, device=device)
-        name = point.name_at(i)
-        if name is None:
-            args.append(tensor)
-        else:
-            kwargs[name] = tensor
-    if point.seq_len is not None and point.seq_name is not None:
-        kwargs[point.seq_name] = torch.zeros(point.batch_size, point.seq_len, dtype=torch.long, device=device)
-    return tuple(args), kwargs
 
 
 @dataclass
@@ -238,9 +140,34 @@ def run_count(args: argparse.Namespace) -> CountRun:
     """Resolve the SPEC, build the model (meta by default, cpu when meta fails) and count each input point."""
     points = _points(args)  # malformed shapes fail before anything is built
     plugin_set(args.disable_plugin)
+    dtype = DTYPES[args.dtype] if args.dtype else None
+    _check_usage(args, points, dtype)
+    source = resolve_spec(args.spec)
+    devices = [args.device] if args.device else ["meta", "cpu"]
+    for i, device in enumerate(devices):
+        then = devices[i + 1] if i + 1 < len(devices) else None  # where to go on when the model fails on meta
+        model = _built(source, device, dtype, args.spec, then)
+        if model is None:
+            continue
+        chosen = _chosen_points(source, model, points, args)
+        check_counting_options(args)  # the model is built: an op its module defines has a name now
+        on = device_of(model, device)
+        in_dtype = dtype or float_dtype(model)
+        results = _counted(model, chosen, on, in_dtype, args, device, then)
+        if results is None:
+            continue
+        name = type(model).__name__ if isinstance(model, torch.nn.Module) else getattr(model, "__name__", "model")
+        return CountRun(
+            args.spec, name, on.type, in_dtype, chosen, results, sweep=any(p.size is not None for p in chosen)
+        )
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _check_usage(args: argparse.Namespace, points: list[InputPoint] | None, dtype: torch.dtype | None) -> None:
+    """The usage errors found before anything is built: ``--by-module`` on a sweep, ``--dtype`` or
+    ``--batch-size`` alone with a .pt2 program, ``--device cuda`` without CUDA."""
     if points is not None and len(points) > 1 and args.by_module is not None:
         raise UsageError("--by-module applies to one count, not to a sweep")
-    dtype = DTYPES[args.dtype] if args.dtype else None
     if args.spec.endswith(".pt2"):
         if dtype is not None:
             raise UsageError(
@@ -254,56 +181,68 @@ def run_count(args: argparse.Namespace) -> CountRun:
             )
     if args.device == "cuda" and not torch.cuda.is_available():
         raise UsageError("--device cuda: CUDA is not available here")
-    source = resolve_spec(args.spec)
-    devices = [args.device] if args.device else ["meta", "cpu"]
-    for i, device in enumerate(devices):
-        last = i == len(devices) - 1
-        try:
-            model = build_model(source, device, dtype)
-        except UsageError as exc:
-            cause = exc.__cause__
-            if last or cause is None or not _meta_failure(cause):
-                raise
-            why = f"{type(cause).__name__}: {_first_line(cause)}"
-            note(f"building {args.spec} on {device} failed ({why}); building it on {devices[i + 1]}")
-            continue
-        batch = args.batch_size or 1
-        chosen = points
-        if chosen is None:
-            default = source.default_input(model, batch)
-            if default is None:
-                raise UsageError(
-                    f"no default input is known for {args.spec}: give --input-shape (e.g. 1,3,224,224), or --seq-len "
-                    "for a model that takes input_ids"
-                )
-            chosen = [default]
-        if isinstance(model, torch.export.ExportedProgram):
-            chosen = [program_point(model, p, args.spec, args.batch_size) for p in chosen]
-        _check_seq_len(source, model, chosen)
-        check_counting_options(args)  # the model is built: an op its module defines has a name now
-        on = _device_of(model, device)
-        in_dtype = dtype or _float_dtype(model)
-        try:
-            results = _count_points(model, chosen, on, in_dtype, args)
-        except InputError as exc:
-            raise _count_failed(args.spec, chosen[0], bool(getattr(args, "backward", False)), exc) from None
-        except TracingError as exc:
-            raise UsageError(f"{exc} (--engine auto or eager counts models fx cannot trace)") from None
-        except TorchFlopsError as exc:
-            raise UsageError(f"counting {args.spec} failed: {exc}") from None
-        except Exception as exc:
-            if last or not _meta_failure(exc) or _weight_bytes(model) > CPU_FALLBACK_LIMIT:
-                raise raised_as_usage(
-                    f"running {args.spec} on {on.type} with inputs {chosen[0].describe()}", exc
-                ) from None
-            why = f"{type(exc).__name__}: {_first_line(exc)}"
-            note(f"running {args.spec} on {device} failed ({why}); counting it on {devices[i + 1]}")
-            continue
-        name = type(model).__name__ if isinstance(model, torch.nn.Module) else getattr(model, "__name__", "model")
-        return CountRun(
-            args.spec, name, on.type, in_dtype, chosen, results, sweep=any(p.size is not None for p in chosen)
-        )
-    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _built(source: ModelSource, device: str, dtype: torch.dtype | None, spec: str, then: str | None) -> Any:
+    """The model built on ``device``; ``None`` (after a note) when it failed there as on meta and ``then`` is
+    the device to build it on next."""
+    try:
+        return build_model(source, device, dtype)
+    except UsageError as exc:
+        cause = exc.__cause__
+        if then is None or cause is None or not _meta_failure(cause):
+            raise
+        why = f"{type(cause).__name__}: {_first_line(cause)}"
+        note(f"building {spec} on {device} failed ({why}); building it on {then}")
+        return None
+
+
+def _chosen_points(
+    source: ModelSource, model: Any, points: list[InputPoint] | None, args: argparse.Namespace
+) -> list[InputPoint]:
+    """The points asked for, else the model's default input (a usage error when none is known); those of an
+    exported program in its own terms."""
+    chosen = points
+    if chosen is None:
+        default = source.default_input(model, args.batch_size or 1)
+        if default is None:
+            raise UsageError(
+                f"no default input is known for {args.spec}: give --input-shape (e.g. 1,3,224,224), or --seq-len "
+                "for a model that takes input_ids"
+            )
+        chosen = [default]
+    if isinstance(model, torch.export.ExportedProgram):
+        chosen = [program_point(model, p, args.spec, args.batch_size) for p in chosen]
+    _check_seq_len(source, model, chosen)
+    return chosen
+
+
+def _counted(
+    model: Any,
+    points: list[InputPoint],
+    on: torch.device,
+    dtype: torch.dtype,
+    args: argparse.Namespace,
+    device: str,
+    then: str | None,
+) -> list[FlopsResult] | None:
+    """The counts of ``points``; a library error as a usage error; ``None`` (after a note) when the model
+    failed as on meta and ``then`` is the device to count it on next (a model of weights up to
+    :data:`CPU_FALLBACK_LIMIT`); else what it raised as a usage error with its traceback's tail."""
+    try:
+        return _count_points(model, points, on, dtype, args)
+    except InputError as exc:
+        raise _count_failed(args.spec, points[0], bool(getattr(args, "backward", False)), exc) from None
+    except TracingError as exc:
+        raise UsageError(f"{exc} (--engine auto or eager counts models fx cannot trace)") from None
+    except TorchFlopsError as exc:
+        raise UsageError(f"counting {args.spec} failed: {exc}") from None
+    except Exception as exc:
+        if then is None or not _meta_failure(exc) or weight_bytes(model) > CPU_FALLBACK_LIMIT:
+            raise raised_as_usage(f"running {args.spec} on {on.type} with inputs {points[0].describe()}", exc) from None
+        why = f"{type(exc).__name__}: {_first_line(exc)}"
+        note(f"running {args.spec} on {device} failed ({why}); counting it on {then}")
+        return None
 
 
 def _check_seq_len(source: ModelSource, model: Any, points: Sequence[InputPoint]) -> None:
@@ -321,10 +260,3 @@ def _meta_failure(exc: BaseException) -> bool:
 def _first_line(exc: BaseException) -> str:
     lines = str(exc).strip().splitlines()
     return lines[0] if lines else ""
-
-
-def _float_dtype(model: Any) -> torch.dtype:
-    for t in _tensors(model):
-        if t.is_floating_point():
-            return t.dtype
-    return torch.float32

@@ -7,7 +7,10 @@ translate those into a ``UsageError`` that names the command-line flag involved.
 
 from __future__ import annotations
 
-__all__ = ["UsageError"]
+__all__ = ["PROG", "UsageError"]
+
+PROG = "torch-flops"
+"""The command line's name, as its messages begin (``torch-flops: error: ...``, ``torch-flops: note: ...``)."""
 
 
 class UsageError(Exception):
