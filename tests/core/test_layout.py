@@ -33,9 +33,9 @@ SHIMS = frozenset(f"{CORE}.{name}" for name in ("report", "notebook", "plot", "r
 # The command line sits above the views: it renders what it counts through them.
 VIEW_USERS = (f"{CORE}.cli",)
 # Circles through imports under ``if TYPE_CHECKING:`` only (harmless at run time, but a layer crossed), known
-# and left to their owners: hookspecs names the Registry a hookimpl receives, registry reads hookspecs'
-# DISABLE_ENV (issue 27, "Layers crossed"). Remove an entry when its circle is gone (the test then says so).
-TYPE_ONLY_CIRCLES_LEFT = [["torch_flops_core.hookspecs", "torch_flops_core.registry"]]
+# and left to their owners. None is left: hookspecs and registry both read DISABLE_ENV from ``names``, below
+# them (issue 27, "Layers crossed"). Add an entry only with an issue that removes it.
+TYPE_ONLY_CIRCLES_LEFT: list[list[str]] = []
 
 
 @dataclass(frozen=True)
@@ -244,8 +244,8 @@ def test_no_new_import_circle_through_type_only_imports() -> None:
     assert not new, _describe(TYPED_GRAPH, new)
 
 
-@pytest.mark.xfail(reason=f"type-only circles left to their owners: {TYPE_ONLY_CIRCLES_LEFT}", strict=True)
 def test_no_import_circle_even_through_type_only_imports() -> None:
+    """No circle at all, counting the imports under ``if TYPE_CHECKING:``."""
     circles = _circles(TYPED_GRAPH)
     assert not circles, _describe(TYPED_GRAPH, circles)
 
