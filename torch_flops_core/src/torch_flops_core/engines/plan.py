@@ -100,9 +100,11 @@ class OpPlan:
         ``RuleError`` naming it); the sentinel for an op no rule knows (one counted by its decomposition when the
         decomposition was not run: a rule's sub-call, arguments it does not cover); else 0 (``call`` is only read
         with a rule)."""
-        status = self.status
-        if status == "rule":
-            return self.entry.apply(call, module_path)  # type: ignore[union-attr, arg-type]
+        entry, status = self.entry, self.status
+        if entry is not None and status == "rule":
+            if call is None:
+                raise ValueError(f"rule {entry.name} counts a Call: the plan of a ruled op was counted without one")
+            return entry.apply(call, module_path)
         if status == "unknown" or status == "decomposed":
             return NOT_RECOGNIZED, 0, None
         return 0, 0, None
@@ -110,15 +112,17 @@ class OpPlan:
     @property
     def plugin(self) -> str | None:
         """The plugin a record of this plan names: the rule's, ``"core"`` for an op core counts, else ``None``."""
-        if self.status == "rule":
-            return self.entry.plugin  # type: ignore[union-attr]
+        entry = self.entry
+        if entry is not None and self.status == "rule":
+            return entry.plugin
         return "core" if self.status == "free" else None
 
     @property
     def rule(self) -> str | None:
         """The rule a record of this plan names (see :attr:`plugin`)."""
-        if self.status == "rule":
-            return self.entry.name  # type: ignore[union-attr]
+        entry = self.entry
+        if entry is not None and self.status == "rule":
+            return entry.name
         return self.reason if self.status == "free" else None
 
 
