@@ -49,7 +49,7 @@ from torch.utils import _pytree as pytree
 from torch.utils.flop_counter import FlopCounterMode, flop_registry
 
 from torch_flops_core import count_flops, get_plugins
-from torch_flops_core.backward import graph_leaves
+from torch_flops_core.engines.autograd_graph import graph_leaves
 
 __all__ = [
     "ENGINES",

@@ -16,7 +16,7 @@ from torch import nn
 from zoo_models import MODELS
 
 from torch_flops_core import count_flops
-from torch_flops_core.module_events import _local
+from torch_flops_core.engines.module_events import thread_listeners
 
 
 def test_linear_5_to_4_is_the_seeds_40_at_the_aten_level() -> None:
@@ -61,7 +61,7 @@ def test_the_mode_is_popped_and_the_model_restored_when_forward_raises() -> None
     with pytest.raises(RuntimeError, match="boom"):
         count_flops(model, torch.randn(3), engine="aten")
     assert "seen" not in model.__dict__
-    assert not getattr(_local, "stack", [])
+    assert not getattr(thread_listeners, "stack", [])
     assert torch.randn(2) * 2 is not None  # no mode left: plain ops run
 
 

@@ -145,7 +145,7 @@ class Call:
         if self.counter is None:
             raise RuntimeError(
                 "Call.count() counts with the rules of a running count; this Call was built by hand. Build it "
-                "with counter=torch_flops_core.subcalls.SubCalls(table, ignore) to count sub-calls."
+                "with counter=torch_flops_core.engines.subcalls.SubCalls(table, ignore) to count sub-calls."
             )
         return self.counter
 

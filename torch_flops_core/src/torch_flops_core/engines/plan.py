@@ -34,11 +34,11 @@ PlanStatus: TypeAlias = Literal["rule", "ignored", "unknown", "free", "decompose
 torch calls it makes, run eagerly (``expanded``, fx nodes); or a graph's own node (``graph``: inputs, outputs,
 attribute reads, 0)."""
 
-CONTAINER = "torch_flops_core.interpreter: output container"
+CONTAINER = "torch_flops_core.engines.interpreter: output container"
 """Why core counts a graph node building a NamedTuple, dataclass or dict output 0 (the rule name records show)."""
-GUARDS = "torch_flops_core.interpreter: input guards"
+GUARDS = "torch_flops_core.engines.interpreter: input guards"
 """Why core counts the input guards ``ExportedProgram.module()`` adds 0."""
-NO_TORCH_OPS = "torch_flops_core.eager: no torch call inside"
+NO_TORCH_OPS = "torch_flops_core.engines.eager: no torch call inside"
 """Why core counts 0 a node run eagerly that made no torch call."""
 
 _NOT_NAME = re.compile(r"\W")
