@@ -305,3 +305,52 @@ def test_usage_error_is_the_cli_s_and_its_old_path_still_works() -> None:
     assert not issubclass(cli.UsageError, errors.TorchFlopsError)
     assert errors.UsageError is cli.UsageError
     assert issubclass(errors.PlotError, errors.TorchFlopsError)
+
+
+# -- size and the one decision path -----------------------------------------------------------------------------
+MAX_FILE_LINES = 320  # "about 300": a file past it holds two things
+MAX_FUNCTION_LINES = 60  # a function's body, its docstring left out
+SOURCES = sorted(path for package in PACKAGES for path in ROOT.glob(f"{package}/src/**/*.py"))
+
+
+def _functions(tree: ast.AST) -> Iterator[ast.FunctionDef | ast.AsyncFunctionDef]:
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            yield node
+
+
+def _body_lines(function: ast.FunctionDef | ast.AsyncFunctionDef) -> int:
+    body = function.body
+    docstring = isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) and len(body) > 1
+    start = body[1].lineno if docstring else body[0].lineno
+    return (function.end_lineno or start) - start + 1
+
+
+def test_every_source_file_and_function_is_small() -> None:
+    assert len(SOURCES) > 150  # the five distributions' modules were found
+    long_files = {
+        str(p.relative_to(ROOT)): n for p in SOURCES if (n := len(p.read_text().splitlines())) > MAX_FILE_LINES
+    }
+    long_functions = {
+        f"{p.relative_to(ROOT)}:{f.name}": n
+        for p in SOURCES
+        for f in _functions(ast.parse(p.read_text()))
+        if (n := _body_lines(f)) > MAX_FUNCTION_LINES
+    }
+    assert not long_files, f"files over {MAX_FILE_LINES} lines (split them by what they hold): {long_files}"
+    assert not long_functions, f"functions over {MAX_FUNCTION_LINES} lines (split them into steps): {long_functions}"
+
+
+def test_one_module_applies_rules_and_one_builds_records() -> None:
+    applies, builds = set(), set()
+    for path in SOURCES:
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not isinstance(node, ast.Call):
+                continue
+            func = node.func
+            if isinstance(func, ast.Attribute) and func.attr == "apply":
+                applies.add(str(path.relative_to(ROOT)))
+            if isinstance(func, ast.Name) and func.id == "OpRecord":
+                builds.add(str(path.relative_to(ROOT)))
+    assert applies == {"torch_flops_core/src/torch_flops_core/engines/plan.py"}  # OpPlan.count
+    assert builds == {"torch_flops_core/src/torch_flops_core/engines/recorder.py"}  # Recorder.op
