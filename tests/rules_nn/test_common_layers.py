@@ -19,6 +19,7 @@ from torch import nn
 
 from torch_flops_core import Call, Registry, RuleError, count_flops, hookimpl
 from torch_flops_rules_nn.linear import linear
+from torch_flops_rules_nn.norm import local_response_norm
 
 # ---------------------------------------------------------------------------------------------
 # Linear: (2K − 1)·N, + N with bias; MACs K·N; N = numel(out), K = in_features
@@ -475,6 +476,9 @@ def test_a_rule_given_another_module_names_the_class_it_counts_and_the_one_it_go
     without_module = Call("call_module", "fc", (x,), {}, torch.randn(2, 3))
     with pytest.raises(TypeError, match=r"counts Linear modules and was given no module"):
         linear(without_module)
+    lrn = Call("call_module", "lrn", (x,), {}, x, module=nn.ReLU())  # a rule of two classes names both
+    with pytest.raises(TypeError, match=r"counts LocalResponseNorm or CrossMapLRN2d modules and was given a ReLU"):
+        local_response_norm(lrn)
 
 
 def test_a_pack_rule_registered_for_another_module_is_a_rule_error_naming_rule_and_plugin() -> None:

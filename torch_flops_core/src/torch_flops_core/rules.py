@@ -12,7 +12,7 @@ import enum
 import numbers
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Final, Literal, Protocol, TypeAlias, TypeVar
+from typing import Any, Final, Literal, Protocol, TypeAlias, TypeVar, overload
 
 import torch
 
@@ -41,6 +41,7 @@ RecordKind: TypeAlias = Literal["call_module", "call_function", "call_method", "
 RuleKind: TypeAlias = Literal["module", "function", "method"]
 """What a rule claims: a module class, a function or op, a ``Tensor`` method name (``RuleEntry.kind``)."""
 M = TypeVar("M", bound=torch.nn.Module)
+N = TypeVar("N", bound=torch.nn.Module)
 CALL_KINDS: Final[frozenset[str]] = frozenset(("call_module", "call_function", "call_method"))
 """The record kinds that are ops of the model (the others are graph bookkeeping, 0 FLOPs)."""
 
@@ -164,8 +165,15 @@ class Call:
             return dict(self.kwargs)
         return bind_call(self.target, self.args, self.kwargs)
 
-    def module_as(self, cls: type[M]) -> M:
-        """The called module, checked to be a ``cls`` (a module rule's first line: ``m = call.module_as(nn.Linear)``).
+    @overload
+    def module_as(self, cls: type[M]) -> M: ...
+
+    @overload
+    def module_as(self, cls: tuple[type[M], type[N]]) -> M | N: ...
+
+    def module_as(self, cls: Any) -> Any:
+        """The called module, checked to be a ``cls`` (a class, or a tuple of classes a rule covers): a module rule's
+        first line, ``m = call.module_as(nn.Linear)``.
 
         Raises ``TypeError`` saying which module the rule got instead (a rule registered for the wrong class, a
         Call built by hand without its module); the engines turn it into a ``RuleError`` naming the rule, its
@@ -175,10 +183,11 @@ class Call:
         module = self.module
         if isinstance(module, cls):
             return module
+        names = " or ".join(c.__name__ for c in (cls if isinstance(cls, tuple) else (cls,)))
         got = "no module" if module is None else f"a {type(module).__name__}"
         raise TypeError(
-            f"this rule counts {cls.__name__} modules and was given {got} ({self.kind} {self.target!r}): register it "
-            f"for {cls.__name__} and its subclasses only"
+            f"this rule counts {names} modules and was given {got} ({self.kind} {self.target!r}): register it "
+            f"for {names} and their subclasses only"
         )
 
     def arg(self, index: int, name: str, default: Any = None) -> Any:

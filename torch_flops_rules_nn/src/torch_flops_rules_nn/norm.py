@@ -48,7 +48,7 @@ def rms_norm(call: Call) -> int:
 
 def local_response_norm(call: Call) -> int:
     """LocalResponseNorm, CrossMapLRN2d: (size + 5)·N: square, window average (size), ·alpha, +k, ^beta, divide."""
-    module = call.module if isinstance(call.module, nn.CrossMapLRN2d) else call.module_as(nn.LocalResponseNorm)
+    module = call.module_as((nn.LocalResponseNorm, nn.CrossMapLRN2d))
     return formulas.local_response_norm(module.size, out_numel(call))
 
 

@@ -77,7 +77,7 @@ def lp_pool(call: Call) -> int:
 
 def fractional_max_pool(call: Call) -> int:
     """FractionalMaxPool2d/3d: (k − 1)·N; k = numel(kernel_size) (the window; only its positions are random)."""
-    module = call.module if isinstance(call.module, nn.FractionalMaxPool3d) else call.module_as(nn.FractionalMaxPool2d)
+    module = call.module_as((nn.FractionalMaxPool2d, nn.FractionalMaxPool3d))
     kernel: tuple[int, ...] = module.kernel_size  # type: ignore[assignment]  # always a tuple once constructed
     return formulas.max_pool(math.prod(kernel), out_numel(call))
 
