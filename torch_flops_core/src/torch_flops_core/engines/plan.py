@@ -74,8 +74,22 @@ class OpPlan:
     attribute: str | None = None
     """Eager: an attribute read (``x.shape``) recorded as ``getattr(x, "shape")``."""
     status: PlanStatus = field(init=False)
+    plugin: str | None = field(init=False)
+    """The plugin a record of this plan names: the rule's, ``"core"`` for an op core counts 0, else ``None``."""
+    rule: str | None = field(init=False)
+    """The rule a record of this plan names: the rule's name, core's reason for an op it counts 0, else ``None``."""
 
     def __post_init__(self) -> None:
+        self._decide()
+        entry = self.entry
+        if entry is not None and self.status == "rule":
+            self.plugin, self.rule = entry.plugin, entry.name
+        elif self.status == "free":
+            self.plugin, self.rule = "core", self.reason
+        else:
+            self.plugin = self.rule = None
+
+    def _decide(self) -> None:
         if self.ignored:
             self.status = "ignored"
         elif self.expand:
@@ -108,22 +122,6 @@ class OpPlan:
         if status == "unknown" or status == "decomposed":
             return NOT_RECOGNIZED, 0, None
         return 0, 0, None
-
-    @property
-    def plugin(self) -> str | None:
-        """The plugin a record of this plan names: the rule's, ``"core"`` for an op core counts, else ``None``."""
-        entry = self.entry
-        if entry is not None and self.status == "rule":
-            return entry.plugin
-        return "core" if self.status == "free" else None
-
-    @property
-    def rule(self) -> str | None:
-        """The rule a record of this plan names (see :attr:`plugin`)."""
-        entry = self.entry
-        if entry is not None and self.status == "rule":
-            return entry.name
-        return self.reason if self.status == "free" else None
 
 
 class Planner:

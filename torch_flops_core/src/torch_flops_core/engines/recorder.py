@@ -174,24 +174,14 @@ class Recorder:
         if moved is None and self.count_bytes and plan.kind != "placeholder" and plan.kind != "output":
             moved = 0 if status == "free" else op_bytes(plan, args, kwargs, output)
         time_ms, before, after = measured
+        delta = None if before is None or after is None else after - before
+        # The one place an OpRecord is built, one per op: by position, in its fields' order (name, kind, target,
+        # module_path, module_type, flops, macs, plugin, rule, ignored, time_ms, mem_before, mem_after, mem_delta,
+        # phase, bytes): 0.29 µs a record against 0.85 µs by keyword (measured), 5% of counting 4,000 tiny ops.
         record = OpRecord(
-            name=name,
-            kind=plan.kind,
-            target=plan.target,
-            module_path=path,
-            module_type=module_type,
-            flops=flops,
-            macs=macs,
-            plugin=plan.plugin,
-            rule=plan.rule,
-            ignored=plan.ignored,
-            time_ms=time_ms,
-            mem_before=before,
-            mem_after=after,
-            mem_delta=None if before is None or after is None else after - before,
-            phase=phase,
-            bytes=moved,
-        )
+            name, plan.kind, plan.target, path, module_type, flops, macs, plan.plugin, plan.rule, plan.ignored,
+            time_ms, before, after, delta, phase, moved,
+        )  # fmt: skip
         self.records.append(record)
         if self.owners is not None:
             self.owners.mark(path, module_type)
