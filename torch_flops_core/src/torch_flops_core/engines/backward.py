@@ -144,7 +144,8 @@ def count_training_step(job: Job, output: Any, loss: Callable[[Any], Any] | None
     autograd node. ``ignored``: paths of the modules the forward ignored as wholes (their backward is ignored too).
     Returns the notes the result carries about it."""
     recorder, owners = job.recorder, job.recorder.owners
-    assert owners is not None, "count_training_step needs a recorder that learnt the forward's node owners"
+    if owners is None:
+        raise RuntimeError("count_training_step needs the recorder that learnt the forward's node owners (owners=)")
     paths = job.guarded.paths
     counter = BackwardCounter(job.table, job.ignore, recorder, owners, paths=paths)
     counter.marker = job.marker  # an ignored module's or call's backward is ignored

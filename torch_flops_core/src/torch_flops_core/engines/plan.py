@@ -22,7 +22,7 @@ import torch
 from ..aliases import operator_spellings
 from ..decompose import decomposition_of
 from ..registry import RuleEntry, RuleTable
-from ..rules import CALL_KINDS, NOT_RECOGNIZED, Call, CallKind, NotRecognizedType, RecordKind
+from ..rules import CALL_KINDS, CallKind, RecordKind
 from ..traffic import aliasing
 from .ignore import IgnoreSpec
 
@@ -108,20 +108,6 @@ class OpPlan:
     def ignoring(self) -> OpPlan:
         """This plan, ignored (an aten op inside an ignored module or call)."""
         return OpPlan(self.kind, self.target, self.entry, True, self.base, self.alias, module=self.module)
-
-    def count(self, call: Call | None, module_path: str) -> tuple[int | NotRecognizedType, int, int | None]:
-        """(flops, macs, bytes or ``None``) of ``call`` under this plan: the rule's count (a rule that raises is a
-        ``RuleError`` naming it); the sentinel for an op no rule knows (one counted by its decomposition when the
-        decomposition was not run: a rule's sub-call, arguments it does not cover); else 0 (``call`` is only read
-        with a rule)."""
-        entry, status = self.entry, self.status
-        if entry is not None and status == "rule":
-            if call is None:
-                raise ValueError(f"rule {entry.name} counts a Call: the plan of a ruled op was counted without one")
-            return entry.apply(call, module_path)
-        if status == "unknown" or status == "decomposed":
-            return NOT_RECOGNIZED, 0, None
-        return 0, 0, None
 
 
 class Planner:

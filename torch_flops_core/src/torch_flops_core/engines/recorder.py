@@ -19,11 +19,13 @@ import torch
 from torch.utils._pytree import tree_flatten
 
 from ..results import OpRecord, Phase
-from ..rules import Call, SubCounter
+from ..rules import NOT_RECOGNIZED, Call, NotRecognizedType, SubCounter
 from ..traffic import io_bytes, module_io_bytes
 from .plan import OpPlan
 
-__all__ = ["UNMEASURED", "Measured", "NodeOwners", "Probe", "Recorder", "clock", "op_bytes", "tensor_devices"]
+__all__ = [
+    "UNMEASURED", "Measured", "NodeOwners", "Probe", "Recorder", "clock", "count_op", "op_bytes", "tensor_devices",
+]  # fmt: skip
 
 Probe = tuple[float, "int | None"]
 """What :meth:`Recorder.start` returns: the start time and the memory before the op (CUDA only)."""
@@ -170,7 +172,7 @@ class Recorder:
         if status == "rule":
             call = Call(plan.kind, plan.target, args if call_args is None else call_args, kwargs, output,  # type: ignore[arg-type]
                         plan.module, name, counter)  # fmt: skip
-        flops, macs, moved = plan.count(call, path)
+        flops, macs, moved = count_op(plan, call, path)
         if moved is None and self.count_bytes and plan.kind != "placeholder" and plan.kind != "output":
             moved = 0 if status == "free" else op_bytes(plan, args, kwargs, output)
         time_ms, before, after = measured
@@ -186,6 +188,21 @@ class Recorder:
         if self.owners is not None:
             self.owners.mark(path, module_type)
         return record
+
+
+def count_op(plan: OpPlan, call: Call | None, module_path: str) -> tuple[int | NotRecognizedType, int, int | None]:
+    """(flops, macs, bytes or ``None``) of ``call`` under ``plan``: the one place a rule is applied (the engines'
+    records and a rule's sub-calls alike). The rule's count (a rule that raises is a ``RuleError`` naming it); the
+    sentinel for an op no rule knows (or one counted by its decomposition, when the decomposition was not run: a
+    rule's sub-call, arguments it does not cover); else 0 (``call`` is only read with a rule)."""
+    entry, status = plan.entry, plan.status
+    if entry is not None and status == "rule":
+        if call is None:
+            raise ValueError(f"rule {entry.name} counts a Call: the plan of a ruled op was counted without one")
+        return entry.apply(call, module_path)
+    if status == "unknown" or status == "decomposed":
+        return NOT_RECOGNIZED, 0, None
+    return 0, 0, None
 
 
 def op_bytes(plan: OpPlan, args: tuple[Any, ...], kwargs: dict[str, Any], output: Any) -> int:

@@ -16,6 +16,7 @@ from ..registry import RuleTable
 from ..rules import NOT_RECOGNIZED, Call, Count, NotRecognizedType
 from .ignore import IgnoreSpec
 from .plan import Planner
+from .recorder import count_op
 
 __all__ = ["SubCalls"]
 
@@ -35,7 +36,7 @@ class SubCalls:
         path = _path_in(parent, module)
         plan = self.planner.module(module, path)
         call = Call("call_module", path, args, kwargs, output, module, f"{parent.node}:{path}", self)
-        return _count(*plan.count(call, path))
+        return _count(*count_op(plan, call, path))
 
     def count_function(
         self, parent: Call, target: Any, args: tuple[Any, ...], kwargs: dict[str, Any], output: Any
@@ -44,7 +45,7 @@ class SubCalls:
         plan = self.planner.function(target)
         name = f"{parent.node}:{getattr(target, '__name__', 'call')}"
         call = Call("call_function", target, args, kwargs, output, None, name, self)
-        return _count(*plan.count(call, path))
+        return _count(*count_op(plan, call, path))
 
 
 def _count(flops: int | NotRecognizedType, macs: int, moved: int | None) -> Count | NotRecognizedType:
