@@ -16,6 +16,7 @@ from .engines.autograd_graph import cut_inputs
 from .engines.ignore import IgnoreSpec
 from .engines.inputs import check_flags, checked_loss, model_keywords, without_inference_tensors
 from .engines.run import ENGINES, FX_NOTE, aten_graph, run_count
+from .engines.symbolic import Symbols
 from .errors import InputError, PluginLoadWarning, UnrecognizedOpsError
 from .hookspecs import DISABLE_ENV
 from .plugins import get_plugins
@@ -26,7 +27,7 @@ __all__ = ["ENGINES", "FX_NOTE", "OPTIONS", "Engine", "count_flops", "run_count"
 Engine = Literal["auto", "fx", "eager", "aten"]
 OPTIONS: tuple[str, ...] = (
     "engine", "ignore_ops", "plugins", "disable", "strict", "measure_time", "count_bytes", "model_kwargs",
-    "backward", "loss",
+    "backward", "loss", "dims",
 )  # fmt: skip
 """``count_flops``'s own keywords: a loose keyword close to one of them is refused as a misspelling."""
 
@@ -44,6 +45,7 @@ def count_flops(
     model_kwargs: Mapping[str, Any] | None = None,
     backward: bool = False,
     loss: Callable[[Any], torch.Tensor] | None = None,
+    dims: Mapping[str, Mapping[int, str]] | None = None,
     **keywords: Any,
 ) -> FlopsResult:
     """Count the exact FLOPs of ``model(*args, **keywords)``, op by op.
@@ -88,6 +90,11 @@ def count_flops(
     :param loss: with ``backward=True``, the function of the model's output to differentiate. Default:
         the output's ``.loss`` if it has one, else the sum of every floating-point output tensor. A loss
         that does not depend on the output (a leaf, a tensor computed without it) is an :class:`InputError`.
+    :param dims: count with symbolic sizes: for each input (a positional one by its parameter's name, a keyword one by
+        its keyword), the dimensions to name, ``dims={"x": {0: "B", 1: "T"}}``. The model runs once on fake tensors
+        whose named sizes are symbols (as ``torch.export`` does), and every figure of the result is an exact
+        expression in those names (``result.formula()``, ``result.evaluate(B=8, T=4096)``); ``result.guards`` says
+        where it holds. The example inputs give the sizes branches are decided at (each at least 2).
 
     The model is run once, under ``torch.no_grad()`` (with grad enabled for the count when
     ``backward=True``), on whatever device its tensors are on (``meta`` included), and left exactly
@@ -116,9 +123,11 @@ def count_flops(
     if not plugin_set.table.entries:
         notes.append(_no_rules(plugin_set.infos))
         warnings.warn(f"torch-flops: {notes[-1]}.", PluginLoadWarning, stacklevel=2)
+    symbols = Symbols(dims) if dims else None
     result, _ = run_count(
         model, args, model_kwargs, plugin_set.table, IgnoreSpec(ignore_ops, plugin_set.table), engine,
         measure_time=measure_time, count_bytes=count_bytes, backward=backward, loss=loss, notes=notes,
+        symbols=symbols,
     )  # fmt: skip
     if strict and result.unrecognized:
         raise unrecognized_error(result)

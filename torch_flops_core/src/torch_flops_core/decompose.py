@@ -34,7 +34,11 @@ def _find(func: Any) -> Callable[..., Any] | None:
         return None
     if torch.Tag.nondeterministic_seeded in func.tags:
         return None
-    if torch._C._dispatch_has_kernel_for_dispatch_key(func.name(), _IMPLICIT):
+    try:
+        implicit = torch._C._dispatch_has_kernel_for_dispatch_key(func.name(), _IMPLICIT)
+    except RuntimeError:  # an op of another dispatcher namespace (prim::device): nothing to decompose
+        return None
+    if implicit:
         return func.decompose
     found = _core_decompositions().get(func)
     if found is None and torch.Tag.out in func.tags:

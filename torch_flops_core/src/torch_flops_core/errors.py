@@ -68,6 +68,16 @@ class RuleConflictWarning(UserWarning):
     """Two rules of the same priority claim one op; the one named as winner is used."""
 
 
+class SymbolicError(TorchFlopsError):
+    """A symbolic count (``dims=``) cannot give a formula: a named size was turned into a number (``int(n)`` in a
+    rule, a branch on its exact value), so the result would hold at one size only. ``fixed``: each such size's name
+    and the value it was fixed to."""
+
+    def __init__(self, message: str, fixed: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.fixed = dict(fixed or {})
+
+
 class PlotError(TorchFlopsError, ValueError):
     """A chart cannot be drawn or written: matplotlib is missing, a roof (peak FLOP/s or bandwidth) is not a
     positive finite number, or the file cannot be written (its folder does not exist)."""
@@ -77,7 +87,7 @@ class PeaksWarning(UserWarning):
     """Measured roofline peaks are not to be trusted: the repeats disagree, or the machine was busy."""
 
 
-__all__ += ["PeaksWarning", "PlotError"]
+__all__ += ["PeaksWarning", "PlotError", "SymbolicError"]
 
 
 if not TYPE_CHECKING:  # at run time only: type checkers are sent to the CLI's module

@@ -7,6 +7,7 @@ import dataclasses
 from collections import Counter
 from typing import Any
 
+from .expressions import evaluated, polynomial
 from .records import PHASES, ROOT_LABEL, ModuleRow, OpRecord, Phase  # re-exported: the path users know
 from .rules import CALL_KINDS, NOT_RECOGNIZED
 
@@ -21,7 +22,7 @@ __all__ = ["PHASES", "ROOT_LABEL", "FlopsResult", "ModuleRow", "OpRecord", "Phas
 class FlopsResult:
     """Every op's record, and the totals a report needs."""
 
-    __slots__ = ("bytes_counted", "device", "engine", "graph", "notes", "ops", "total", "total_macs")
+    __slots__ = ("bytes_counted", "device", "engine", "graph", "guards", "notes", "ops", "sizes", "total", "total_macs")
 
     def __init__(
         self,
@@ -40,8 +41,15 @@ class FlopsResult:
         self.engine = engine
         self.device = device
         """Where the ops ran: ``"cpu"``, ``"cuda"`` or ``"meta"`` (on meta, times are not kernel times)."""
-        self.total = sum(r.flops for r in ops if type(r.flops) is int)
+        self.total = sum(r.flops for r in ops if r.flops is not NOT_RECOGNIZED)
         self.total_macs = sum(r.macs for r in ops)
+        self.sizes: dict[str, int] = {}
+        """A symbolic count's sizes (``dims=``), by name, with the example inputs' values: every figure of the result is
+        then an exact expression in them (a sympy expression, or an int where it does not depend on them); empty for a
+        count of concrete sizes. :meth:`evaluate` gives the figures at other sizes."""
+        self.guards: list[str] = []
+        """What a symbolic count assumed of its sizes (the branches the model took on them, ``T <= 1024``): its
+        formulas hold where every guard does."""
         self.graph = graph
         """The traced ``torch.fx.Graph`` (fx engine), else ``None``."""
         self.notes: list[str] = list(notes or [])
@@ -56,7 +64,7 @@ class FlopsResult:
         """
         sums: dict[Phase, int] = dict.fromkeys(PHASES, 0)
         for r in self.ops:
-            if type(r.flops) is int:
+            if r.flops is not NOT_RECOGNIZED:
                 sums[r.phase] += r.flops
         return sums
 
@@ -105,6 +113,26 @@ class FlopsResult:
         bytes were moved or counted)."""
         moved = self.total_bytes
         return self.total / moved if moved else None
+
+    def evaluate(self, **sizes: int) -> FlopsResult:
+        """A symbolic count's result at ``sizes`` (``result.evaluate(B=8, T=4096)``): every figure an int, as a count
+        at those sizes would give (where :attr:`guards` hold). A size not given keeps the example's value."""
+        unknown = set(sizes) - set(self.sizes)
+        if unknown:
+            raise ValueError(f"evaluate() got {', '.join(sorted(unknown))}; the sizes are {', '.join(self.sizes)}")
+        values = {**self.sizes, **sizes}
+        ops = [
+            dataclasses.replace(
+                r, flops=evaluated(r.flops, values), macs=evaluated(r.macs, values), bytes=evaluated(r.bytes, values)
+            )
+            for r in self.ops
+        ]
+        return FlopsResult(ops, self.engine, self.graph, self.notes, self.device, bytes_counted=self.bytes_counted)
+
+    def formula(self, figure: str = "total") -> str:
+        """A figure of a symbolic count (``total``, ``total_macs``, ``total_bytes``) as its terms by powers of the
+        sizes: ``FLOPs(T) = 1.93e9·T + 2.4e5·T²`` is ``result.formula()``; the int itself for a concrete count."""
+        return polynomial(getattr(self, figure))
 
     def achieved(self, record: OpRecord | ModuleRow) -> tuple[float | None, float | None]:
         """Achieved (FLOP/s, bytes/s) of an op or a module row: its FLOPs and bytes over its measured time.
@@ -229,13 +257,21 @@ class FlopsResult:
 
     def __repr__(self) -> str:
         return (
-            f"FlopsResult(total={self.total:,}, total_macs={self.total_macs:,}, ops={len(self.ops)}, "
+            f"FlopsResult(total={polynomial(self.total)}, total_macs={polynomial(self.total_macs)}, "
+            f"ops={len(self.ops)}, "
             f"unrecognized={len(self.unrecognized)}, engine={self.engine!r})"
         )
 
 
 _PHASE_SLOT = {phase: 3 + i for i, phase in enumerate(PHASES)}
 _BYTES, _TIME = 3 + len(PHASES), 4 + len(PHASES)
+
+
+def _at_example(result: FlopsResult) -> Any:
+    """A figure's value at the example's sizes (itself for a concrete count): what a symbolic count sorts by."""
+    if not result.sizes:
+        return lambda value: value
+    return lambda value: evaluated(value, result.sizes)
 
 
 def module_rows(
@@ -260,7 +296,7 @@ def module_rows(
         acc = sums.get(key)
         if acc is None:
             acc = sums[key] = [0] * (5 + len(PHASES))
-        if type(r.flops) is int:
+        if r.flops is not NOT_RECOGNIZED:
             acc[0] += r.flops
             acc[_PHASE_SLOT[r.phase]] += r.flops
         acc[1] += r.macs
@@ -270,11 +306,12 @@ def module_rows(
         if r.time_ms is not None:
             acc[_TIME] += r.time_ms
     total = result.total if phase is None else result.total_by_phase[phase]
+    at = _at_example(result)
     rows = [
-        ModuleRow(path, acc[0], acc[1], acc[2], acc[0] / total if total else 0.0, *acc[3:])
+        ModuleRow(path, acc[0], acc[1], acc[2], at(acc[0]) / at(total) if at(total) else 0.0, *acc[3:])
         for path, acc in sums.items()
     ]
     if not result.bytes_counted:  # unknown, not 0
         rows = [dataclasses.replace(row, bytes=None) for row in rows]
-    rows.sort(key=lambda row: (-row.flops, row.path))
+    rows.sort(key=lambda row: (-at(row.flops), row.path))
     return rows[:top] if top is not None else rows

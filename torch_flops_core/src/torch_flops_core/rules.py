@@ -32,6 +32,7 @@ __all__ = [
     "SubCounter",
     "check_rule_result",
     "is_bookkeeping",
+    "is_symbolic",
 ]  # fmt: skip
 
 CallKind: TypeAlias = Literal["call_module", "call_function", "call_method"]
@@ -94,6 +95,8 @@ class Count:
             return  # one check per op: kept cheap
         for name, value in (("flops", flops), ("macs", macs), ("bytes", self.bytes)):
             if name == "bytes" and value is None:
+                continue
+            if is_symbolic(value):  # a size expression of a symbolic count (dims=): checked when evaluated
                 continue
             if type(value) is not int or value < 0:
                 raise TypeError(f"Count.{name} must be a non-negative int, got {value!r} ({type(value).__name__})")
@@ -222,8 +225,16 @@ def is_bookkeeping(call: Call) -> bool:
     return True
 
 
+def is_symbolic(value: Any) -> bool:
+    """Whether ``value`` is a size expression of a symbolic count (``dims=``): a ``torch.SymInt`` or a sympy
+    expression, which a rule computes like an int (``2 * k * n``) and the count keeps as a formula."""
+    return isinstance(value, torch.SymInt) or type(value).__module__.startswith("sympy")
+
+
 def check_rule_result(value: Any) -> tuple[int | NotRecognizedType, int, int | None]:
     """Turn a rule's return value into (flops, macs, bytes or ``None``); raise ``TypeError`` saying what was wrong."""
+    if is_symbolic(value):
+        return value, 0, None
     if type(value) is int:
         if value < 0:
             raise TypeError(f"returned a negative count ({value})")

@@ -23,7 +23,7 @@ from torch_flops_core.coverage import overloads
 
 from ._ops import with_inplace
 
-__all__ = ["MOVES", "copy", "factory", "free_kind", "query", "register", "view"]
+__all__ = ["MOVES", "PRIM_QUERIES", "copy", "factory", "free_kind", "query", "register", "view"]
 
 MOVES = (
     # copies and data movement
@@ -102,6 +102,10 @@ def query(call: Call) -> int:
     return 0
 
 
+PRIM_QUERIES = ("device", "layout")
+"""``prim`` ops a tensor's metadata is read with (a fake tensor's ``.device`` in a symbolic count dispatches
+``prim::device``): queries, 0."""
+
 _RULES: dict[str, Callable[[Call], int]] = {
     "view": view, "copy": copy, "factory": factory, "assertion": factory, "query": query,
 }  # fmt: skip
@@ -135,3 +139,7 @@ def register(registry: Registry) -> None:
             by_kind.setdefault(kind, []).append(packet)
     for kind, packets in sorted(by_kind.items()):
         registry.function(*packets)(_RULES[kind])
+    prims = [getattr(torch.ops.prim, name) for name in PRIM_QUERIES if hasattr(torch.ops.prim, name)]
+    fresh = [packet for packet in prims if canonical(packet) not in claimed]
+    if fresh:
+        registry.function(*fresh)(query)

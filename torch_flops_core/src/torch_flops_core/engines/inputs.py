@@ -37,6 +37,7 @@ __all__ = [
     "checked_loss",
     "model_keywords",
     "name_of",
+    "parameter_names",
     "without_inference_tensors",
 ]
 
@@ -125,6 +126,22 @@ def _swallowed_message(model: Any, keys: list[str], options: tuple[str, ...]) ->
         "would vanish). Spell the option right, or, if they are keyword inputs of the model, pass them "
         f"explicitly: model_kwargs={{{example}}}."
     )
+
+
+def parameter_names(model: Any, positional: int) -> list[str]:
+    """The parameter names of the first ``positional`` positional inputs of ``model`` (a ``*args`` parameter's
+    values are named ``args[0]``, ``args[1]`` ...); ``input0`` ... where the callable has no signature."""
+    signature = _signature(model)
+    names: list[str] = []
+    if signature is not None:
+        for param in signature.parameters.values():
+            if param.kind is param.VAR_POSITIONAL:
+                names += [f"{param.name}[{i}]" for i in range(positional - len(names))]
+                break
+            if param.kind in (param.POSITIONAL_ONLY, param.POSITIONAL_OR_KEYWORD):
+                names.append(param.name)
+    names += [f"input{i}" for i in range(len(names), positional)]
+    return names[:positional]
 
 
 def bind(model: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:

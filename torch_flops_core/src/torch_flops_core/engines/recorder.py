@@ -86,7 +86,7 @@ class Recorder:
     ``count_bytes``: the engines work out each op's bytes (:mod:`torch_flops_core.traffic`).
     """
 
-    __slots__ = ("count_bytes", "cuda", "measure_time", "memory", "names", "owners", "prefix", "records")
+    __slots__ = ("convert", "count_bytes", "cuda", "measure_time", "memory", "names", "owners", "prefix", "records")
 
     def __init__(
         self,
@@ -97,7 +97,10 @@ class Recorder:
         prefix: str = "",
         owners: NodeOwners | None = None,
         count_bytes: bool = True,
+        convert: Callable[[Any], Any] | None = None,
     ) -> None:
+        self.convert = convert
+        """A symbolic count's conversion of each figure (a ``SymInt``) to an expression in the user's names."""
         self.owners = owners
         self.count_bytes = count_bytes
         self.measure_time = measure_time
@@ -117,6 +120,7 @@ class Recorder:
             prefix=prefix,
             owners=self.owners,
             count_bytes=self.count_bytes,
+            convert=self.convert,
         )
 
     def name(self, base: str) -> str:
@@ -175,6 +179,9 @@ class Recorder:
         flops, macs, moved = count_op(plan, call, path)
         if moved is None and self.count_bytes and plan.kind != "placeholder" and plan.kind != "output":
             moved = 0 if status == "free" else op_bytes(plan, args, kwargs, output)
+        convert = self.convert
+        if convert is not None:
+            flops, macs, moved = convert(flops), convert(macs), convert(moved)
         time_ms, before, after = measured
         delta = None if before is None or after is None else after - before
         # The one place an OpRecord is built, one per op: by position, in its fields' order (name, kind, target,

@@ -31,6 +31,7 @@ from .job import Job, Ran
 from .module_events import outer_counts_paused, torch_functions_off
 from .recorder import NodeOwners, Recorder, tensor_devices
 from .session import eager_stance, gc_paused, grad_mode, warm_up_meta
+from .symbolic import Symbols
 from .tracer import Traced, trace
 
 __all__ = ["ENGINES", "FX_NOTE", "aten_graph", "fx_notes", "ignored_modules", "run_count"]
@@ -57,13 +58,16 @@ def run_count(
     notes: list[str] | None = None,
     memory: Callable[[], int] | None = None,
     prepare: Callable[[torch.nn.Module], Any] | None = None,
+    symbols: Symbols | None = None,
 ) -> tuple[FlopsResult, Any]:
     """Count ``model(*args, **kwargs)`` with ``engine`` (a key of :data:`ENGINES`) and the rules of ``table``: the
     one path of every count (``count_flops``, ``TorchFLOPsByFX``). The model is guarded (left as it was), the
     garbage collector and outer counts paused, the meta kernels loaded before any op is timed; with ``backward``, the
     loss and backward are counted after the forward. ``memory``: the CUDA memory function read around each op
     (default ``torch.cuda.memory_allocated``); ``prepare``: called on the guarded model before it runs (its changes
-    are undone with the rest). Returns the result and the model's output (``None`` with ``backward``: the output
+    are undone with the rest); ``symbols``: count with symbolic sizes (:mod:`~torch_flops_core.engines.symbolic`): the
+    inputs it names become fake tensors, the model runs under its fake mode, and every figure is an expression.
+    Returns the result and the model's output (``None`` with ``backward``: the output
     and its autograd graph are dropped once the backward is counted)."""
     notes = list(notes or ())
     ignore_functions = bool(ignore.functions) and (engine == "aten" or backward)
@@ -77,26 +81,37 @@ def run_count(
         grad_mode(backward),
         marker if marker is not None else nullcontext(),
     ):
+        if symbols is not None:
+            args, kwargs = symbols.inputs(model, args, kwargs)
+            measure_time = False  # fake tensors run no kernel
         devices = tensor_devices(args, kwargs)
         meta = guarded.meta or "meta" in devices
         cuda = guarded.cuda or "cuda" in devices
         owners = NodeOwners() if backward else None
-        recorder = Recorder(measure_time=measure_time, cuda=cuda, memory=memory, owners=owners, count_bytes=count_bytes)
+        convert = symbols.expression if symbols is not None else None
+        recorder = Recorder(
+            measure_time=measure_time, cuda=cuda, memory=memory, owners=owners, count_bytes=count_bytes, convert=convert
+        )
         if meta:
             with torch_functions_off():  # an outer count (this one nested in a forward) must not see it
                 warm_up_meta()
         if prepare is not None:
             prepare(model)
         job = Job(model, args, kwargs, table, ignore, recorder, guarded, marker, notes)
-        ran = ENGINES[engine](job)
-        check_output(model, ran.output)
-        output = ran.output
-        if backward:
-            ignored = ran.ignored_paths | ignored_modules(recorder.records)
-            job.notes += count_training_step(job, output, loss, ignored)
-            output = ran.output = None  # the autograd graph goes with it
+        with symbols.running() if symbols is not None else nullcontext():
+            ran = ENGINES[engine](job)
+            check_output(model, ran.output)
+            output = ran.output
+            if backward:
+                ignored = ran.ignored_paths | ignored_modules(recorder.records)
+                job.notes += count_training_step(job, output, loss, ignored)
+                output = ran.output = None  # the autograd graph goes with it
         device = "meta" if meta else "cuda" if cuda else "cpu"
         result = FlopsResult(recorder.records, ran.engine, ran.graph, job.notes, device, bytes_counted=count_bytes)
+        if symbols is not None:
+            symbols.check_not_fixed()
+            result.sizes, result.guards = dict(symbols.hints), symbols.guards()
+            output = None  # fake tensors: nothing to hand back
         return result, output
 
 

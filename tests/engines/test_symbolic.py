@@ -1,0 +1,131 @@
+"""Symbolic counting (dims=): one count on fake tensors whose named sizes are symbols gives exact expressions.
+
+Every expression is checked against concrete counts at sizes that were not used to build it (the figure evaluated
+there equals a count there, total, MACs and per module), and where a closed form is known, against it.
+"""
+
+from __future__ import annotations
+
+import pytest
+import sympy
+import torch
+import torchvision
+from torch import nn
+from transformers import GPT2Config, GPT2LMHeadModel, LlamaConfig, LlamaForCausalLM
+
+from torch_flops_core import Registry, count_flops, hookimpl
+from torch_flops_core.errors import InputError, SymbolicError
+from torch_flops_core.expressions import polynomial, size_symbol
+
+B, T, H, W = (size_symbol(name) for name in "BTHW")
+
+
+def _agrees(model: nn.Module, symbolic: object, make_input, sizes: list[dict[str, int]], **options: object) -> None:
+    for at in sizes:
+        concrete = count_flops(model, make_input(**at), **options)
+        evaluated = symbolic.evaluate(**at)  # type: ignore[attr-defined]
+        assert evaluated.total == concrete.total, at
+        assert evaluated.total_macs == concrete.total_macs, at
+        assert evaluated.by_module(2) == concrete.by_module(2), at
+        assert not concrete.unrecognized
+
+
+def test_a_block_s_figures_are_its_formulas_in_b_and_t() -> None:
+    block = nn.Sequential(nn.Linear(32, 64), nn.GELU(), nn.LayerNorm(64))
+    result = count_flops(block, torch.randn(8, 16, 32), dims={"input": {0: "B", 1: "T"}})
+    rows = B * T
+    linear = (2 * 32 - 1) * 64 * rows + 64 * rows  # 2K − 1 per dot product, + the bias
+    assert result.total == linear + 1 * 64 * rows + (2 + 2) * 64 * rows  # GELU 1, LayerNorm (2 + weight + bias)
+    assert result.total_macs == 32 * 64 * rows
+    assert result.sizes == {"B": 8, "T": 16}
+    assert result.guards == []
+    assert result.formula() == "4.42e3·B·T"
+    assert result.evaluate(B=3, T=5).total == count_flops(block, torch.randn(3, 5, 32)).total == 4416 * 15
+
+
+def _gpt2() -> nn.Module:
+    return GPT2LMHeadModel(GPT2Config(n_layer=2, n_embd=64, n_head=4, vocab_size=100, n_positions=256)).eval()
+
+
+def _llama() -> nn.Module:
+    config = LlamaConfig(
+        num_hidden_layers=2, hidden_size=64, intermediate_size=128, num_attention_heads=4, num_key_value_heads=2,
+        vocab_size=100, max_position_embeddings=256,
+    )  # fmt: skip
+    return LlamaForCausalLM(config).eval()
+
+
+SIZES = [{"B": 3, "T": 7}, {"B": 2, "T": 33}, {"B": 5, "T": 64}, {"B": 4, "T": 2}, {"B": 2, "T": 100}]
+
+
+@pytest.mark.parametrize("make", [_gpt2, _llama], ids=["gpt2", "llama-gqa-rope"])
+def test_an_llm_s_formula_in_b_and_t_is_every_count_at_other_sizes(make) -> None:  # type: ignore[no-untyped-def]
+    torch.manual_seed(0)
+    model = make()
+    result = count_flops(model, torch.randint(0, 100, (2, 16)), dims={"input_ids": {0: "B", 1: "T"}})
+    assert not result.unrecognized
+    _agrees(model, result, lambda B, T: torch.randint(0, 100, (B, T)), SIZES)
+    # the quadratic term is the attention: scores and values, 2·n_layers·d·T² MACs per sequence (full matrices)
+    assert sympy.Poly(result.total_macs, T).coeff_monomial(T**2) == 2 * 2 * 64 * B
+
+
+@pytest.mark.slow
+def test_the_aten_engine_and_the_backward_give_formulas_too() -> None:
+    torch.manual_seed(0)
+    model = _gpt2()
+    ids = torch.randint(0, 100, (2, 16))
+    dims = {"input_ids": {0: "B", 1: "T"}}
+    for options in ({"engine": "aten"}, {"backward": True}):
+        result = count_flops(model, ids, dims=dims, **options)
+        assert not result.unrecognized
+        _agrees(model, result, lambda B, T: torch.randint(0, 100, (B, T)), SIZES[:3], **options)
+    backward = count_flops(model, ids, dims=dims, backward=True)
+    forward = count_flops(model, ids, dims=dims)
+    assert sympy.expand(backward.total_macs - 3 * forward.total_macs) == 0  # a training step: 3× the forward's MACs
+
+
+def test_a_cnn_s_formula_in_h_and_w_has_the_floor_divisions_of_its_strides() -> None:
+    torch.manual_seed(0)
+    model = torchvision.models.resnet18().eval()
+    result = count_flops(model, torch.randn(2, 3, 64, 64), dims={"x": {2: "H", 3: "W"}})
+    assert any(isinstance(atom, sympy.Function) or "//" in str(atom) for atom in sympy.preorder_traversal(result.total))
+    sizes = [{"H": 37, "W": 45}, {"H": 64, "W": 96}, {"H": 50, "W": 50}, {"H": 33, "W": 65}, {"H": 70, "W": 41}]
+    _agrees(model, result, lambda H, W: torch.randn(2, 3, H, W), sizes)
+
+
+def test_a_branch_on_a_size_is_a_guard_of_the_result() -> None:
+    class Branchy(nn.Module):
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return x * 2 if x.shape[1] > 10 else x + 1
+
+    result = count_flops(Branchy(), torch.randn(3, 16), dims={"x": {1: "T"}})
+    assert result.guards == ["T > 10"]
+    assert result.total == 3 * T
+
+
+def test_a_rule_that_fixes_a_size_is_refused_naming_it() -> None:
+    class Fixing:
+        @hookimpl(tryfirst=True)
+        def torch_flops_register_rules(self, registry: Registry) -> None:
+            registry.function(torch.relu)(lambda call: int(call.output.numel()))
+
+    with pytest.raises(SymbolicError, match=r"fixed T = 16") as raised:
+        count_flops(lambda x: torch.relu(x), torch.randn(3, 16), dims={"x": {1: "T"}}, plugins=[Fixing()])
+    assert raised.value.fixed == {"T": 16}
+
+
+def test_dims_that_do_not_fit_the_inputs_are_input_errors() -> None:
+    layer = nn.Linear(4, 4)
+    with pytest.raises(InputError, match=r"'x', which no input is called.*'input'"):
+        count_flops(layer, torch.randn(3, 4), dims={"x": {0: "B"}})
+    with pytest.raises(InputError, match=r"size of 1.*at least 2"):
+        count_flops(layer, torch.randn(1, 4), dims={"input": {0: "B"}})
+    with pytest.raises(InputError, match=r"dimension 2 of input 'input', which has 2"):
+        count_flops(layer, torch.randn(3, 4), dims={"input": {2: "B"}})
+    with pytest.raises(InputError, match=r"one name is one size"):
+        count_flops(lambda a, b: a + b, torch.randn(3, 4), torch.randn(5, 4), dims={"a": {0: "B"}, "b": {0: "B"}})
+
+
+def test_formulas_are_written_by_powers() -> None:
+    assert polynomial(1600 * B * T**2 + 489000 * B * T + 73 * T - 80400) == "1.60e3·B·T² + 4.89e5·B·T + 73·T − 8.04e4"
+    assert polynomial(12_345) == "12,345"

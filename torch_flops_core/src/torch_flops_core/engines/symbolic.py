@@ -1,0 +1,145 @@
+"""Counting with symbolic sizes: the inputs' named dimensions become symbols, and every count an expression.
+
+``count_flops(model, x, dims={"x": {0: "B", 1: "T"}})`` runs the model once on fake tensors (torch's
+``FakeTensorMode``) whose named sizes are symbols of one ``ShapeEnv``, as ``torch.export`` does: an op's output
+shapes are then expressions in them, so is whatever a rule computes from them (a rule is plain Python: ``2 * k * n``
+on ``SymInt`` sizes is a ``SymInt``), and the recorder keeps each count as a sympy expression in the user's names
+(``B``, ``T``). One name is one symbol wherever it appears (``input_ids`` and ``attention_mask`` share ``T``).
+
+What the count assumed is part of the answer: a branch the model took on a size is a guard of the ``ShapeEnv``
+(``T <= 1024``), returned with the result (:attr:`FlopsResult.guards`); a size that depends on data (``nonzero``,
+MoE routing) is an unbacked symbol (``u0``), left in the expressions as an unknown, never guessed. A rule that
+turns a symbolic size into a number (``int(n)``) would make the formula true at one size only: the count says which
+sizes were fixed and refuses the result (:class:`~torch_flops_core.errors.SymbolicError`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
+import sympy
+import torch
+from torch._dynamo.source import ConstantSource
+from torch._subclasses.fake_tensor import FakeTensorMode
+from torch.fx.experimental.symbolic_shapes import DimDynamic, ShapeEnv
+
+from ..errors import InputError, SymbolicError
+from ..expressions import size_symbol
+from .inputs import parameter_names
+
+__all__ = ["Dims", "Symbols"]
+
+Dims = Mapping[str, Mapping[int, str]]
+"""``dims=``: for each input (by its parameter name), the dimensions to make symbols, by index, and their names."""
+
+
+class Symbols:
+    """One symbolic count: its ``ShapeEnv``, the fake mode the model runs under, and the user's names of sizes."""
+
+    def __init__(self, dims: Dims) -> None:
+        self.dims = {name: dict(axes) for name, axes in dims.items()}
+        self.env = ShapeEnv(duck_shape=False)
+        self.mode = FakeTensorMode(shape_env=self.env, allow_non_fake_inputs=True)
+        self._symbols: dict[str, Any] = {}  # a name's SymInt
+        self.names: dict[sympy.Symbol, sympy.Symbol] = {}  # ShapeEnv symbol -> the user's
+        self.hints: dict[str, int] = {}
+
+    def _size(self, name: str, hint: int, where: str) -> Any:
+        """The ``SymInt`` of the size named ``name`` (made at its first use, with the example input's size as hint)."""
+        if name in self._symbols:
+            if self.hints[name] != hint:
+                raise InputError(
+                    f"dims= names {name!r} for sizes {self.hints[name]} and {hint} ({where}): one name is one size; "
+                    "give the example inputs equal sizes where they share a name"
+                )
+            return self._symbols[name]
+        if hint < 2:
+            raise InputError(
+                f"dims= names {name!r} for a size of {hint} ({where}): torch specialises sizes 0 and 1, so an example "
+                "input must have at least 2 along a symbolic dimension"
+            )
+        symbol = self.env.create_symbol(hint, source=ConstantSource(name), dynamic_dim=DimDynamic.DYNAMIC)
+        node = self.env.create_symintnode(symbol, hint=hint)
+        self._symbols[name], self.hints[name] = node, hint
+        self.names[symbol] = size_symbol(name)
+        return node
+
+    def inputs(
+        self, model: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> tuple[tuple[Any, ...], dict[str, Any]]:
+        """The inputs, each tensor named in ``dims`` replaced by a fake tensor whose named sizes are symbols."""
+        names = parameter_names(model, len(args))
+        unknown = set(self.dims) - set(names) - set(kwargs)
+        if unknown:
+            raise InputError(
+                f"dims= names {', '.join(sorted(map(repr, unknown)))}, which no input is called: the inputs are "
+                f"{', '.join(map(repr, [*names, *kwargs])) or 'none'} (positional inputs by their parameter's name)"
+            )
+        new_args = tuple(self._fake(names[i], value) if i < len(names) else value for i, value in enumerate(args))
+        new_kwargs = {key: self._fake(key, value) for key, value in kwargs.items()}
+        return new_args, new_kwargs
+
+    def _fake(self, name: str, value: Any) -> Any:
+        axes = self.dims.get(name)
+        if axes is None:
+            return value
+        if not isinstance(value, torch.Tensor):
+            raise InputError(f"dims= names sizes of input {name!r}, which is a {type(value).__name__}, not a tensor")
+        sizes: list[Any] = list(value.shape)
+        for axis, size_name in axes.items():
+            if not -value.dim() <= axis < value.dim():
+                raise InputError(f"dims= names dimension {axis} of input {name!r}, which has {value.dim()}")
+            sizes[axis] = self._size(size_name, int(value.shape[axis]), f"input {name!r}, dimension {axis}")
+        with self.mode:
+            fake = torch.empty(sizes, dtype=value.dtype, device=value.device)
+        return fake.requires_grad_(value.requires_grad)
+
+    @contextmanager
+    def running(self) -> Iterator[None]:
+        """The model runs in here: every tensor op on fake tensors."""
+        with self.mode:
+            yield
+
+    def expression(self, value: Any) -> Any:
+        """``value`` (an int, a ``SymInt``, a sympy expression) as an int when it is one, else as a sympy expression
+        in the user's names."""
+        if isinstance(value, torch.SymInt):
+            node = value.node
+            if not node.has_hint() or node.expr.free_symbols:
+                return self._renamed(node.expr)
+            return int(node.expr)
+        if isinstance(value, sympy.Basic):
+            return self._renamed(value)
+        return value
+
+    def _renamed(self, expr: sympy.Expr) -> Any:
+        expr = sympy.expand(self.env.simplify(expr).xreplace(self.names))
+        return int(expr) if expr.is_Integer else expr
+
+    def guards(self) -> list[str]:
+        """What the count assumed of the sizes (the branches the model took), in the user's names."""
+        found = []
+        for guard in self.env.guards:
+            expr = guard.expr.xreplace(self.names)
+            if expr is not sympy.true:
+                found.append(str(expr))
+        return found
+
+    def check_not_fixed(self) -> None:
+        """Refuse a count in which a named size was turned into a number (``int(T)`` in a rule or the model): its
+        formula would hold at the example's size only."""
+        fixed = {
+            self.names[symbol].name: value
+            for symbol, value in self.env.replacements.items()
+            if symbol in self.names and getattr(value, "is_number", False)
+        }
+        if fixed:
+            listed = ", ".join(f"{name} = {value}" for name, value in sorted(fixed.items()))
+            raise SymbolicError(
+                f"the count fixed {listed}: a rule or the model turned a symbolic size into a number (int(n), a "
+                "size-dependent Python branch on an exact value), so the formula would hold at that size only. Count "
+                "without dims= at the sizes you need, or fix the rule to compute with the size as it is",
+                fixed,
+            )
