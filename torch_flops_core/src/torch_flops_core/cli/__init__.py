@@ -13,25 +13,43 @@ dependency, a model that cannot run on the inputs). Usage errors print one
 ``torch-flops: error: ...`` message, never a Python traceback; a factory that raised shows the last
 frames of its own traceback. ``docs/cli.md`` documents every command, option and the JSON schema.
 
-The package: ``shapes`` (``--input-shape`` and ``--seq-len``, sweeps), ``sources`` (SPEC schemes),
-``run`` (building and counting), ``render`` (the formats), ``commands`` (``count``, ``rules``, ``plugins``)
-and, here, the argument parser and :func:`main`.
+The package: ``options`` (the parser's vocabulary, torch-free: ``--help`` and usage errors never import
+torch; this module imports the rest on first use), ``shapes`` (``--input-shape`` and ``--seq-len``, sweeps),
+``sources`` (SPEC schemes), ``run`` (building and counting), ``render`` (the formats), ``commands``
+(``count``, ``rules``, ``plugins``) and, here, the argument parser and :func:`main`.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import importlib.metadata
 import os
 import re
 import sys
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
-from .commands import EXIT_OK, EXIT_STRICT, EXIT_USAGE, cmd_count, cmd_plugins, cmd_rules, rule_rows
-from .run import DTYPES
+from .model_source import ModelSource
+from .options import (
+    DEFAULT_SEQ_LEN,
+    DEVICES,
+    DTYPE_NAMES,
+    ENGINE_NAMES,
+    EXIT_OK,
+    EXIT_STRICT,
+    EXIT_USAGE,
+    SPEC_HELP,
+    int_at_least,
+    positive_float,
+)
+from .options import FORMATS as FORMATS
 from .shapes import InputPoint, parse_int_list, parse_shape, sweep_points
-from .sources import DEFAULT_SEQ_LEN, SPEC_HELP, ModelSource, resolve_spec, torchvision_source
 from .usage import PROG, UsageError
+
+if TYPE_CHECKING:  # imported on first use (``__getattr__``): the parser and --help never import torch
+    from .commands import rule_rows
+    from .sources import resolve_spec, torchvision_source
 
 __all__ = [
     "EXIT_OK",
@@ -50,30 +68,27 @@ __all__ = [
     "torchvision_source",
 ]
 
-FORMATS = ("table", "json", "csv", "markdown")
+_LAZY = {"rule_rows": "commands", "resolve_spec": "sources", "torchvision_source": "sources"}
 
 
-def _int_arg(minimum: int) -> Callable[[str], int]:
-    def convert(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
-        if value < minimum:
-            raise argparse.ArgumentTypeError(f"{value} is less than {minimum}")
-        return value
-
-    return convert
+def __getattr__(name: str) -> Any:
+    """The names of :data:`_LAZY`, imported from their module on first use (that module imports torch)."""
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
 
 
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number (write 1.2e12 for 1.2 TFLOP/s)") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"{text} is not positive")
-    return value
+def _command(name: str) -> Callable[[argparse.Namespace], int]:
+    """The handler of command ``name``: :mod:`.commands`' ``cmd_<name>``, imported only when the command runs."""
+
+    def handler(args: argparse.Namespace) -> int:
+        from . import commands
+
+        run: Callable[[argparse.Namespace], int] = getattr(commands, f"cmd_{name}")
+        return run(args)
+
+    handler.__name__ = handler.__qualname__ = f"cmd_{name}"
+    return handler
 
 
 def _version() -> str:
@@ -114,7 +129,7 @@ def build_parser() -> argparse.ArgumentParser:
     _input_arguments(count)
     _counting_arguments(count)
     _output_arguments(count)
-    count.set_defaults(handler=cmd_count)
+    count.set_defaults(handler=_command("count"))
     rules = commands.add_parser(
         "rules",
         help="list every rule, its plugin and what it overrides",
@@ -146,14 +161,14 @@ def _input_arguments(count: argparse.ArgumentParser) -> None:
         "(or the model's maximum if smaller)",
     )
     inputs.add_argument(
-        "--batch-size", type=_int_arg(1), metavar="B", help="batch of the default inputs and --seq-len (default 1)"
+        "--batch-size", type=int_at_least(1), metavar="B", help="batch of the default inputs and --seq-len (default 1)"
     )
     inputs.add_argument(
-        "--dtype", choices=list(DTYPES), help="model and float inputs in this dtype (default: the model's)"
+        "--dtype", choices=list(DTYPE_NAMES), help="model and float inputs in this dtype (default: the model's)"
     )
     inputs.add_argument(
         "--device",
-        choices=["cpu", "cuda", "meta"],
+        choices=list(DEVICES),
         help="where the model is built and run (default meta: no weight memory; cpu where meta fails)",
     )
 
@@ -163,7 +178,7 @@ def _counting_arguments(count: argparse.ArgumentParser) -> None:
     counting = count.add_argument_group("counting")
     counting.add_argument(
         "--engine",
-        choices=["auto", "fx", "eager", "aten"],
+        choices=list(ENGINE_NAMES),
         default="auto",
         help="auto (default) and eager count the model as it runs; fx counts its torch.fx graph (the seed's view)",
     )
@@ -196,9 +211,9 @@ def _output_arguments(count: argparse.ArgumentParser) -> None:
     output = count.add_argument_group("output")
     output.add_argument("--format", choices=FORMATS, default="table", help="default table")
     output.add_argument(
-        "--by-module", type=_int_arg(0), metavar="DEPTH", help="totals per module path cut to DEPTH, largest first"
+        "--by-module", type=int_at_least(0), metavar="DEPTH", help="totals per module path cut to DEPTH, largest first"
     )
-    output.add_argument("--top", type=_int_arg(1), metavar="K", help="only the K largest ops (or modules)")
+    output.add_argument("--top", type=int_at_least(1), metavar="K", help="only the K largest ops (or modules)")
     output.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE instead of stdout")
     output.add_argument(
         "--plot",
@@ -214,13 +229,13 @@ def _output_arguments(count: argparse.ArgumentParser) -> None:
     )
     output.add_argument(
         "--peak-flops",
-        type=_positive_float,
+        type=positive_float,
         metavar="FLOP/S",
         help="the roofline's compute roof, e.g. 1.2e12 (default: measured by a matmul)",
     )
     output.add_argument(
         "--peak-bandwidth",
-        type=_positive_float,
+        type=positive_float,
         metavar="B/S",
         help="the roofline's memory roof in bytes/s, e.g. 5e10 (default: measured by a copy)",
     )
@@ -235,7 +250,7 @@ def _rules_arguments(rules: argparse.ArgumentParser) -> None:
     rules.add_argument("--disable-plugin", action="append", default=[], metavar="NAME", help="leave a plugin out")
     rules.add_argument("--format", choices=FORMATS, default="table")
     rules.add_argument("--output", "-o", metavar="FILE")
-    rules.set_defaults(handler=cmd_rules)
+    rules.set_defaults(handler=_command("rules"))
 
 
 def _plugins_arguments(plugins: argparse.ArgumentParser) -> None:
@@ -243,7 +258,7 @@ def _plugins_arguments(plugins: argparse.ArgumentParser) -> None:
     plugins.add_argument("--disable-plugin", action="append", default=[], metavar="NAME", help="leave a plugin out")
     plugins.add_argument("--format", choices=FORMATS, default="table")
     plugins.add_argument("--output", "-o", metavar="FILE")
-    plugins.set_defaults(handler=cmd_plugins)
+    plugins.set_defaults(handler=_command("plugins"))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

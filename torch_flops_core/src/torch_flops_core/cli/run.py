@@ -23,6 +23,7 @@ from ..results import FlopsResult
 from .model_source import ModelSource
 from .models import build_model, device_of, float_dtype, make_inputs, weight_bytes  # build_model, make_inputs,
 from .notes import note, warnings_as_notes  # these two and PROG: re-exported, their path before the split
+from .options import DTYPE_NAMES
 from .shapes import InputPoint, parse_int_list, sweep_points
 from .sources import program_point, raised_as_usage, resolve_spec
 from .usage import PROG, UsageError
@@ -41,12 +42,7 @@ __all__ = [
     "warnings_as_notes",
 ]
 
-DTYPES: dict[str, torch.dtype] = {
-    "float32": torch.float32,
-    "float16": torch.float16,
-    "bfloat16": torch.bfloat16,
-    "float64": torch.float64,
-}
+DTYPES: dict[str, torch.dtype] = {name: getattr(torch, name) for name in DTYPE_NAMES}
 CPU_FALLBACK_LIMIT = 2 * 1024**3
 """Largest model (bytes of weights) rebuilt on cpu when its forward cannot run on meta."""
 

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
-
-import torch
+from typing import TYPE_CHECKING, Any
 
 from .usage import UsageError
+
+if TYPE_CHECKING:  # annotations only: the parser imports this module, and --help never imports torch
+    import torch
 
 __all__ = ["Dim", "InputPoint", "dtype_name", "parse_int_list", "parse_shape", "sweep_points"]
 

@@ -21,6 +21,7 @@ from types import ModuleType, TracebackType
 from typing import Any
 
 from .model_source import ModelSource  # re-exported, as the program functions: the path users know
+from .options import DEFAULT_SEQ_LEN, SPEC_HELP  # re-exported: the parser reads them from options, torch-free
 from .programs import program_point, program_source
 from .shapes import InputPoint
 from .usage import UsageError
@@ -42,16 +43,9 @@ __all__ = [
     "torchvision_source",
 ]
 
-DEFAULT_SEQ_LEN = 512
-"""``hf:`` language models without ``--seq-len``: 512 tokens, or the model's maximum if smaller."""
 DEFAULT_IMAGE_SIZE = 224
 """``torchvision:`` models whose weights name no crop size."""
 TRACEBACK_FRAMES = 3
-
-SPEC_HELP = (
-    "SPEC is timm:NAME, torchvision:NAME, hf:PATH (a local config.json or its folder), "
-    "package.module:factory, path/to/file.py:factory or path/to/program.pt2 (saved with torch.export.save)"
-)
 _DOTTED = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*\Z")
 _PACKAGE_DIR = os.path.dirname(__file__)
 """The ``cli`` package's folder: its frames are left out of a traceback's tail."""
