@@ -19,8 +19,12 @@ and ``torch.autograd.grad`` of the outputs' sum over the parameters), ``train_de
 backward); their ratios are taken against ``train_forward`` and ``train_flop_counter``.
 Each (case, method) runs in its own process, so its peak RSS is its own: the first call is reported on
 its own (``first ms``: one-time initialisation, the rule table, lazy imports), then the median of
-``--repeats`` calls. Every call is a fresh count: nothing is reused across calls (counts keep no
-cache). Ratios are taken against ``forward`` and ``flop_counter`` of the same run.
+``--repeats`` calls and their interquartile range (IQR: the middle half of the repeats). Every call is a
+fresh count: nothing is reused across calls (counts keep no cache). Ratios are taken against ``forward``
+and ``flop_counter`` of the same run, of the medians; where the two IQRs overlap the difference is smaller
+than the run's own noise and the table says "within noise" instead (``spread.py``). A line per (case,
+method) goes to stderr as it finishes. The header names the machine, torch, the thread count and the date:
+docs/benchmarks.md holds one recorded run, and the docs quote it.
 Targets (issue 11): resnet50/vit_b16 default ≤ 1.15× forward; chain4000 default ≤ 0.25× flop_counter;
 (issues 5, 8) vit_giant < 1 s; llama2_70b < 2 s and < 1 GB; (issue 13) aten ≤ 1× flop_counter on each case;
 (issue 14) train_default ≤ 1.3× train_forward on resnet50/vit_b16, ≤ 1× train_flop_counter and < 1 GB on
@@ -31,7 +35,10 @@ of a count.
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
+import os
+import platform
 import resource
 import statistics
 import subprocess
@@ -42,6 +49,7 @@ from collections.abc import Callable
 from typing import Any
 
 import torch
+from spread import Spread, compare
 
 TRAINING = ("train_forward", "train_default", "train_aten", "train_flop_counter")
 CASES: dict[str, tuple[str, ...]] = {
@@ -159,6 +167,7 @@ def child(case: str, method: str, repeats: int) -> None:
         "first_ms": first * 1e3,
         "median_ms": statistics.median(samples) * 1e3,
         "min_ms": min(samples) * 1e3,
+        "samples_ms": [s * 1e3 for s in samples],
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }
     if hasattr(out, "total"):
@@ -179,46 +188,74 @@ def main() -> None:
         child(*args.child, args.repeats)
         return
 
-    rows = []
-    for case in args.cases:
-        for method in CASES[case]:
-            cmd = [sys.executable, __file__, "--child", case, method, "--repeats", str(args.repeats)]
-            done = subprocess.run(cmd, capture_output=True, text=True, check=False)
-            if done.returncode != 0:
-                print(f"{case}/{method} failed:\n{done.stderr[-2000:]}", file=sys.stderr)
-                continue
-            rows.append(json.loads(done.stdout.strip().splitlines()[-1]))
-    base = {(r["case"], r["method"]): r["median_ms"] for r in rows}
-    for r in rows:
-        train = "train_" if r["method"].startswith("train_") else ""
-        fwd, fcm = base.get((r["case"], f"{train}forward")), base.get((r["case"], f"{train}flop_counter"))
-        r["x_forward"] = r["median_ms"] / fwd if fwd else None
-        r["x_flop_counter"] = r["median_ms"] / fcm if fcm else None
+    rows = measure(args.cases, args.repeats)
+    print(report(rows, args.cases, args.repeats))
+    if args.json:
+        with open(args.json, "w", encoding="utf-8") as f:
+            json.dump({"machine": machine(), "repeats": args.repeats, "rows": rows}, f, indent=2)
 
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, median of {args.repeats} runs")
+
+def measure(cases: list[str], repeats: int) -> list[dict[str, Any]]:
+    """Every (case, method) in its own process; a progress line on stderr as each finishes."""
+    jobs = [(case, method) for case in cases for method in CASES[case]]
+    rows, began = [], time.perf_counter()
+    for i, (case, method) in enumerate(jobs, 1):
+        cmd = [sys.executable, __file__, "--child", case, method, "--repeats", str(repeats)]
+        done = subprocess.run(cmd, capture_output=True, text=True, check=False)
+        elapsed = f"[{i}/{len(jobs)} {time.perf_counter() - began:.0f} s]"
+        if done.returncode != 0:
+            print(f"{elapsed} {case}/{method} failed:\n{done.stderr[-2000:]}", file=sys.stderr, flush=True)
+            continue
+        row = json.loads(done.stdout.strip().splitlines()[-1])
+        rows.append(row)
+        iqr = Spread(row["samples_ms"]).iqr()
+        print(f"{elapsed} {case}/{method}: {row['median_ms']:.1f} ms (IQR {iqr})", file=sys.stderr, flush=True)
+    return rows
+
+
+def machine() -> str:
+    """The machine, torch and the date, as the report's first line says them."""
+    cpu = platform.processor() or platform.machine()
+    return (
+        f"{platform.system()} {cpu}, {os.cpu_count()} CPUs, {torch.get_num_threads()} threads, torch "
+        f"{torch.__version__}, Python {platform.python_version()}, {datetime.date.today().isoformat()}"
+    )
+
+
+def report(rows: list[dict[str, Any]], cases: list[str], repeats: int) -> str:
+    """The table: medians, IQRs, ratios of medians (or "within noise"), RSS, FLOPs; the bytes per op's cost."""
+    spreads = {(r["case"], r["method"]): Spread(r["samples_ms"]) for r in rows}
+    lines = [machine(), f"median and IQR (ms) of {repeats} calls after a first; ratios of medians, or "
+             '"within noise" where the two IQRs overlap']  # fmt: skip
     header = (
-        f"{'case':<12}{'method':<20}{'first ms':>10}{'ms':>10}{'× forward':>11}{'× FCM':>8}"
+        f"{'case':<12}{'method':<20}{'first ms':>10}{'ms':>10}{'IQR':>15}{'× forward':>14}{'× FCM':>14}"
         f"{'peak RSS MB':>13}{'FLOPs':>22}  note"
     )
-    print(header)
-    print("-" * len(header))
+    lines += [header, "-" * len(header)]
     for r in rows:
-        ratio = lambda v: f"{v:.2f}" if v is not None else "-"  # noqa: E731
+        train = "train_" if r["method"].startswith("train_") else ""
+        mine = spreads[(r["case"], r["method"])]
+        shown_ratios = []
+        for against in (f"{train}forward", f"{train}flop_counter"):
+            other = spreads.get((r["case"], against))
+            ratio, shown = (None, "-") if other is None else (1.0, "1.00") if other is mine else compare(mine, other)
+            r[f"x_{against.removeprefix(train)}"] = ratio
+            shown_ratios.append(shown)
         flops = r.get("flops", r.get("flops_2mac"))
         shown = "" if flops is None else f"{flops:,}"
         note = f"{r['ops']} ops, {r['unrecognized']} unrecognized, {r['engine']}" if "ops" in r else ""
         note = "FlopCounterMode: 2·MACs" if r["method"].endswith("flop_counter") else note
-        print(
-            f"{r['case']:<12}{r['method']:<20}{r['first_ms']:>10.1f}{r['median_ms']:>10.1f}{ratio(r['x_forward']):>11}"
-            f"{ratio(r['x_flop_counter']):>8}{r['peak_rss_mb']:>13.0f}{shown:>22}  {note}"
+        lines.append(
+            f"{r['case']:<12}{r['method']:<20}{r['first_ms']:>10.1f}{r['median_ms']:>10.1f}{mine.iqr():>15}"
+            f"{shown_ratios[0]:>14}{shown_ratios[1]:>14}{r['peak_rss_mb']:>13.0f}{shown:>22}  {note}"
         )
-    for case in args.cases:
-        with_bytes, without = base.get((case, "default")), base.get((case, "no_bytes"))
+    for case in cases:
+        with_bytes, without = spreads.get((case, "default")), spreads.get((case, "no_bytes"))
         if with_bytes and without:
-            print(f"{case}: bytes per op cost {100 * (with_bytes / without - 1):+.1f}% of a count (default / no_bytes)")
-    if args.json:
-        with open(args.json, "w", encoding="utf-8") as f:
-            json.dump({"torch": torch.__version__, "repeats": args.repeats, "rows": rows}, f, indent=2)
+            ratio, _ = compare(with_bytes, without)
+            cost = "within noise" if ratio is None else f"{100 * (ratio - 1):+.1f}% of a count"
+            lines.append(f"{case}: the bytes per op cost {cost} (default against no_bytes)")
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":
