@@ -109,7 +109,9 @@ def test_a_rule_that_fixes_a_size_is_refused_naming_it() -> None:
         def torch_flops_register_rules(self, registry: Registry) -> None:
             registry.function(torch.relu)(lambda call: int(call.output.numel()))
 
-    with pytest.raises(SymbolicError, match=r"fixed T = 16") as raised:
+    with pytest.raises(
+        SymbolicError, match=r"fixed T = 16: rule .*<lambda> of plugin .*Fixing., counting op .relu"
+    ) as raised:
         count_flops(lambda x: torch.relu(x), torch.randn(3, 16), dims={"x": {1: "T"}}, plugins=[Fixing()])
     assert raised.value.fixed == {"T": 16}
 
@@ -129,3 +131,31 @@ def test_dims_that_do_not_fit_the_inputs_are_input_errors() -> None:
 def test_formulas_are_written_by_powers() -> None:
     assert polynomial(1600 * B * T**2 + 489000 * B * T + 73 * T - 80400) == "1.60e3·B·T² + 4.89e5·B·T + 73·T − 8.04e4"
     assert polynomial(12_345) == "12,345"
+
+
+def test_a_model_that_fixes_a_size_is_refused_naming_where() -> None:
+    def fixing(x: torch.Tensor) -> torch.Tensor:
+        y = x * 2
+        return y.reshape(int(x.shape[0]) * x.shape[1])  # int() of a symbolic size: its value at the example
+
+    with pytest.raises(SymbolicError, match=r"fixed B = 3: the model, in the torch calls it made up to op"):
+        count_flops(fixing, torch.randn(3, 16), dims={"x": {0: "B"}})
+
+
+@pytest.mark.slow
+def test_timm_resnet50_in_h_and_w_and_vit_in_the_batch() -> None:
+    import timm
+
+    torch.manual_seed(0)
+    resnet = timm.create_model("resnet50", pretrained=False).eval()
+    result = count_flops(resnet, torch.randn(1, 3, 64, 64), dims={"x": {2: "H", 3: "W"}})
+    assert result.evaluate(H=224, W=224).total == 8_227_340_288  # the seed's published figure
+    sizes = [{"H": 224, "W": 224}, {"H": 97, "W": 131}, {"H": 160, "W": 96}, {"H": 65, "W": 65}, {"H": 33, "W": 250}]
+    _agrees(resnet, result, lambda H, W: torch.randn(1, 3, H, W), sizes)
+    vit = timm.create_model("vit_tiny_patch16_224", pretrained=False).eval()
+    result = count_flops(vit, torch.randn(2, 3, 224, 224), dims={"x": {0: "B"}})
+    assert sympy.Poly(result.total, B).degree() == 1 and result.total.subs(B, 0) == 0  # B images: B × one image
+    _agrees(vit, result, lambda B: torch.randn(B, 3, 224, 224), [{"B": n} for n in (3, 4, 5, 7, 8)])
+    # timm's ViT asserts its image size: a symbolic H is fixed by the model, and the count says so
+    with pytest.raises(SymbolicError, match=r"fixed H = 224: the model"):
+        count_flops(vit, torch.randn(2, 3, 224, 224), dims={"x": {2: "H", 3: "W"}})
