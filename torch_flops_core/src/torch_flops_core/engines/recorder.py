@@ -13,7 +13,7 @@ import threading
 import time
 from bisect import bisect_right
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 import torch
 from torch.utils._pytree import tree_flatten
@@ -24,7 +24,8 @@ from ..traffic import io_bytes, module_io_bytes
 from .plan import OpPlan
 
 __all__ = [
-    "UNMEASURED", "Measured", "NodeOwners", "Probe", "Recorder", "clock", "count_op", "op_bytes", "tensor_devices",
+    "UNMEASURED", "Measured", "NodeOwners", "Probe", "Recorder", "SymbolicFigures", "clock", "count_op", "op_bytes",
+    "tensor_devices",
 ]  # fmt: skip
 
 Probe = tuple[float, "int | None"]
@@ -36,6 +37,14 @@ UNMEASURED: Measured = (None, None, None)
 clock = time.perf_counter
 """The clock every engine times ops with (bound once: it is read twice per op)."""
 _next_sequence_nr: Callable[[], int] = torch._C._autograd._get_sequence_nr
+
+
+class SymbolicFigures(Protocol):
+    """What a symbolic count gives the recorder (:class:`~torch_flops_core.engines.symbolic.Symbols`)."""
+
+    def expression(self, value: Any) -> Any: ...
+
+    def check_not_fixed(self, where: str) -> None: ...
 
 
 class NodeOwners:
@@ -86,7 +95,7 @@ class Recorder:
     ``count_bytes``: the engines work out each op's bytes (:mod:`torch_flops_core.traffic`).
     """
 
-    __slots__ = ("convert", "count_bytes", "cuda", "measure_time", "memory", "names", "owners", "prefix", "records")
+    __slots__ = ("count_bytes", "cuda", "measure_time", "memory", "names", "owners", "prefix", "records", "symbols")
 
     def __init__(
         self,
@@ -97,10 +106,11 @@ class Recorder:
         prefix: str = "",
         owners: NodeOwners | None = None,
         count_bytes: bool = True,
-        convert: Callable[[Any], Any] | None = None,
+        symbols: SymbolicFigures | None = None,
     ) -> None:
-        self.convert = convert
-        """A symbolic count's conversion of each figure (a ``SymInt``) to an expression in the user's names."""
+        self.symbols = symbols
+        """A symbolic count's sizes: each figure (a ``SymInt``) becomes an expression in the user's names, and a size
+        fixed to a number by the model or a rule is refused, naming which."""
         self.owners = owners
         self.count_bytes = count_bytes
         self.measure_time = measure_time
@@ -120,7 +130,7 @@ class Recorder:
             prefix=prefix,
             owners=self.owners,
             count_bytes=self.count_bytes,
-            convert=self.convert,
+            symbols=self.symbols,
         )
 
     def name(self, base: str) -> str:
@@ -176,12 +186,15 @@ class Recorder:
         if status == "rule":
             call = Call(plan.kind, plan.target, args if call_args is None else call_args, kwargs, output,  # type: ignore[arg-type]
                         plan.module, name, counter)  # fmt: skip
+        symbols = self.symbols
+        if symbols is not None:
+            symbols.check_not_fixed(f"the model, in the torch calls it made up to op {name!r}")
         flops, macs, moved = count_op(plan, call, path)
         if moved is None and self.count_bytes and plan.kind != "placeholder" and plan.kind != "output":
             moved = 0 if status == "free" else op_bytes(plan, args, kwargs, output)
-        convert = self.convert
-        if convert is not None:
-            flops, macs, moved = convert(flops), convert(macs), convert(moved)
+        if symbols is not None:
+            symbols.check_not_fixed(f"rule {plan.rule} of plugin {plan.plugin!r}, counting op {name!r}")
+            flops, macs, moved = symbols.expression(flops), symbols.expression(macs), symbols.expression(moved)
         time_ms, before, after = measured
         delta = None if before is None or after is None else after - before
         # The one place an OpRecord is built, one per op: by position, in its fields' order (name, kind, target,

@@ -88,9 +88,8 @@ def run_count(
         meta = guarded.meta or "meta" in devices
         cuda = guarded.cuda or "cuda" in devices
         owners = NodeOwners() if backward else None
-        convert = symbols.expression if symbols is not None else None
         recorder = Recorder(
-            measure_time=measure_time, cuda=cuda, memory=memory, owners=owners, count_bytes=count_bytes, convert=convert
+            measure_time=measure_time, cuda=cuda, memory=memory, owners=owners, count_bytes=count_bytes, symbols=symbols
         )
         if meta:
             with torch_functions_off():  # an outer count (this one nested in a forward) must not see it
@@ -109,7 +108,7 @@ def run_count(
         device = "meta" if meta else "cuda" if cuda else "cpu"
         result = FlopsResult(recorder.records, ran.engine, ran.graph, job.notes, device, bytes_counted=count_bytes)
         if symbols is not None:
-            symbols.check_not_fixed()
+            symbols.check_not_fixed("the model, after its last recorded op")
             result.sizes, result.guards = dict(symbols.hints), symbols.guards()
             output = None  # fake tensors: nothing to hand back
         return result, output

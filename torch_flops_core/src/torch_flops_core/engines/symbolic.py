@@ -45,6 +45,7 @@ class Symbols:
         self._symbols: dict[str, Any] = {}  # a name's SymInt
         self.names: dict[sympy.Symbol, sympy.Symbol] = {}  # ShapeEnv symbol -> the user's
         self.hints: dict[str, int] = {}
+        self._replacements = 0  # how many replacements the ShapeEnv had at the last check
 
     def _size(self, name: str, hint: int, where: str) -> Any:
         """The ``SymInt`` of the size named ``name`` (made at its first use, with the example input's size as hint)."""
@@ -127,9 +128,13 @@ class Symbols:
                 found.append(str(expr))
         return found
 
-    def check_not_fixed(self) -> None:
+    def check_not_fixed(self, where: str) -> None:
         """Refuse a count in which a named size was turned into a number (``int(T)`` in a rule or the model): its
-        formula would hold at the example's size only."""
+        formula would hold at the example's size only. ``where``: what ran since the last check (the recorder checks
+        before and after each rule)."""
+        if len(self.env.replacements) == self._replacements:
+            return
+        self._replacements = len(self.env.replacements)
         fixed = {
             self.names[symbol].name: value
             for symbol, value in self.env.replacements.items()
@@ -138,8 +143,8 @@ class Symbols:
         if fixed:
             listed = ", ".join(f"{name} = {value}" for name, value in sorted(fixed.items()))
             raise SymbolicError(
-                f"the count fixed {listed}: a rule or the model turned a symbolic size into a number (int(n), a "
-                "size-dependent Python branch on an exact value), so the formula would hold at that size only. Count "
-                "without dims= at the sizes you need, or fix the rule to compute with the size as it is",
+                f"the count fixed {listed}: {where} turned a symbolic size into a number (int(n), a Python branch on "
+                "its exact value), so the formula would hold at that size only. Fix the rule to compute with the size "
+                "as it is (SymInts take + − · // like ints), or count without dims= at the sizes you need",
                 fixed,
             )
