@@ -247,6 +247,9 @@ def _rules_arguments(rules: argparse.ArgumentParser) -> None:
     rules.add_argument("--plugin", metavar="NAME", help="only this plugin's rules")
     rules.add_argument("--kind", choices=["module", "function", "method"], help="only rules of this kind")
     rules.add_argument("--shadowed", action="store_true", help="only rules that override or are shadowed by another")
+    rules.add_argument(
+        "--doc", action="store_true", help="the rule catalogue as markdown: each rule's formula line and what it covers"
+    )
     rules.add_argument("--disable-plugin", action="append", default=[], metavar="NAME", help="leave a plugin out")
     rules.add_argument("--format", choices=FORMATS, default="table")
     rules.add_argument("--output", "-o", metavar="FILE")

@@ -18,6 +18,7 @@ from ..plugins import load_plugins
 from ..registry import RuleEntry, RuleTable
 from ..results import module_rows
 from ..views.report import format_flops
+from .catalogue import catalogue_markdown
 from .notes import note, warnings_as_notes
 from .render import render_count, render_rows, render_sweep, write_output
 from .run import CountRun, plugin_set, run_count
@@ -200,6 +201,8 @@ def cmd_rules(args: argparse.Namespace) -> int:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", PluginLoadWarning)
         plugins = plugin_set(args.disable_plugin)
+        if getattr(args, "doc", False):
+            return _rules_doc(args, plugins.table)
         rows = rule_rows(plugins.table)
     if args.plugin is not None:
         if args.plugin not in plugins.names:
@@ -214,6 +217,22 @@ def cmd_rules(args: argparse.Namespace) -> int:
     if args.format in ("table", "markdown"):
         text += f"\n\n{len(rows)} rules" if args.format == "markdown" else f"\n{len(rows)} rules"
     write_output(text, args.output)
+    return EXIT_OK
+
+
+def _rules_doc(args: argparse.Namespace, table: RuleTable) -> int:
+    """``rules --doc``: the whole catalogue as markdown (of the plugins not left out by ``--disable-plugin``)."""
+    filters = [
+        flag
+        for flag, value in (("--plugin", args.plugin), ("--kind", args.kind), ("--shadowed", args.shadowed))
+        if value
+    ]
+    if filters:
+        raise UsageError(
+            f"--doc prints the whole catalogue: leave out {', '.join(filters)} "
+            "(--disable-plugin NAME leaves a plugin out)"
+        )
+    write_output(catalogue_markdown(table), args.output)
     return EXIT_OK
 
 
