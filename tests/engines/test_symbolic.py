@@ -159,3 +159,18 @@ def test_timm_resnet50_in_h_and_w_and_vit_in_the_batch() -> None:
     # timm's ViT asserts its image size: a symbolic H is fixed by the model, and the count says so
     with pytest.raises(SymbolicError, match=r"fixed H = 224: the model"):
         count_flops(vit, torch.randn(2, 3, 224, 224), dims={"x": {2: "H", 3: "W"}})
+
+
+@pytest.mark.slow
+def test_llama_2_7b_s_formula_is_the_weights_it_multiplies_and_the_attention() -> None:
+    config = LlamaConfig(
+        hidden_size=4096, intermediate_size=11008, num_hidden_layers=32, num_attention_heads=32,
+        num_key_value_heads=32, vocab_size=32000, max_position_embeddings=4096,
+    )  # fmt: skip
+    with torch.device("meta"):
+        model = LlamaForCausalLM(config)
+    ids = torch.zeros(1, 128, dtype=torch.long, device="meta")
+    result = count_flops(model, ids, dims={"input_ids": {1: "T"}})
+    n = 6_607_077_376  # docs/training-flops.md's N: every Linear, lm_head included (not the embedding, not the norms)
+    assert result.total_macs == n * T + 2 * 32 * 4096 * T**2
+    assert result.evaluate(T=2048).total == 29_283_876_476_928  # the forward of docs/training-flops.md, counted at 2048
