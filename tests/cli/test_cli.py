@@ -283,7 +283,7 @@ def test_timm_json_has_the_seed_figure_and_the_documented_keys(cli: tuple[Callab
     data = json.loads(ok(cli[0]("timm-json")).stdout)
     assert set(data) == CLI_JSON_KEYS
     assert (data["total"], data["total_macs"]) == (RESNET50_FLOPS, RESNET50_MACS)
-    assert data["schema"] == "torch-flops/3" and data["engine"] == "eager" and data["unrecognized"] == {}
+    assert data["schema"] == "torch-flops/4" and data["engine"] == "eager" and data["unrecognized"] == {}
     assert data["model"] == "timm:resnet50" and data["device"] == "meta" and data["by_module"] is None
     assert data["inputs"] == [{"keyword": None, "shape": [1, 3, 224, 224], "dtype": "float32"}]  # from pretrained_cfg
     assert all(set(op) == OP_KEYS for op in data["ops"])
@@ -371,7 +371,7 @@ def test_strict_exits_1_naming_the_unrecognized_op_after_printing_the_report(
     done = cli[0]("strict")
     assert done.returncode == 1, done.stderr
     assert "not recognized" in done.stdout and "total: 64 FLOPs" in done.stdout
-    assert done.stderr.startswith(f"torch-flops: error: --strict: 1 ops have no rule: {OPAQUE_TARGET} ×1.")
+    assert done.stderr.startswith(f"torch-flops: error: --strict: 1 op has no rule: {OPAQUE_TARGET} ×1.")
     assert f"--ignore-op {OPAQUE_TARGET}" in done.stderr
 
 

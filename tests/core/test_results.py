@@ -61,7 +61,7 @@ def test_by_module_sums_at_each_depth() -> None:
 
 def test_json_has_exact_integers_and_a_schema() -> None:
     data = json.loads(result().to_json())
-    assert data["schema"] == "torch-flops/3"
+    assert data["schema"] == "torch-flops/4"
     assert (data["total"], data["total_macs"], data["engine"]) == (STEM + FC + MUL + ADD, 84, "fx")
     assert data["unrecognized"] == {"torch.ops.torch_flops_tests.opaque.default": 1}
     ops = {op["name"]: op for op in data["ops"]}
@@ -89,7 +89,7 @@ def test_table_and_markdown_list_each_op_and_the_total() -> None:
     table = r.table()
     assert "stem" in table and "head.fc" in table and "not recognized" in table
     assert f"total: {r.total:,} FLOPs" in table
-    assert "1 ops not recognized, excluded: torch.ops.torch_flops_tests.opaque.default ×1" in table
+    assert "1 op not recognized, excluded: torch.ops.torch_flops_tests.opaque.default ×1" in table
     assert "placeholder" not in table and "placeholder" in r.table(all_nodes=True)
     markdown = r.to_markdown()
     assert markdown.splitlines()[1].startswith("|--") or markdown.splitlines()[1].startswith("|:")

@@ -672,7 +672,7 @@ def test_cli_backward_counts_a_language_model_per_token(tmp_path: Any, capsys: p
     assert main(["count", spec, "--seq-len", "16", "--backward", "--format", "json", "--by-module", "1"]) == 0
     data = json.loads(capsys.readouterr().out)
     phases = data["total_by_phase"]
-    assert data["schema"] == "torch-flops/3" and data["tokens"] == 16
+    assert data["schema"] == "torch-flops/4" and data["tokens"] == 16
     assert data["flops_per_token"] == data["total"] / 16
     assert phases["backward"] > phases["forward"] > 0 and sum(phases.values()) == data["total"]
     rows = {row["module"]: row for row in data["by_module"]["modules"]}

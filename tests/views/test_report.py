@@ -141,7 +141,7 @@ def test_summary_line_gives_exact_and_human_totals() -> None:
     r = result()
     line = summary_line(r)
     assert line.startswith(f"total: {r.total:,} FLOPs ({format_flops(r.total)}), {r.total_macs:,} MACs")
-    assert "eager engine" in line and "1 ops not recognized" in line
+    assert "eager engine" in line and "1 op not recognized" in line
     assert r.table().splitlines()[-1] == line
 
 

@@ -155,7 +155,7 @@ def test_json_and_module_rows_carry_bytes(capsys: pytest.CaptureFixture[str]) ->
 
     assert main(["count", "torchvision:resnet18", "--format", "json", "--by-module", "1"]) == 0
     data = json.loads(capsys.readouterr().out)
-    assert data["schema"] == "torch-flops/3" and data["total_bytes"] == sum(op["bytes"] or 0 for op in data["ops"])
+    assert data["schema"] == "torch-flops/4" and data["total_bytes"] == sum(op["bytes"] or 0 for op in data["ops"])
     modules: list[dict[str, Any]] = data["by_module"]["modules"]
     assert sum(m["bytes"] for m in modules) == data["total_bytes"]
     assert all(op["flop_s"] is None for op in data["ops"])  # on meta: no rates

@@ -21,6 +21,7 @@ from .errors import InputError, PluginLoadWarning, UnrecognizedOpsError
 from .hookspecs import DISABLE_ENV
 from .plugins import get_plugins
 from .results import FlopsResult
+from .wording import agree
 
 __all__ = ["ENGINES", "FX_NOTE", "OPTIONS", "Engine", "count_flops", "run_count", "unrecognized_error"]
 
@@ -179,7 +180,7 @@ def unrecognized_error(result: FlopsResult) -> UnrecognizedOpsError:
         targets.setdefault(name, []).append(r.name)
     listed = "; ".join(f"{t} (nodes {', '.join(nodes)})" for t, nodes in targets.items())
     return UnrecognizedOpsError(
-        f"{len(result.unrecognized)} ops have no rule: {listed}. Install or write a plugin with rules for them, "
-        "or count them as 0 with ignore_ops=[...].",
+        f"{agree(len(result.unrecognized), 'op has', 'ops have')} no rule: {listed}. Install or write a plugin "
+        "with rules for them, or count them as 0 with ignore_ops=[...].",
         targets,
     )

@@ -22,6 +22,8 @@ from typing import Any
 
 import torch
 
+from .wording import agree
+
 __all__ = ["decomposed_note", "decomposition_of"]
 
 _IMPLICIT = torch._C.DispatchKey.CompositeImplicitAutograd
@@ -105,7 +107,9 @@ def decomposed_note(ops: Mapping[str, int], phase: str = "forward") -> list[str]
     if not ops:
         return []
     listed = ", ".join(f"{op} ×{n}" if n > 1 else op for op, n in sorted(ops.items()))
+    n = sum(ops.values())
     return [
-        f"{sum(ops.values())} aten ops of the {phase} have no rule and were counted by torch's decomposition of them "
+        f"{agree(n, 'aten op', 'aten ops')} of the {phase} {'has' if n == 1 else 'have'} no rule and "
+        f"{'was' if n == 1 else 'were'} counted by torch's decomposition of {'it' if n == 1 else 'them'} "
         f"({listed}): their parts are the records named <op>.<part>"
     ]

@@ -39,7 +39,8 @@ def plugin_names(disable: Iterable[str] | str, what: str = "disable") -> frozens
 
 
 def check_plugin_objects(plugins: Any) -> list[Any]:
-    """``plugins=`` as a list of plugin objects; anything else is a ``TypeError`` saying what is expected."""
+    """``plugins=`` as a list of plugin objects; anything else is a ``TypeError`` saying what is expected, one
+    object given twice a ``ValueError``."""
     if isinstance(plugins, str) or not isinstance(plugins, Iterable):
         raise TypeError(
             f"plugins takes a list of plugin objects (each with a torch_flops_register_rules hookimpl), got "
@@ -57,6 +58,12 @@ def check_plugin_objects(plugins: Any) -> list[Any]:
                 f"plugins takes objects with a @hookimpl torch_flops_register_rules(registry) method, got {obj!r} "
                 f"({type(obj).__name__}); see docs/writing-plugins.md."
             )
+    twice = [obj for i, obj in enumerate(objects) if any(obj is other for other in objects[:i])]
+    if twice:
+        raise ValueError(
+            f"plugins lists {twice[0]!r} twice: a plugin object registers its rules once; give it once (two "
+            "instances of one class are two plugins, named Class and Class#2)"
+        )
     return objects
 
 

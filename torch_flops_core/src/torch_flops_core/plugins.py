@@ -17,6 +17,7 @@ import dataclasses
 import functools
 import importlib.metadata
 import threading
+import types
 import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -132,9 +133,13 @@ class PluginSet:
 
 
 def _plugin_name(obj: Any) -> str:
+    """A run-time plugin's name: its ``name`` attribute, else a module's ``__name__`` (``my_flops``), a class's
+    or function's qualified name, an instance's class name."""
     name = getattr(obj, "name", None)
     if isinstance(name, str) and name:
         return name
+    if isinstance(obj, types.ModuleType):
+        return obj.__name__
     if isinstance(obj, type) or hasattr(obj, "__qualname__"):
         return str(getattr(obj, "__qualname__", None) or obj.__name__)
     return type(obj).__qualname__

@@ -18,8 +18,10 @@ from ..plugins import load_plugins
 from ..registry import RuleEntry, RuleTable
 from ..results import module_rows
 from ..views.report import format_flops
+from ..wording import agree
 from .catalogue import catalogue_markdown
 from .notes import note, warnings_as_notes
+from .options import EXIT_OK, EXIT_STRICT, EXIT_USAGE  # re-exported: their path before options
 from .render import render_count, render_rows, render_sweep, write_output
 from .run import CountRun, plugin_set, run_count
 from .usage import PROG, UsageError
@@ -36,7 +38,6 @@ __all__ = [
     "rule_rows",
 ]
 
-EXIT_OK, EXIT_STRICT, EXIT_USAGE = 0, 1, 2
 DEFAULT_MODULE_DEPTH, DEFAULT_PLOT_TOP = 1, 15
 
 
@@ -143,8 +144,8 @@ def _strict(run: CountRun) -> int:
     if missing:
         listed = ", ".join(f"{t} ×{n}" for t, n in missing.items())
         print(
-            f"{PROG}: error: --strict: {sum(missing.values())} ops have no rule: {listed}. Install or write a "
-            f"plugin with rules for them, or count them as 0 with --ignore-op {next(iter(missing))}",
+            f"{PROG}: error: --strict: {agree(sum(missing.values()), 'op has', 'ops have')} no rule: {listed}. "
+            f"Install or write a plugin with rules for them, or count them as 0 with --ignore-op {next(iter(missing))}",
             file=sys.stderr,
         )
         return EXIT_STRICT
@@ -215,7 +216,8 @@ def cmd_rules(args: argparse.Namespace) -> int:
         rows = [r for r in rows if r["overrides"] or r["shadowed_by"]]
     text = render_rows(rows, RULE_COLUMNS, args.format)
     if args.format in ("table", "markdown"):
-        text += f"\n\n{len(rows)} rules" if args.format == "markdown" else f"\n{len(rows)} rules"
+        count = agree(len(rows), "rule", "rules")
+        text += f"\n\n{count}" if args.format == "markdown" else f"\n{count}"
     write_output(text, args.output)
     return EXIT_OK
 

@@ -70,12 +70,21 @@ def raised_as_usage(what: str, exc: BaseException) -> UsageError:
 
 
 def _require(module: str, needed_for: str, install: str) -> ModuleType:
+    """``module`` imported; a :class:`UsageError` naming the package that is missing: ``module``'s own, or
+    one that ``module`` imports (timm installed without torchvision names torchvision)."""
     try:
         return importlib.import_module(module)
     except ImportError as exc:
+        root = module.split(".")[0]
+        missing = (exc.name or root).split(".")[0]
+        if missing == root:
+            raise UsageError(
+                f"{needed_for} needs the optional dependency {root!r}, which is not installed ({exc}): "
+                f"pip install {install}"
+            ) from None
         raise UsageError(
-            f"{needed_for} needs the optional dependency {module.split('.')[0]!r}, which is not installed "
-            f"({exc}): pip install {install}"
+            f"{needed_for} needs {missing!r}, which {root!r} imports and is not installed ({exc}): "
+            f"pip install {missing}"
         ) from None
 
 

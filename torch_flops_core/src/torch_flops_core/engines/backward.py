@@ -44,6 +44,7 @@ from ..errors import InputError
 from ..registry import RuleTable
 from ..results import Phase
 from ..rules import NOT_RECOGNIZED
+from ..wording import agree
 from .aten import AtenCounter
 from .autograd_graph import NOTHING_REQUIRES_GRAD, default_loss, walk_graph
 from .guard import Guarded
@@ -157,7 +158,8 @@ def count_training_step(job: Job, output: Any, loss: Callable[[Any], Any] | None
     missing = sum(1 for r in recorder.records if r.phase != "forward" and r.flops is NOT_RECOGNIZED)
     if missing:
         notes.append(
-            f"{missing} ops of the loss and backward have no rule: they are counted with aten-level rules "
+            f"{agree(missing, 'op of the loss and backward has', 'ops of the loss and backward have')} no rule: "
+            f"{'it is' if missing == 1 else 'they are'} counted with aten-level rules "
             "(torch-flops-rules-aten, or a plugin claiming torch.ops.aten.* ops)"
         )
     return notes

@@ -47,6 +47,7 @@ import torch
 from torch.nn.parameter import is_lazy
 
 from ..errors import ModelChangedWarning
+from ..wording import agree
 from .snapshot import Generators, ModuleSnapshot, TensorState
 
 __all__ = ["Guarded", "modules_of", "preserve_model"]
@@ -217,4 +218,7 @@ def _warn_moved(roots: list[torch.nn.Module], guarded: Guarded, undone: set[int]
 def _names(roots: list[torch.nn.Module], ids: set[int]) -> str:
     names = [name for root in roots for name, p in root.named_parameters(remove_duplicate=False) if id(p) in ids]
     names += [name for root in roots for name, b in root.named_buffers(remove_duplicate=False) if id(b) in ids]
-    return ", ".join(dict.fromkeys(names)) or f"{len(ids)} tensors outside the model's named parameters"
+    return (
+        ", ".join(dict.fromkeys(names))
+        or f"{agree(len(ids), 'tensor', 'tensors')} outside the model's named parameters"
+    )

@@ -20,6 +20,7 @@ import torch.fx as fx
 from ..decompose import decomposed_note
 from ..registry import RuleTable
 from ..results import FlopsResult, OpRecord
+from ..wording import agree
 from .aten import AtenCounter, run_aten
 from .backward import count_training_step
 from .eager import EagerCounter, run_eager
@@ -174,8 +175,9 @@ def fx_notes(traced: Traced) -> list[str]:
     notes = [FX_NOTE]
     if constants:
         notes.append(
-            f"{len(constants)} tensors were computed while tracing and are constants of the graph "
+            f"{agree(len(constants), 'tensor was', 'tensors were')} computed while tracing and "
+            f"{'is a constant' if len(constants) == 1 else 'are constants'} of the graph "
             f"({', '.join(constants[:3])}{' ...' if len(constants) > 3 else ''}): "
-            "the work that built them is not counted"
+            f"the work that built {'it' if len(constants) == 1 else 'them'} is not counted"
         )
     return notes

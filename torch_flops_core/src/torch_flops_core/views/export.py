@@ -22,10 +22,11 @@ __all__ = [
     "render_csv",
     "render_module_csv",
     "result_to_dict",
+    "shown_target",
     "top_records",
 ]
 
-JSON_SCHEMA = "torch-flops/3"
+JSON_SCHEMA = "torch-flops/4"
 """Value of the ``schema`` key of :meth:`FlopsResult.to_json`; bumped when keys change."""
 
 CSV_COLUMNS = (
@@ -35,12 +36,18 @@ CSV_COLUMNS = (
 )  # fmt: skip
 
 
+def shown_target(r: OpRecord) -> str:
+    """An op's ``target`` in every view (table, HTML, JSON, CSV): what it called, ``torch.matmul``,
+    ``Tensor.softmax``, and for a module call the module's class (``Linear``): its path is ``module_path``."""
+    return r.module_type if r.kind == "call_module" else r.target_name
+
+
 def _record_dict(r: OpRecord, result: FlopsResult) -> dict[str, Any]:
     flop_s, byte_s = result.achieved(r)
     return {
         "name": r.name,
         "kind": r.kind,
-        "target": r.target_name,
+        "target": shown_target(r),
         "module_path": r.module_path,
         "module_type": r.module_type,
         "status": r.status,

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 from ..results import PHASES, module_rows
 from ..rules import CALL_KINDS
+from ..wording import agree
+from .export import shown_target
 from .report import format_bytes, format_flops, format_intensity, format_macs, result_to_dict, top_records
 
 if TYPE_CHECKING:
@@ -58,7 +60,7 @@ def result_html(result: FlopsResult, top: int = TOP) -> str:
     summary = (
         f"<b>{result.total:,} FLOPs</b> ({escape(format_flops(result.total))}), "
         f"{result.total_macs:,} MACs ({escape(format_macs(result.total_macs))}), "
-        f"{_moved(result.total_bytes)}, {len(calls)} ops, "
+        f"{_moved(result.total_bytes)}, {agree(len(calls), 'op', 'ops')}, "
         f"{escape(result.engine)} engine on {escape(result.device)}"
     )
     parts.append(f"<p>{summary}</p>")
@@ -69,7 +71,8 @@ def result_html(result: FlopsResult, top: int = TOP) -> str:
     if missing:
         targets = ", ".join(f"{escape(name)} ×{n}" for name, n in result.unrecognized_targets().items())
         parts.append(
-            f'<p style="{_MISSING};padding:4px">{len(missing)} ops not recognized, excluded from the total: '
+            f'<p style="{_MISSING};padding:4px">{agree(len(missing), "op", "ops")} not recognized, excluded from the '
+            "total: "
             f"{targets}</p>"
         )
     if calls:
@@ -79,7 +82,7 @@ def result_html(result: FlopsResult, top: int = TOP) -> str:
             (
                 [
                     r.name,
-                    r.target_name if r.kind != "call_module" else r.module_type,
+                    shown_target(r),
                     r.module_path,
                     "not recognized" if not r.recognized else "ignored" if r.ignored else f"{r.flops:,}",
                     f"{r.macs:,}",
@@ -91,7 +94,7 @@ def result_html(result: FlopsResult, top: int = TOP) -> str:
             )
             for r in shown
         ]
-        parts.append(f"<p>top {min(top, len(calls))} of {len(calls)} ops by FLOPs</p>")
+        parts.append(f"<p>top {min(top, len(calls))} of {agree(len(calls), 'op', 'ops')} by FLOPs</p>")
         parts.append(
             _table(["op", "target", "module", "FLOPs", "MACs", "bytes", "FLOP/B", "time ms"], rows, {3, 4, 5, 6, 7})
         )

@@ -14,6 +14,7 @@ from tabulate import tabulate
 
 from ..results import PHASES, ModuleRow, module_rows
 from ..rules import CALL_KINDS, NOT_RECOGNIZED
+from ..wording import agree
 from .export import (  # re-exported, as the units below: the path users know
     CSV_COLUMNS,
     JSON_SCHEMA,
@@ -22,6 +23,7 @@ from .export import (  # re-exported, as the units below: the path users know
     render_csv,
     render_module_csv,
     result_to_dict,
+    shown_target,
     top_records,
 )
 from .units import format_bytes, format_flops, format_intensity, format_macs
@@ -65,7 +67,7 @@ def summary_line(result: FlopsResult) -> str:
     missing = result.unrecognized_targets()
     if missing:
         listed = ", ".join(f"{name} ×{n}" for name, n in missing.items())
-        summary += f"; {len(result.unrecognized)} ops not recognized, excluded: {listed}"
+        summary += f"; {agree(len(result.unrecognized), 'op', 'ops')} not recognized, excluded: {listed}"
     return summary
 
 
@@ -112,7 +114,8 @@ def render_module_table(
         rest = sum(row.flops for row in every[len(rows) :])
         share = 100 * rest / result.total if result.total else 0.0
         lines.append(
-            f"top {len(rows)} of {len(every)} modules at depth {depth}; the other {len(every) - len(rows)}: "
+            f"top {len(rows)} of {agree(len(every), 'module', 'modules')} at depth {depth}; "
+            f"the other {len(every) - len(rows)}: "
             f"{format_flops(rest)} ({share:.1f}%)"
         )
     lines.append(summary_line(result))
@@ -182,7 +185,7 @@ def render_table(
         headers += ["bytes", "FLOP/B", "FLOP/s", "B/s"]
     rows: list[list[Any]] = []
     for r in records:
-        target = r.target_name if r.kind != "call_module" else r.module_type
+        target = shown_target(r)
         rule = f"{r.plugin}: {r.rule.rsplit('.', 1)[-1]}" if r.plugin and r.rule else ""
         row: list[Any] = [r.name, r.kind, target, r.module_path, _flops_cell(r), r.macs, rule, r.time_ms]
         if with_phase:
@@ -211,7 +214,10 @@ def render_table(
             rest = result.total - shown
             share = 100 * rest / result.total if result.total else 0.0
             left = calls - len(records)
-            lines.append(f"top {len(records)} of {calls} ops; the other {left}: {format_flops(rest)} ({share:.1f}%)")
+            lines.append(
+                f"top {len(records)} of {agree(calls, 'op', 'ops')}; the other {left}: "
+                f"{format_flops(rest)} ({share:.1f}%)"
+            )
     lines.append(summary_line(result))
     if roofline:
         lines.append(traffic_line(result))
