@@ -174,3 +174,15 @@ def test_llama_2_7b_s_formula_is_the_weights_it_multiplies_and_the_attention() -
     n = 6_607_077_376  # docs/training-flops.md's N: every Linear, lm_head included (not the embedding, not the norms)
     assert result.total_macs == n * T + 2 * 32 * 4096 * T**2
     assert result.evaluate(T=2048).total == 29_283_876_476_928  # the forward of docs/training-flops.md, counted at 2048
+
+
+def test_a_symbolic_result_s_reports_write_its_formulas() -> None:
+    block = nn.Sequential(nn.Linear(32, 64), nn.GELU(), nn.LayerNorm(64))
+    result = count_flops(block, torch.randn(8, 16, 32), dims={"input": {0: "B", 1: "T"}})
+    data = result.to_dict()
+    assert sympy.sympify(data["total"], locals={"B": B, "T": T}) == 4416 * B * T  # JSON holds the exact expression
+    assert data["ops"][0]["flops"] == "4096*B*T" and data["ops"][0]["macs"] == "2048*B*T"
+    table = result.table()
+    assert "4.10e3·B·T" in table and "total: 4.42e3·B·T FLOPs, 2.05e3·B·T MACs" in table
+    assert "4096*B*T" in result.to_csv()
+    assert "<b>4.42e3·B·T FLOPs</b>" in result._repr_html_()

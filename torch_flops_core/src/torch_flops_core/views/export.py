@@ -9,7 +9,7 @@ import io
 from typing import TYPE_CHECKING, Any
 
 from ..results import PHASES, ModuleRow, module_rows
-from ..rules import CALL_KINDS
+from ..rules import CALL_KINDS, NOT_RECOGNIZED, is_symbolic
 
 if TYPE_CHECKING:
     from ..results import FlopsResult, OpRecord
@@ -42,6 +42,12 @@ def shown_target(r: OpRecord) -> str:
     return r.module_type if r.kind == "call_module" else r.target_name
 
 
+def exact(value: Any) -> Any:
+    """A figure as JSON holds it: an int as itself, a symbolic count's expression as its string (``"4416*B*T"``,
+    sympy's syntax: ``sympy.sympify`` reads it back)."""
+    return str(value) if is_symbolic(value) else value
+
+
 def _record_dict(r: OpRecord, result: FlopsResult) -> dict[str, Any]:
     flop_s, byte_s = result.achieved(r)
     return {
@@ -51,8 +57,8 @@ def _record_dict(r: OpRecord, result: FlopsResult) -> dict[str, Any]:
         "module_path": r.module_path,
         "module_type": r.module_type,
         "status": r.status,
-        "flops": r.flops if type(r.flops) is int else None,
-        "macs": r.macs,
+        "flops": None if r.flops is NOT_RECOGNIZED else exact(r.flops),
+        "macs": exact(r.macs),
         "plugin": r.plugin,
         "rule": r.rule,
         "time_ms": r.time_ms,
@@ -60,7 +66,7 @@ def _record_dict(r: OpRecord, result: FlopsResult) -> dict[str, Any]:
         "mem_after": r.mem_after,
         "mem_delta": r.mem_delta,
         "phase": r.phase,
-        "bytes": r.bytes,
+        "bytes": exact(r.bytes),
         "intensity": r.intensity,
         "flop_s": flop_s,
         "byte_s": byte_s,
@@ -72,10 +78,10 @@ def result_to_dict(result: FlopsResult) -> dict[str, Any]:
     return {
         "schema": JSON_SCHEMA,
         "engine": result.engine,
-        "total": result.total,
-        "total_macs": result.total_macs,
-        "total_by_phase": result.total_by_phase,
-        "total_bytes": result.total_bytes,
+        "total": exact(result.total),
+        "total_macs": exact(result.total_macs),
+        "total_by_phase": {phase: exact(value) for phase, value in result.total_by_phase.items()},
+        "total_bytes": exact(result.total_bytes),
         "device": result.device,
         "unrecognized": result.unrecognized_targets(),
         "ops": [_record_dict(r, result) for r in result.ops],

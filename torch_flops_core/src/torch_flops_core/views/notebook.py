@@ -16,6 +16,7 @@ from ..rules import CALL_KINDS
 from ..wording import agree
 from .export import shown_target
 from .report import format_bytes, format_flops, format_intensity, format_macs, result_to_dict, top_records
+from .units import figure
 
 if TYPE_CHECKING:
     from ..results import FlopsResult
@@ -58,8 +59,8 @@ def result_html(result: FlopsResult, top: int = TOP) -> str:
     missing = result.unrecognized
     parts = ['<div class="torch-flops-result" style="font-family:sans-serif">']
     summary = (
-        f"<b>{result.total:,} FLOPs</b> ({escape(format_flops(result.total))}), "
-        f"{result.total_macs:,} MACs ({escape(format_macs(result.total_macs))}), "
+        f"<b>{escape(figure(result.total))} FLOPs</b> ({escape(format_flops(result.total))}), "
+        f"{escape(figure(result.total_macs))} MACs ({escape(format_macs(result.total_macs))}), "
         f"{_moved(result.total_bytes)}, {agree(len(calls), 'op', 'ops')}, "
         f"{escape(result.engine)} engine on {escape(result.device)}"
     )
@@ -84,8 +85,8 @@ def result_html(result: FlopsResult, top: int = TOP) -> str:
                     r.name,
                     shown_target(r),
                     r.module_path,
-                    "not recognized" if not r.recognized else "ignored" if r.ignored else f"{r.flops:,}",
-                    f"{r.macs:,}",
+                    "not recognized" if not r.recognized else "ignored" if r.ignored else figure(r.flops),
+                    figure(r.macs),
                     "" if r.bytes is None else format_bytes(r.bytes),
                     format_intensity(r.intensity),
                     "" if r.time_ms is None else f"{r.time_ms:.3f}",

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from tabulate import tabulate
 
 from ..results import PHASES, ModuleRow, module_rows
-from ..rules import CALL_KINDS, NOT_RECOGNIZED
+from ..rules import CALL_KINDS, NOT_RECOGNIZED, is_symbolic
 from ..wording import agree
 from .export import (  # re-exported, as the units below: the path users know
     CSV_COLUMNS,
@@ -26,7 +26,7 @@ from .export import (  # re-exported, as the units below: the path users know
     shown_target,
     top_records,
 )
-from .units import format_bytes, format_flops, format_intensity, format_macs
+from .units import figure, format_bytes, format_flops, format_intensity, format_macs
 
 if TYPE_CHECKING:
     from ..results import FlopsResult, OpRecord
@@ -58,6 +58,8 @@ def summary_line(result: FlopsResult) -> str:
     the unrecognized ops, if any."""
 
     def both(n: int, unit: str) -> str:
+        if is_symbolic(n):
+            return f"{figure(n)} {unit}"
         return f"{n:,} {unit}" + (f" ({format_flops(n, unit)})" if n >= 1000 else "")
 
     summary = f"total: {both(result.total, 'FLOPs')}, {both(result.total_macs, 'MACs')}, {result.engine} engine"
@@ -74,7 +76,7 @@ def summary_line(result: FlopsResult) -> str:
 def _flops_cell(r: OpRecord) -> str:
     if r.ignored:
         return "ignored"
-    return str(NOT_RECOGNIZED) if r.flops is NOT_RECOGNIZED else f"{r.flops:,}"
+    return str(NOT_RECOGNIZED) if r.flops is NOT_RECOGNIZED else figure(r.flops)
 
 
 def shown_phases(result: FlopsResult) -> tuple[str, ...]:
@@ -145,7 +147,7 @@ def traffic_line(result: FlopsResult) -> str:
     moved = result.total_bytes
     if moved is None:
         return BYTES_NOT_COUNTED
-    line = f"bytes: {moved:,} ({format_bytes(moved)}), {format_intensity(result.intensity) or '-'} FLOP/B"
+    line = f"bytes: {figure(moved)} ({format_bytes(moved)}), {format_intensity(result.intensity) or '-'} FLOP/B"
     seconds = result.total_time_ms / 1e3
     if result.device != "meta" and seconds > 0:
         line += (
@@ -187,7 +189,8 @@ def render_table(
     for r in records:
         target = shown_target(r)
         rule = f"{r.plugin}: {r.rule.rsplit('.', 1)[-1]}" if r.plugin and r.rule else ""
-        row: list[Any] = [r.name, r.kind, target, r.module_path, _flops_cell(r), r.macs, rule, r.time_ms]
+        macs = figure(r.macs) if is_symbolic(r.macs) else r.macs
+        row: list[Any] = [r.name, r.kind, target, r.module_path, _flops_cell(r), macs, rule, r.time_ms]
         if with_phase:
             row.insert(1, r.phase)
         if with_mem:

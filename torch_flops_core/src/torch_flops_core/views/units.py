@@ -4,7 +4,19 @@ with three significant digits. Tables and charts use them; JSON and CSV hold exa
 
 from __future__ import annotations
 
-__all__ = ["format_bytes", "format_flops", "format_intensity", "format_macs"]
+from typing import Any
+
+from ..expressions import polynomial
+from ..rules import is_symbolic
+
+__all__ = ["figure", "format_bytes", "format_flops", "format_intensity", "format_macs"]
+
+
+def figure(n: Any) -> str:
+    """An exact figure: an int with thousands separators (``8,227,340,288``), a symbolic count's expression by
+    powers of its sizes (``1.84e4·T² + 1.24e8·T``)."""
+    return polynomial(n)
+
 
 _PREFIXES = ("", "K", "M", "G", "T", "P", "E")
 
@@ -13,8 +25,10 @@ def format_flops(n: int | float, unit: str = "FLOPs") -> str:
     """``n`` in decimal SI units with three significant digits: ``8.23 GFLOPs``, ``950 FLOPs``.
 
     Prefixes are powers of 1000 (K, M, G, T, P, E). ``unit=""`` gives the bare number and prefix
-    (``8.23 G``), as on a chart's axis.
+    (``8.23 G``), as on a chart's axis. A symbolic count's expression is written by powers (:func:`figure`).
     """
+    if is_symbolic(n):
+        return f"{figure(n)} {unit}".rstrip()
     value = float(n)
     i = 0
     while abs(value) >= 999.5 and i < len(_PREFIXES) - 1:
@@ -39,4 +53,6 @@ def format_bytes(n: int | float) -> str:
 
 def format_intensity(value: float | None) -> str:
     """FLOPs per byte with three significant digits (``""`` when there is none)."""
-    return "" if value is None else f"{value:.3g}"
+    if value is None:
+        return ""
+    return str(value) if is_symbolic(value) else f"{value:.3g}"
