@@ -22,7 +22,9 @@ its own (``first ms``: one-time initialisation, the rule table, lazy imports), t
 ``--repeats`` calls and their interquartile range (IQR: the middle half of the repeats). Every call is a
 fresh count: nothing is reused across calls (counts keep no cache). Ratios are taken against ``forward``
 and ``flop_counter`` of the same run, of the medians; where the two IQRs overlap the difference is smaller
-than the run's own noise and the table says "within noise" instead (``spread.py``). A line per (case,
+than the run's own noise and the table says "within noise" instead (``spread.py``). The bytes' cost is
+timed by ``no_bytes``' process alternating the two calls (a busy moment hits both); a run on a busy
+machine (load above the CPU count) says so. A line per (case,
 method) goes to stderr as it finishes. The header names the machine, torch, the thread count and the date:
 docs/benchmarks.md holds one recorded run, and the docs quote it.
 Targets (issue 11): resnet50/vit_b16 default ≤ 1.15× forward; chain4000 default ≤ 0.25× flop_counter;
@@ -156,11 +158,18 @@ def child(case: str, method: str, repeats: int) -> None:
     start = time.perf_counter()
     out = fn()  # the first call: lazy initialisation, the rule table
     first = time.perf_counter() - start
-    samples = []
+    paired = method_fn("default", model, args, kwargs) if method == "no_bytes" else None
+    samples, ratios = [], []
+    if paired is not None:
+        paired()
     for _ in range(repeats):
         start = time.perf_counter()
         fn()
         samples.append(time.perf_counter() - start)
+        if paired is not None:  # the bytes' cost: default and no_bytes alternated, so load hits both alike
+            start = time.perf_counter()
+            paired()
+            ratios.append((time.perf_counter() - start) / samples[-1])
     row: dict[str, Any] = {
         "case": case,
         "method": method,
@@ -169,7 +178,10 @@ def child(case: str, method: str, repeats: int) -> None:
         "min_ms": min(samples) * 1e3,
         "samples_ms": [s * 1e3 for s in samples],
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "load": os.getloadavg()[0],
     }
+    if ratios:
+        row["default_over_no_bytes"] = ratios
     if hasattr(out, "total"):
         row.update(flops=out.total, ops=len(out.ops), unrecognized=len(out.unrecognized), engine=out.engine)
     elif isinstance(out, int):
@@ -218,7 +230,8 @@ def machine() -> str:
     cpu = platform.processor() or platform.machine()
     return (
         f"{platform.system()} {cpu}, {os.cpu_count()} CPUs, {torch.get_num_threads()} threads, torch "
-        f"{torch.__version__}, Python {platform.python_version()}, {datetime.date.today().isoformat()}"
+        f"{torch.__version__}, Python {platform.python_version()}, {datetime.date.today().isoformat()}, load "
+        f"average {os.getloadavg()[0]:.1f} at the end"
     )
 
 
@@ -249,12 +262,21 @@ def report(rows: list[dict[str, Any]], cases: list[str], repeats: int) -> str:
             f"{r['case']:<12}{r['method']:<20}{r['first_ms']:>10.1f}{r['median_ms']:>10.1f}{mine.iqr():>15}"
             f"{shown_ratios[0]:>14}{shown_ratios[1]:>14}{r['peak_rss_mb']:>13.0f}{shown:>22}  {note}"
         )
-    for case in cases:
-        with_bytes, without = spreads.get((case, "default")), spreads.get((case, "no_bytes"))
-        if with_bytes and without:
-            ratio, _ = compare(with_bytes, without)
-            cost = "within noise" if ratio is None else f"{100 * (ratio - 1):+.1f}% of a count"
-            lines.append(f"{case}: the bytes per op cost {cost} (default against no_bytes)")
+    for r in rows:
+        if "default_over_no_bytes" in r:
+            pairs = Spread(r["default_over_no_bytes"])
+            within = pairs.q1 <= 1 <= pairs.q3
+            cost = "within noise" if within else f"{100 * (pairs.median - 1):+.1f}% of a count"
+            lines.append(
+                f"{r['case']}: the bytes per op cost {cost} (default / no_bytes alternated in one process: "
+                f"median {pairs.median:.3f}, IQR {pairs.q1:.3f}–{pairs.q3:.3f})"
+            )
+    busiest = max((r.get("load", 0.0) for r in rows), default=0.0)
+    if busiest > (os.cpu_count() or 1):
+        lines.append(
+            f"the machine was busy (load average up to {busiest:.1f} on {os.cpu_count()} CPUs): rows measured "
+            "in different processes may differ by load, not by code; compare within a row's IQR only"
+        )
     return "\n".join(lines)
 
 
