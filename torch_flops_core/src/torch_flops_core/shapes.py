@@ -1,6 +1,10 @@
-"""Shape helpers for rule authors: element counts of a call's inputs and outputs.
+"""Shape helpers for rule authors: element counts of a call's inputs and outputs, and guard-free size arithmetic.
 
-Counts never depend on values, only on shapes, so every helper works on ``meta`` tensors.
+Counts never depend on values, only on shapes, so every helper works on ``meta`` tensors. In a symbolic count
+(``dims=``) sizes are ``SymInt``; a size that depends on data (``nonzero``, MoE routing) has no value at all, and a
+Python ``max``/``if`` on it cannot be decided: :func:`at_least`, :func:`at_most` and :func:`rows` clamp and divide
+without deciding (an exact ``Max``/``Min`` in the formula where it depends on the unknown), and are ``max``, ``min``
+and ``n // size if size else 0`` themselves on ints.
 """
 
 from __future__ import annotations
@@ -11,7 +15,12 @@ import torch
 
 from .rules import Call
 
-__all__ = ["broadcast_numel", "broadcast_shape", "in_numel", "numel", "out_numel", "rows", "sparse_times_dense"]
+__all__ = [
+    "at_least", "at_most", "broadcast_numel", "broadcast_shape", "in_numel", "numel", "out_numel", "rows",
+    "sparse_times_dense",
+]  # fmt: skip
+
+_SYMBOLIC = (torch.SymInt, torch.SymFloat)
 
 
 def numel(value: Any) -> int:
@@ -32,9 +41,31 @@ def in_numel(call: Call) -> int:
     return numel(call.arg(0, "input"))
 
 
+def at_least(value: int, floor: int) -> int:
+    """max(value, floor), deciding nothing on a symbolic size: ``Max(floor, value)`` in the formula where the
+    comparison depends on a data-dependent size (``max(2·u0 − 1, 0)``), the larger itself where it is known."""
+    if isinstance(value, _SYMBOLIC) or isinstance(floor, _SYMBOLIC):
+        return torch.sym_max(value, floor)
+    return max(value, floor)
+
+
+def at_most(value: int, ceiling: int) -> int:
+    """min(value, ceiling), deciding nothing on a symbolic size (:func:`at_least`'s counterpart)."""
+    if isinstance(value, _SYMBOLIC) or isinstance(ceiling, _SYMBOLIC):
+        return torch.sym_min(value, ceiling)
+    return min(value, ceiling)
+
+
 def rows(n: int, size: int) -> int:
-    """Rows of ``size`` elements in n elements (a reduction's or a normalisation's rows): n // size, 0 for size 0."""
-    return n // size if size else 0
+    """Rows of ``size`` elements in n elements (a reduction's or a normalisation's rows): n // size, 0 for size 0.
+
+    Guard-free on a symbolic size that may be 0 (data-dependent): n // max(size, 1), the same, since n elements in
+    rows of 0 are 0 elements."""
+    if not isinstance(size, _SYMBOLIC):
+        return n // size if size else 0
+    from torch.fx.experimental.symbolic_shapes import statically_known_true
+
+    return n // size if statically_known_true(size != 0) else n // torch.sym_max(size, 1)
 
 
 def broadcast_shape(*tensors: torch.Tensor) -> torch.Size:

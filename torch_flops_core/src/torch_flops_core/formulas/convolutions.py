@@ -8,6 +8,7 @@ import math
 from collections.abc import Sequence
 
 from ..rules import Count
+from ..shapes import at_least, at_most
 from .products import contraction
 
 __all__ = [
@@ -24,7 +25,7 @@ def covered(size_in: int, size_out: int, kernel: int, stride: int, padding: int,
     """
     if dilation == 1 and stride <= kernel:  # the landing positions form one unbroken run
         first, last = -padding, (size_in - 1) * stride - padding + kernel - 1
-        return max(0, min(last, size_out - 1) - max(first, 0) + 1)
+        return at_least(at_most(last, size_out - 1) - max(first, 0) + 1, 0)
     hits = {i * stride - padding + j * dilation for i in range(size_in) for j in range(kernel)}
     return sum(1 for o in hits if 0 <= o < size_out)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..shapes import at_least
 from .reductions import vector_norm
 
 __all__ = [
@@ -13,7 +14,7 @@ def embedding_bag(looked_up: int, n: int, mode: str, per_sample_weights: bool) -
     """An embedding bag of ``looked_up`` = I·D row values (I indices, rows of D) into n outputs: 'sum' and 'max'
     I·D − n (a bag of b rows: (b − 1)·D adds or compares; no bag is taken to be empty), 'mean' I·D (the divide),
     + I·D with per_sample_weights."""
-    flops = looked_up if mode == "mean" else max(looked_up - n, 0)
+    flops = looked_up if mode == "mean" else at_least(looked_up - n, 0)
     return flops + (looked_up if per_sample_weights else 0)
 
 

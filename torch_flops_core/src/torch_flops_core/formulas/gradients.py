@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from typing import Final
 
 from ..rules import Count
+from ..shapes import at_least, rows
 from .convolutions import conv_transpose
 from .losses import CTC_STATE
 from .pooling import adaptive_pool
@@ -89,7 +90,7 @@ def convolution_backward(
     if mask[0]:
         parts.append(grad_input)
     if mask[1]:
-        parts.append(Count(flops=max(2 * macs - math.prod(w_shape), 0), macs=macs))
+        parts.append(Count(flops=at_least(2 * macs - math.prod(w_shape), 0), macs=macs))
     if mask[2]:
         parts.append(summed_into(math.prod(dy_shape), out_channels))
     return total(*parts)
@@ -103,7 +104,7 @@ def norm_backward(n: int, rows: int, params: int, weight: bool, mask: Sequence[b
     if mask[0]:
         flops += (10 + weight) * n - 2 * rows if train else (1 + weight) * n
     if mask[1]:
-        flops += max(2 * n - params, 0)
+        flops += at_least(2 * n - params, 0)
     if len(mask) > 2 and mask[2]:
         flops += summed_into(n, params)
     return flops
@@ -142,12 +143,12 @@ def embedding_bag_backward(bags: int, indices: int, dim: int, mode: int, weighte
 
 def softmax_backward(n: int, size: int) -> int:
     """y·(dy − Σ dy·y) over n elements in rows of ``size``: 4n − n/size (multiply, row sum, subtract, multiply)."""
-    return 4 * n - (n // size if size else 0)
+    return 4 * n - rows(n, size)
 
 
 def log_softmax_backward(n: int, size: int) -> int:
     """dy − exp(y)·Σ dy over n elements in rows of ``size``: 3n − n/size (exp, row sum, multiply-subtract)."""
-    return 3 * n - (n // size if size else 0)
+    return 3 * n - rows(n, size)
 
 
 def distance_backward_cost(p: float) -> int:
@@ -171,14 +172,14 @@ def cdist_backward(p: float, pairs: int, features: int, n: int) -> int:
     difference recomputed (1) and its gradient (c = :func:`distance_backward_cost`), then each of the n gradients
     sums its terms: T·(2 + c) − n, T = pairs·M; 0 for p = 0."""
     cost = distance_backward_cost(p)
-    return max(pairs * features * (2 + cost) - n, 0) if cost else 0
+    return at_least(pairs * features * (2 + cost) - n, 0) if cost else 0
 
 
 def pdist_backward(p: float, pairs: int, features: int, n: int) -> int:
     """pdist's gradient for x [rows, M] (n elements), ``pairs`` = numel(dy): per pair and feature the difference (1)
     and its gradient (c), added into one row and subtracted from the other: T·(3 + c) − n, T = pairs·M; 0 for p = 0."""
     cost = distance_backward_cost(p)
-    return max(pairs * features * (3 + cost) - n, 0) if cost else 0
+    return at_least(pairs * features * (3 + cost) - n, 0) if cost else 0
 
 
 def grid_sampler_backward(mode: int, dims: int, n: int, grad_input: bool) -> int:

@@ -13,6 +13,7 @@ import math
 from collections.abc import Sequence
 
 from ..rules import Count
+from ..shapes import at_least, rows
 from .costs import POINTWISE_COSTS
 from .lapack import (
     Work,
@@ -56,7 +57,7 @@ def _matrices(shape: Shape) -> int:
 
 def _columns(n: int, out: Shape) -> int:
     """Right-hand sides solved in all, for an output of shape ``out`` of order-n solves."""
-    return math.prod(out) // n if n else 0
+    return rows(math.prod(out), n)
 
 
 def cholesky(a: Shape, complex_: bool) -> Count:
@@ -314,4 +315,4 @@ def cross(n: int) -> int:
 
 def vander(rows: int, columns: int) -> int:
     """linalg.vander, torch.vander: rows·(N − 2) multiplies (the cumulative product x, x², … x^(N−1))."""
-    return rows * max(columns - 2, 0)
+    return rows * at_least(columns - 2, 0)

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from typing import Final
 
 from ..rules import Count
+from ..shapes import at_least, rows
 from .costs import ACTIVATION_COSTS, LOSS_COSTS
 from .products import contraction, total
 from .reductions import log_softmax
@@ -30,7 +31,7 @@ def gaussian_nll(e: int, var: int | None, full: bool) -> int:
     A tensor var of v elements: the check any(var < 0) (v compares, v − 1 ORs), its clamp at eps and its log:
     4v − 1; a float var (``var`` None) is first broadcast by a multiply with ones: its clamp and log are e each, 3e.
     """
-    per_var = 3 * e if var is None else max(4 * var - 1, 0)
+    per_var = 3 * e if var is None else at_least(4 * var - 1, 0)
     return (LOSS_COSTS["gaussian_nll_loss"] + full) * e + per_var
 
 
@@ -98,7 +99,7 @@ def cross_entropy(m: int, classes: int, probabilities: bool, weighted: bool, smo
     probabilities: −Σ_c w_c·y_c·log p_c, m + [weight]·m + (m − E), + 2m with smoothing (y mixed with 1/C), and
     the negation torch applies after its sum (E values with 'none', the one total otherwise).
     """
-    e = m // classes if classes else 0
+    e = rows(m, classes)
     flops = log_softmax(m, classes)
     if probabilities:
         flops += 2 * m * smoothing + m + weighted * m + (m - e) + (e if reduction == "none" else 1)
@@ -138,5 +139,5 @@ def linear_cross_entropy_grads(rows: int, features: int, classes: int, grads: Se
     if grads[1]:  # dlogitsᵀ @ input (the chunks' partial sums added: one dot of rows), and the correction
         parts += [contraction(classes * features, rows), 2 * rows * features]
     if grads[2]:  # column sums of dlogits, and the target correction
-        parts.append(max(logits - classes, 0) + rows)
+        parts.append(at_least(logits - classes, 0) + rows)
     return total(*parts)

@@ -8,6 +8,7 @@ import math
 from collections.abc import Sequence
 
 from ..rules import Count
+from ..shapes import at_least, rows
 
 __all__ = [
     "contraction", "grouped_mm", "scaled_add", "summed_into", "total", "trilinear",
@@ -16,7 +17,7 @@ __all__ = [
 
 def contraction(n: int, k: int, bias: bool = False) -> Count:
     """n dot products of length k: (2k − 1)·n FLOPs, + n with a bias; k·n MACs."""
-    return Count(flops=max(2 * k - 1, 0) * n + (n if bias else 0), macs=k * n)
+    return Count(flops=at_least(2 * k - 1, 0) * n + (n if bias else 0), macs=k * n)
 
 
 def total(*parts: int | Count) -> Count:
@@ -41,7 +42,7 @@ def grouped_mm(n: int, groups: int, k: int, bias: bool) -> Count:
     """G = ``groups`` products splitting K (a 2-d × 2-d grouped mm, out [G, M, N] of n elements): Σ_g (2k_g − 1)·M·N
     (+ n with bias), MACs K·M·N. Any split into non-empty groups counts the same, so an even one is counted: r
     groups of ⌊K/G⌋ + 1, G − r of ⌊K/G⌋ (r = K mod G)."""
-    per_group = n // groups if groups else 0
+    per_group = rows(n, groups)
     q, r = divmod(k, groups) if groups else (0, 0)
     return total(contraction(r * per_group, q + 1), contraction((groups - r) * per_group, q), n if bias else 0)
 
@@ -57,14 +58,14 @@ def trilinear(
     summed = set(sumdim)
     summed12 = [d for d in summed if d != unroll and d in expand3]
     summed23 = [d for d in summed if d != unroll and d not in expand3]
-    slices = max(s1[unroll], s2[unroll], s3[unroll])
-    buf = slices * math.prod(max(s1[d], s2[d]) for d in range(len(s1)) if d != unroll and d not in summed12)
-    k12 = math.prod(max(s1[d], s2[d]) for d in summed12)
-    k23 = math.prod(max(s1[d], s2[d], s3[d]) for d in summed23) * (slices if unroll in summed else 1)
+    slices = at_least(at_least(s1[unroll], s2[unroll]), s3[unroll])
+    buf = slices * math.prod(at_least(s1[d], s2[d]) for d in range(len(s1)) if d != unroll and d not in summed12)
+    k12 = math.prod(at_least(s1[d], s2[d]) for d in summed12)
+    k23 = math.prod(at_least(at_least(s1[d], s2[d]), s3[d]) for d in summed23) * (slices if unroll in summed else 1)
     return total(contraction(buf, k12), contraction(n, k23))
 
 
 def summed_into(values: int, targets: int) -> int:
     """``values`` values added into ``targets`` positions (a sum's outputs, a bias's or a padding's gradient):
     values − targets adds (0 when values ≤ targets)."""
-    return max(values - targets, 0)
+    return at_least(values - targets, 0)

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Final
 
 from ..rules import Count
+from ..shapes import at_least
 from .costs import ACTIVATION_COSTS
 from .per_element import dropout
 from .products import contraction, total
@@ -62,7 +63,7 @@ def rnn_step_backward(mode: str, rows: int, in_size: int, hidden: int, bias: boo
         contraction(rows * hidden, gates),
         contraction(gates * in_size, rows),
         contraction(gates * hidden, rows),
-        2 * max(rows - 1, 0) * gates if bias else 0,
+        2 * at_least(rows - 1, 0) * gates if bias else 0,
         2 * RNN_GATE_ARITHMETIC[mode] * hidden * rows,
     )
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 
+from .. import shapes
+from ..shapes import at_least
 from .costs import REDUCTION_COSTS
 
 __all__ = [
@@ -14,7 +16,7 @@ __all__ = [
 def reduction(name: str, n: int, r: int) -> int:
     """A reduction of n elements to r: ``a·n + b·r`` from :data:`REDUCTION_COSTS` (never below 0)."""
     a, b, _ = REDUCTION_COSTS[name]
-    return max(a * n + b * r, 0)
+    return at_least(a * n + b * r, 0)
 
 
 def vector_norm(p: object, n: int, r: int) -> int:
@@ -34,13 +36,13 @@ def vector_norm(p: object, n: int, r: int) -> int:
 
 def softmax(n: int, size: int) -> int:
     """Softmax over rows of ``size`` of n elements: n exps, (size − 1)·n/size adds, n divides."""
-    rows = n // size if size else 0
+    rows = shapes.rows(n, size)
     return 2 * n + (size - 1) * rows
 
 
 def log_softmax(n: int, size: int) -> int:
     """x − log Σ exp x over rows of ``size``: n exps, (size − 1)·n/size adds, n/size logs, n subtracts = 3n."""
-    rows = n // size if size else 0
+    rows = shapes.rows(n, size)
     return 2 * n + size * rows
 
 

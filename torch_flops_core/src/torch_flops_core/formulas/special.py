@@ -22,6 +22,8 @@ from typing import Any, Final
 
 import torch
 
+from ..shapes import at_least
+
 __all__ = ["POLYNOMIAL_COSTS", "SPECIAL_COSTS", "polynomial", "polynomial_degree", "special"]
 
 SPECIAL_COSTS: Final[Mapping[str, int]] = {
@@ -66,7 +68,7 @@ def polynomial(name: str, degree: int, n: int) -> int:
     """A polynomial of ``degree`` (the kernel's ``int64`` cast of ``n``) over n output elements, by its recurrence:
     (a + b·max(degree − 1, 0))·n with ``(a, b) = POLYNOMIAL_COSTS[name]``; a degree ≤ 1 costs a."""
     a, b = POLYNOMIAL_COSTS[name]
-    return (a + b * max(degree - 1, 0)) * n
+    return (a + b * at_least(degree - 1, 0)) * n
 
 
 def polynomial_degree(n: Any) -> int | None:

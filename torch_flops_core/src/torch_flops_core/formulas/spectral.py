@@ -13,6 +13,7 @@ import math
 from collections.abc import Sequence
 from typing import Final
 
+from ..shapes import at_least, at_most
 from .convolutions import covered
 from .costs import POINTWISE_COSTS
 
@@ -91,18 +92,18 @@ def overlap_add(rows: int, frames: int, size: int, step: int, length: int) -> in
     for ``rows`` rows: rows·(frames·size − covered) adds, covered = the positions a frame reaches (each position
     sums its contributions; the first one is a copy)."""
     reached = covered(frames, length, size, step, 0, 1)
-    return max(rows * (frames * size - reached), 0)
+    return at_least(rows * (frames * size - reached), 0)
 
 
 def tensor_equal(n: int) -> int:
     """``equal(a, b)`` of n elements each: n compares + n − 1 ANDs = 2n − 1 (0 when empty)."""
-    return max(2 * n - 1, 0)
+    return at_least(2 * n - 1, 0)
 
 
 def nola_check(length: int) -> int:
     """istft's check that the window envelope of ``length`` is nonzero: |e| (length), min (length − 1), ``< 1e-11``
     (1), its truth value (``equal`` of one element, 1) = 2·length + 1."""
-    return length + max(length - 1, 0) + 1 + tensor_equal(1)
+    return length + at_least(length - 1, 0) + 1 + tensor_equal(1)
 
 
 def stft(frames: int, n_fft: int, windowed: bool, complex_signal: bool, normalized: bool) -> int:
@@ -131,7 +132,7 @@ def istft(
     transform = fft_c2c(n, [n_fft], mode) if complex_output else fft_real(n, [n_fft], mode)
     expected = n_fft + hop * (frames - 1)
     start = n_fft // 2 if center else 0
-    kept = max(min(out_len, expected - start), 0)
+    kept = at_least(at_most(out_len, expected - start), 0)
     return (
         transform
         + n

@@ -13,7 +13,9 @@ import math
 from collections.abc import Sequence
 from typing import Final
 
+from .. import shapes
 from ..rules import Count
+from ..shapes import at_least
 from .costs import POINTWISE_COSTS
 from .products import contraction, total
 from .reductions import vector_norm
@@ -40,7 +42,7 @@ def unique(n: int, size: int) -> int:
 def unique_consecutive(n: int, size: int) -> int:
     """unique_consecutive of ``size`` slices of n/size elements: each slice compared with the one
     before it, (size − 1)·n/size = n − n/size compares (n − 1 over all elements)."""
-    return n - n // size if size > 0 else 0
+    return n - shapes.rows(n, size)
 
 
 def binary_search(values: int, boundaries: int) -> int:
@@ -79,7 +81,7 @@ def isin(elements: int, tests: int, assume_unique: bool) -> int:
 def scan(n: int, size: int, per_element: int = 1) -> int:
     """A scan along a dim of ``size`` (cumsum, cummax, logcumsumexp ...): per_element·n − n/size
     (size − 1 combining ops per row, plus (per_element − 1)·n element-wise: logcumsumexp's exp and log)."""
-    return max(per_element * n - (n // size if size else 0), 0)
+    return at_least(per_element * n - shapes.rows(n, size), 0)
 
 
 QUANTILE_INTERPOLATION: Final = {
@@ -96,7 +98,7 @@ def quantile(n: int, size: int, q: int, ignore_nan: bool, interpolation: str) ->
     """quantile/nanquantile of n elements in rows of ``size`` (R = n/size rows), q quantiles, P = R·q outputs:
     sort n·⌈log2 size⌉ + ranks (quantile: q·(size − 1), isnan n, any n − R, masked_fill P; nanquantile: isnan,
     logical_not n each, sum n − R, − 1 R, ·q P, < 0 P, masked_fill P) + QUANTILE_INTERPOLATION·P."""
-    rows = n // size if size else 0
+    rows = shapes.rows(n, size)
     outputs = rows * q
     nan_ranks = 2 * n + (n - rows) + rows + 3 * outputs  # isnan, logical_not, sum, − 1; ·q, < 0, masked_fill
     ranks = q + n + (n - rows) + outputs  # q·(size − 1), isnan, any; masked_fill
@@ -166,9 +168,9 @@ def _trapezoid_parts(y_shape: Sequence[int], x_shape: Sequence[int], dim: int) -
     else:
         viewed = [1] * (ndim - len(x_shape)) + list(x_shape)
     dx = list(viewed)
-    dx[dim] = max(dx[dim] - 1, 0)
+    dx[dim] = at_least(dx[dim] - 1, 0)
     pairs = list(y_shape)
-    pairs[dim] = max(pairs[dim] - 1, 0)
+    pairs[dim] = at_least(pairs[dim] - 1, 0)
     products = math.prod(_broadcast(dx, pairs))
     return math.prod(dx), math.prod(pairs), products
 
@@ -187,7 +189,7 @@ def trapezoid_x(y_shape: Sequence[int], x_shape: Sequence[int], dim: int, out: i
     if not y_shape or y_shape[dim] == 0:
         return 0
     dx, pairs, products = _trapezoid_parts(y_shape, x_shape, dim)
-    return dx + pairs + products + max(products - out, 0) + out
+    return dx + pairs + products + at_least(products - out, 0) + out
 
 
 def cumulative_trapezoid_dx(y_shape: Sequence[int], dim: int) -> int:
@@ -220,8 +222,8 @@ def gradient_along(n: int, size: int, edge_order: int, coordinates: bool) -> int
     (y[2:] − y[:−2])/h/2, 3·r·(size − 2); each edge (y₁ − y₀)/h 2r (edge_order 2: (−1.5y₀ + 2y₁ − 0.5y₂)/h 6r).
     Coordinates: their differences size − 1, the three interior coefficients 10·(size − 2), the interior
     a·y₀ + b·y₁ + c·y₂ 5·r·(size − 2), each edge 2r (edge_order 2: its coefficients 12 and 13, 5r per edge)."""
-    rows = n // size if size else 0
-    inner = max(size - 2, 0)
+    rows = shapes.rows(n, size)
+    inner = at_least(size - 2, 0)
     if not coordinates:
         return 3 * rows * inner + (4 if edge_order == 1 else 12) * rows
     spacing = (size - 1) + 10 * inner

@@ -10,6 +10,7 @@ on cpu and cuda) with the same function, so both levels agree.
 from __future__ import annotations
 
 from ..rules import Count
+from ..shapes import at_least
 from .products import contraction, total
 from .reductions import softmax
 
@@ -23,13 +24,13 @@ def attention(b: int, lq: int, lk: int, d: int, dv: int, masked: bool, dropout: 
     1/(1 − p) and the weights times it, :func:`dropout`] + (2Lk − 1)·b·Lq·dv (weights × V); MACs S·d + S·dv.
     """
     scores = b * lq * lk
-    flops = max(2 * d - 1, 0) * scores + scores  # QKᵀ, then scaling
+    flops = at_least(2 * d - 1, 0) * scores + scores  # QKᵀ, then scaling
     if masked:
         flops += scores
     flops += scores + b * lq * (lk - 1) + scores  # softmax: exp, row sums, divisions
     if dropout:
         flops += 2 * scores
-    flops += max(2 * lk - 1, 0) * b * lq * dv  # attention weights times V
+    flops += at_least(2 * lk - 1, 0) * b * lq * dv  # attention weights times V
     return Count(flops=flops, macs=scores * d + scores * dv)
 
 
@@ -46,16 +47,16 @@ def attention_backward(
     scores = b * lq * lk
     flops = macs = 0
     if grads[2]:  # dV
-        flops += max(2 * lq - 1, 0) * b * lk * dv
+        flops += at_least(2 * lq - 1, 0) * b * lk * dv
         macs += scores * dv
     if grads[0] or grads[1]:  # dP, dropout, softmax backward, scale
-        flops += max(2 * dv - 1, 0) * scores + (scores if dropout else 0) + 4 * scores - b * lq + scores
+        flops += at_least(2 * dv - 1, 0) * scores + (scores if dropout else 0) + 4 * scores - b * lq + scores
         macs += scores * dv
     if grads[0]:  # dQ
-        flops += max(2 * lk - 1, 0) * b * lq * d
+        flops += at_least(2 * lk - 1, 0) * b * lq * d
         macs += scores * d
     if grads[1]:  # dK
-        flops += max(2 * lq - 1, 0) * b * lk * d
+        flops += at_least(2 * lq - 1, 0) * b * lk * d
         macs += scores * d
     return Count(flops=flops, macs=macs)
 
