@@ -25,10 +25,8 @@ def vector_norm(p: object, n: int, r: int) -> int:
     p = 1: n abs, n − r adds; ±∞: n abs, n − r compares (max or min |x|); 0: n compares, n − r adds;
     2: n squares, n − r adds, r roots; any other p (−1: (Σ |x|⁻¹)⁻¹): n abs, n powers, n − r adds, r roots.
     """
-    if n == 0:  # an empty input: nothing to reduce (r outputs of 0, or of the identity)
-        return 0
     if p in (1, math.inf, -math.inf, 0):  # |x| (or x ≠ 0) per element, then n − R adds/compares
-        return 2 * n - r
+        return at_least(2 * n - r, 0)  # an empty input (n = 0): nothing to reduce; else r ≤ n
     if p in (2, "fro", None):  # squares, n − R additions, R square roots
         return 2 * n
     return 3 * n  # |x|^p as abs and pow, n − R additions, R roots
