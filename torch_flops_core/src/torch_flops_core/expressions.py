@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["evaluated", "polynomial", "size_symbol"]
+__all__ = ["evaluated", "evaluation_sizes", "polynomial", "size_symbol"]
 
 
 def size_symbol(name: str) -> Any:
@@ -28,12 +28,30 @@ def evaluated(value: Any, sizes: Mapping[str, int]) -> Any:
         return value
     import sympy
 
-    values = {size_symbol(name): sympy.Integer(size) for name, size in sizes.items()}
-    result = value.xreplace(values)
+    values = {s: sympy.Integer(sizes[s.name]) for s in value.free_symbols if s.name in sizes}  # by name: a size or an
+    result = value.xreplace(values)  # unknown (a data-dependent size, whose symbol may be 0)
     if result.free_symbols:
         missing = ", ".join(sorted(str(s) for s in result.free_symbols))
         raise ValueError(f"evaluate() needs a value for {missing}: the figures depend on it")
     return int(result)
+
+
+def evaluation_sizes(sizes: Mapping[str, int], unknowns: Mapping[str, str], given: Mapping[str, int]) -> dict[str, int]:
+    """The values ``FlopsResult.evaluate(**given)`` evaluates at: the example's ``sizes`` overridden by ``given``, which
+    must give every one of ``unknowns`` (data-dependent sizes, by name, with what they are) and name nothing else."""
+    names = [*sizes, *unknowns]
+    odd = sorted(set(given) - set(names))
+    if odd:
+        raise ValueError(f"evaluate() got {', '.join(odd)}; the sizes are {', '.join(names)}")
+    missing = [name for name in unknowns if name not in given]
+    if missing:
+        what = "; ".join(f"{name} is {unknowns[name]}" for name in missing)
+        example = ", ".join(f"{name}=..." for name in missing)
+        raise ValueError(
+            f"evaluate() needs a value for {', '.join(missing)}: {what}, which the count cannot know. "
+            f"Give it: evaluate({example})"
+        )
+    return {**sizes, **given}
 
 
 def polynomial(value: Any, digits: int = 3) -> str:

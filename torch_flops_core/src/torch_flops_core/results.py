@@ -7,7 +7,7 @@ import dataclasses
 from collections import Counter
 from typing import Any
 
-from .expressions import evaluated, polynomial
+from .expressions import evaluated, evaluation_sizes, polynomial
 from .records import PHASES, ROOT_LABEL, ModuleRow, OpRecord, Phase  # re-exported: the path users know
 from .rules import CALL_KINDS, NOT_RECOGNIZED
 
@@ -22,7 +22,8 @@ __all__ = ["PHASES", "ROOT_LABEL", "FlopsResult", "ModuleRow", "OpRecord", "Phas
 class FlopsResult:
     """Every op's record, and the totals a report needs."""
 
-    __slots__ = ("bytes_counted", "device", "engine", "graph", "guards", "notes", "ops", "sizes", "total", "total_macs")
+    __slots__ = ("bytes_counted", "device", "engine", "graph", "guards", "notes", "ops", "sizes", "total", "total_macs",
+                 "unknowns")  # fmt: skip
 
     def __init__(
         self,
@@ -50,6 +51,9 @@ class FlopsResult:
         self.guards: list[str] = []
         """What a symbolic count assumed of its sizes (the branches the model took on them, ``T <= 1024``): its
         formulas hold where every guard does."""
+        self.unknowns: dict[str, str] = {}
+        """A symbolic count's sizes that depend on the data (``nonzero``, MoE routing), named after the op that made
+        them, with what they are: symbols in the figures, never guessed; :meth:`evaluate` needs each one's value."""
         self.graph = graph
         """The traced ``torch.fx.Graph`` (fx engine), else ``None``."""
         self.notes: list[str] = list(notes or [])
@@ -116,11 +120,9 @@ class FlopsResult:
 
     def evaluate(self, **sizes: int) -> FlopsResult:
         """A symbolic count's result at ``sizes`` (``result.evaluate(B=8, T=4096)``): every figure an int, as a count
-        at those sizes would give (where :attr:`guards` hold). A size not given keeps the example's value."""
-        unknown = set(sizes) - set(self.sizes)
-        if unknown:
-            raise ValueError(f"evaluate() got {', '.join(sorted(unknown))}; the sizes are {', '.join(self.sizes)}")
-        values = {**self.sizes, **sizes}
+        at those sizes would give (where :attr:`guards` hold). A size not given keeps the example's value; every one of
+        :attr:`unknowns` must be given."""
+        values = evaluation_sizes(self.sizes, self.unknowns, sizes)
         ops = [
             dataclasses.replace(
                 r, flops=evaluated(r.flops, values), macs=evaluated(r.macs, values), bytes=evaluated(r.bytes, values)
@@ -268,10 +270,11 @@ _BYTES, _TIME = 3 + len(PHASES), 4 + len(PHASES)
 
 
 def _at_example(result: FlopsResult) -> Any:
-    """A figure's value at the example's sizes (itself for a concrete count): what a symbolic count sorts by."""
+    """A figure at the example's sizes, unknowns at 0 (itself for a concrete count): what a symbolic count sorts by."""
     if not result.sizes:
         return lambda value: value
-    return lambda value: evaluated(value, result.sizes)
+    values = {**result.sizes, **dict.fromkeys(result.unknowns, 0)}
+    return lambda value: evaluated(value, values)
 
 
 def module_rows(

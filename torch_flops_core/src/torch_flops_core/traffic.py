@@ -195,6 +195,11 @@ def module_io_bytes(module: torch.nn.Module, args: tuple[Any, ...], kwargs: dict
     (0 when it returns its input or a view of it: ``nn.Identity``, ``nn.Flatten``, dropout in eval; a
     module with ``inplace=True`` reads and writes its input)."""
     moved = io_bytes(args, kwargs, output, module.__dict__.get("inplace") is True)  # ReLU(inplace=True)
+    if isinstance(moved, torch.SymInt):  # a symbolic count: a data-dependent size (nonzero) may be 0, not decided here
+        from torch.fx.experimental.symbolic_shapes import statically_known_true
+
+        if not statically_known_true(moved != 0):
+            return torch.sym_ite(moved != 0, moved + module_bytes(module), 0 * moved)
     return moved + module_bytes(module) if moved else 0
 
 

@@ -111,6 +111,7 @@ def run_count(
         if symbols is not None:
             symbols.check_not_fixed("the model, after its last recorded op")
             result.sizes, result.guards = dict(symbols.hints), symbols.guards()
+            result.unknowns = symbols.unknowns(value for r in result.ops for value in (r.flops, r.macs, r.bytes))
             output = None  # fake tensors: nothing to hand back
         return result, output
 

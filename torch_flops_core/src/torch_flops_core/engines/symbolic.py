@@ -8,14 +8,16 @@ on ``SymInt`` sizes is a ``SymInt``), and the recorder keeps each count as a sym
 
 What the count assumed is part of the answer: a branch the model took on a size is a guard of the ``ShapeEnv``
 (``T <= 1024``), returned with the result (:attr:`FlopsResult.guards`); a size that depends on data (``nonzero``,
-MoE routing) is an unbacked symbol (``u0``), left in the expressions as an unknown, never guessed. A rule that
+MoE routing) is an unbacked symbol (``u0``), left in the expressions as an unknown, never guessed: it is named after
+the op that made it (``nonzero``, ``nonzero_1``) and listed in :attr:`FlopsResult.unknowns`; ``evaluate`` needs its
+value. A rule that
 turns a symbolic size into a number (``int(n)``) would make the formula true at one size only: the count says which
 sizes were fixed and refuses the result (:class:`~torch_flops_core.errors.SymbolicError`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
@@ -23,7 +25,8 @@ import sympy
 import torch
 from torch._dynamo.source import ConstantSource
 from torch._subclasses.fake_tensor import FakeTensorMode
-from torch.fx.experimental.symbolic_shapes import DimDynamic, ShapeEnv
+from torch.fx.experimental.symbolic_shapes import DimDynamic, ShapeEnv, free_unbacked_symbols
+from torch.utils._sympy.symbol import SymT, symbol_is_type
 
 from ..errors import InputError, SymbolicError
 from ..expressions import size_symbol
@@ -46,6 +49,8 @@ class Symbols:
         self.names: dict[sympy.Symbol, sympy.Symbol] = {}  # ShapeEnv symbol -> the user's
         self.hints: dict[str, int] = {}
         self._replacements = 0  # how many replacements the ShapeEnv had at the last check
+        self._ranges = 0  # how many symbols the ShapeEnv had at the last check (new ones may be unknowns)
+        self.unknown_ops: dict[str, str] = {}  # an unknown's name -> the op that made it
 
     def _size(self, name: str, hint: int, where: str) -> Any:
         """The ``SymInt`` of the size named ``name`` (made at its first use, with the example input's size as hint)."""
@@ -116,8 +121,54 @@ class Symbols:
         return value
 
     def _renamed(self, expr: sympy.Expr) -> Any:
-        expr = sympy.expand(self.env.simplify(expr).xreplace(self.names))
+        expr = self.env.simplify(expr)
+        for symbol in free_unbacked_symbols(expr) - self.names.keys():  # made outside any recorded op: kept as u0
+            self._name_unknown(symbol, str(symbol), "")
+        expr = sympy.expand(expr.xreplace(self.names))
         return int(expr) if expr.is_Integer else expr
+
+    def _name_unknowns(self, where: str) -> None:
+        """Name the data-dependent sizes (unbacked symbols) the ShapeEnv gained since the last check after the op
+        named in ``where`` (``... op 'nonzero'``): ``nonzero``, or ``nonzero_1``, ``nonzero_2`` when it made several."""
+        if len(self.env.var_to_range) == self._ranges:
+            return
+        self._ranges = len(self.env.var_to_range)
+        new = sorted(
+            (s for s in self.env.var_to_range if s not in self.names and symbol_is_type(s, SymT.UNBACKED_INT)),
+            key=lambda s: (len(s.name), s.name),
+        )
+        if not new:
+            return
+        op = where.rsplit(" op ", 1)[-1].strip("'") if " op " in where else ""
+        base = op if op.isidentifier() else "u"
+        for i, symbol in enumerate(new):
+            self._name_unknown(symbol, base if len(new) == 1 else f"{base}_{i + 1}", op)
+
+    def _name_unknown(self, symbol: sympy.Symbol, name: str, op: str) -> None:
+        taken = {s.name for s in self.names.values()}
+        unique, k = name, 1
+        while unique in taken:
+            k += 1
+            unique = f"{name}_{k}"
+        low = self.env.var_to_range[symbol].lower if symbol in self.env.var_to_range else None
+        nonnegative = low is not None and bool(low >= 0)  # a count of rows (nonzero, a mask) is at least 0, maybe 0
+        self.names[symbol] = (
+            sympy.Symbol(unique, integer=True, nonnegative=True) if nonnegative else sympy.Symbol(unique, integer=True)
+        )
+        self.unknown_ops[unique] = op
+
+    def unknowns(self, figures: Iterable[Any]) -> dict[str, str]:
+        """The data-dependent sizes the ``figures`` (a result's expressions) depend on, by name: what made each (``"op
+        'nonzero'"``). Their values are not known to the count; :meth:`FlopsResult.evaluate` needs them."""
+        found: set[str] = set()
+        for value in figures:
+            if isinstance(value, sympy.Basic):
+                found.update(s.name for s in value.free_symbols if s.name in self.unknown_ops)
+        return {
+            name: f"a size that depends on the data, made by op {op!r}" if op else "a size that depends on the data"
+            for name, op in sorted(self.unknown_ops.items())
+            if name in found
+        }
 
     def guards(self) -> list[str]:
         """What the count assumed of the sizes (the branches the model took), in the user's names."""
@@ -131,7 +182,8 @@ class Symbols:
     def check_not_fixed(self, where: str) -> None:
         """Refuse a count in which a named size was turned into a number (``int(T)`` in a rule or the model): its
         formula would hold at the example's size only. ``where``: what ran since the last check (the recorder checks
-        before and after each rule)."""
+        before and after each rule). New data-dependent sizes are named after the op ``where`` names."""
+        self._name_unknowns(where)
         if len(self.env.replacements) == self._replacements:
             return
         self._replacements = len(self.env.replacements)
