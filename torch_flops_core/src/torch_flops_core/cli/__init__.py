@@ -198,6 +198,12 @@ def _counting_arguments(count: argparse.ArgumentParser) -> None:
     )
     counting.add_argument("--strict", action="store_true", help="exit 1 when any op is not recognized")
     counting.add_argument(
+        "--symbolic",
+        metavar="NAMES",
+        help="count once with symbolic sizes: names for the input's batch and sequence (tokens: B,T) or batch, height "
+        "and width (images: B,H,W; _ keeps an axis a number); every figure is then a formula (docs/symbolic.md)",
+    )
+    counting.add_argument(
         "--backward",
         action="store_true",
         help="also count the backward pass of the outputs' sum (training FLOPs): totals per phase, a phase column; "

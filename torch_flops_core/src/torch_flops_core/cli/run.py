@@ -94,8 +94,29 @@ def _count_points(
         xs, kwargs = make_inputs(point, device, dtype)
         if i == 0 and args.engine == "fx" and len(points) > 1 and isinstance(model, torch.nn.Module):
             counted = graph_module(model, xs, kwargs, get_plugins(disable=options["disable"]).table)
+        if getattr(args, "symbolic", None):
+            options["dims"] = symbolic_dims(args.symbolic, model, xs, kwargs)
         results.append(count_flops(counted, *xs, engine=args.engine, **options, **kwargs))
     return results
+
+
+def symbolic_dims(names: str, model: Any, xs: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, dict[int, str]]:
+    """``--symbolic B,T`` as ``dims=``: the names, in order, of the first input's batch and sequence axes (a token
+    input, 2-d) or batch, height and width (an image, 4-d: channels stay fixed); ``_`` leaves an axis a number."""
+    from ..engines.inputs import parameter_names
+
+    wanted = [name.strip() for name in names.split(",")]
+    named = [*zip(parameter_names(model, len(xs)), xs, strict=True), *kwargs.items()]
+    if not named or not isinstance(named[0][1], torch.Tensor):
+        raise UsageError("--symbolic names sizes of the first input, which is not a tensor")
+    key, first = named[0]
+    axes = [0, *range(2, first.dim())] if first.dim() == 4 else list(range(first.dim()))
+    if len(wanted) > len(axes) or not all(name == "_" or name.isidentifier() for name in wanted):
+        raise UsageError(
+            f"--symbolic {names}: give up to {len(axes)} names (identifiers, or _ to keep an axis) for the axes "
+            f"{axes} of the input {key!r} of shape {tuple(first.shape)}"
+        )
+    return {key: {axis: name for axis, name in zip(axes, wanted, strict=False) if name != "_"}}
 
 
 def plugin_set(disable: Sequence[str]) -> Any:
@@ -164,6 +185,8 @@ def _check_usage(args: argparse.Namespace, points: list[InputPoint] | None, dtyp
     ``--batch-size`` alone with a .pt2 program, ``--device cuda`` without CUDA."""
     if points is not None and len(points) > 1 and args.by_module is not None:
         raise UsageError("--by-module applies to one count, not to a sweep")
+    if points is not None and len(points) > 1 and getattr(args, "symbolic", None):
+        raise UsageError("--symbolic gives one formula for every size: count one input, not a sweep")
     if args.spec.endswith(".pt2"):
         if dtype is not None:
             raise UsageError(
