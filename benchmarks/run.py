@@ -8,6 +8,8 @@ Cases (model, device, input):
   chain4000             4,000 tiny ops on cpu: [Linear(8, 8), +1, ×2, softmax] × 1,000
   vit_giant             timm vit_giant_patch14_224 on meta
   llama2_70b            Llama-2-70B's configuration (transformers, from a config) on meta, 1×2048 tokens
+  gpt2_dims         GPT-2 small (from a config) on meta, 1×1024 tokens: ``meta`` against ``symbolic``
+                        (``dims={"input_ids": {1: "T"}}``, issue 24's target: at most 3× ``meta``)
 
 Methods: ``forward`` (the plain eager forward, no_grad), ``default`` (``count_flops`` as a user calls
 it: the default engine, per-op times on), ``fx``, ``eager`` and ``aten`` (that engine), ``meta`` (the default
@@ -60,6 +62,7 @@ CASES: dict[str, tuple[str, ...]] = {
     "chain4000": ("forward", "default", "no_bytes", "fx", "aten", "flop_counter"),
     "vit_giant": ("default", "fx", "aten", "flop_counter"),
     "llama2_70b": ("default", "aten", "flop_counter", "train_default", "train_aten", "train_flop_counter"),
+    "gpt2_dims": ("meta", "symbolic"),
 }
 
 
@@ -87,6 +90,11 @@ def build(case: str, meta: bool = False) -> tuple[torch.nn.Module, tuple[Any, ..
             return timm.create_model(name, pretrained=False).eval(), (torch.randn(1, 3, 224, 224),), {}
     if case == "chain4000":
         return Chain().eval(), (torch.randn(1, 8),), {}
+    if case == "gpt2_dims":  # issue 24: a symbolic count (dims=) against a concrete one, both on meta
+        from transformers import GPT2Config, GPT2LMHeadModel
+
+        with torch.device("meta"):
+            return GPT2LMHeadModel(GPT2Config()).eval(), (), {"input_ids": torch.zeros(1, 1024, dtype=torch.long)}
     if case == "llama2_70b":
         from transformers import LlamaConfig, LlamaForCausalLM
 
@@ -142,6 +150,8 @@ def method_fn(method: str, model: torch.nn.Module, args: tuple[Any, ...], kwargs
     disable = only_plugins(["nn", "functional", "aten"])  # the built-in packs alone, whatever else is installed
     if method in ("default", "meta"):  # "meta": the default engine, on a model built on meta
         return lambda: count_flops(model, *args, disable=disable, **kwargs)
+    if method == "symbolic":  # one count with the sequence length a symbol: every figure a formula in T
+        return lambda: count_flops(model, *args, dims={"input_ids": {1: "T"}}, disable=disable, **kwargs)
     if method == "no_bytes":  # the default engine without the bytes per op (issue 16's columns)
         return lambda: count_flops(model, *args, count_bytes=False, disable=disable, **kwargs)
     if method.startswith("train_"):
@@ -183,7 +193,8 @@ def child(case: str, method: str, repeats: int) -> None:
     if ratios:
         row["default_over_no_bytes"] = ratios
     if hasattr(out, "total"):
-        row.update(flops=out.total, ops=len(out.ops), unrecognized=len(out.unrecognized), engine=out.engine)
+        total = out.total if isinstance(out.total, int) else out.formula()  # a symbolic count's figure: its formula
+        row.update(flops=total, ops=len(out.ops), unrecognized=len(out.unrecognized), engine=out.engine)
     elif isinstance(out, int):
         row["flops_2mac"] = out
     print(json.dumps(row))
@@ -255,7 +266,7 @@ def report(rows: list[dict[str, Any]], cases: list[str], repeats: int) -> str:
             r[f"x_{against.removeprefix(train)}"] = ratio
             shown_ratios.append(shown)
         flops = r.get("flops", r.get("flops_2mac"))
-        shown = "" if flops is None else f"{flops:,}"
+        shown = "" if flops is None else f"{flops:,}" if isinstance(flops, int) else str(flops)
         note = f"{r['ops']} ops, {r['unrecognized']} unrecognized, {r['engine']}" if "ops" in r else ""
         note = "FlopCounterMode: 2·MACs" if r["method"].endswith("flop_counter") else note
         lines.append(
