@@ -186,3 +186,16 @@ def test_a_symbolic_result_s_reports_write_its_formulas() -> None:
     assert "4.10e3·B·T" in table and "total: 4.42e3·B·T FLOPs, 2.05e3·B·T MACs" in table
     assert "4096*B*T" in result.to_csv()
     assert "<b>4.42e3·B·T FLOPs</b>" in result._repr_html_()
+
+
+@pytest.mark.slow
+def test_vit_b16_s_formula_in_the_batch_is_its_tokens_through_its_weights() -> None:
+    import timm
+
+    with torch.device("meta"):
+        vit = timm.create_model("vit_base_patch16_224", pretrained=False).eval()
+    result = count_flops(vit, torch.zeros(2, 3, 224, 224, device="meta"), dims={"x": {0: "B"}})
+    tokens, d, layers = 197, 768, 12
+    weights = layers * (4 * d * d + 2 * d * 3072) * tokens  # q, k, v, proj and the MLP, per token
+    attention = 2 * layers * d * tokens**2  # scores and values
+    assert result.total_macs == (weights + attention + d * 768 * 196 + d * 1000) * B  # + patch embedding, head
