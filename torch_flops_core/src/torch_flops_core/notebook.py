@@ -5,16 +5,5 @@ New code imports from ``torch_flops_core.views.notebook``.
 
 from __future__ import annotations
 
-from .views.notebook import (
-    EXTRA,
-    TOP,
-    result_html,
-    to_pandas,
-)
-
-__all__ = [
-    "EXTRA",
-    "TOP",
-    "result_html",
-    "to_pandas",
-]
+from .views.notebook import *  # noqa: F403 (the view's public names, by its __all__)
+from .views.notebook import __all__ as __all__

@@ -5,20 +5,5 @@ New code imports from ``torch_flops_core.views.roofline``.
 
 from __future__ import annotations
 
-from .views.roofline import (
-    SPREAD_NOTE,
-    Peaks,
-    measure_peaks,
-    plot_roofline,
-    roofline_points,
-    spread_note,
-)
-
-__all__ = [
-    "SPREAD_NOTE",
-    "Peaks",
-    "measure_peaks",
-    "plot_roofline",
-    "roofline_points",
-    "spread_note",
-]
+from .views.roofline import *  # noqa: F403 (the view's public names, by its __all__)
+from .views.roofline import __all__ as __all__
