@@ -83,7 +83,7 @@ class EagerCounter(ModuleSpans, TorchFunctionMode):
         except TypeError:  # an unhashable callable is planned at each call
             plan = self.planner.torch_call(func)
         if plan.status == "decomposed":
-            return self._decomposed(plan, func, args, kwargs)
+            return self._decomposed(plan, args, kwargs)
         recorder = self.recorder
         if recorder.cuda or not recorder.measure_time:
             probe = recorder.start()
@@ -106,7 +106,7 @@ class EagerCounter(ModuleSpans, TorchFunctionMode):
         )  # fmt: skip
         return output
 
-    def _decomposed(self, plan: OpPlan, func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    def _decomposed(self, plan: OpPlan, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         """An aten op called from Python that no rule knows (``ep.module()`` calls ``aten.conv2d``): counted by the
         aten ops torch defines it as (:mod:`torch_flops_core.decompose`), each a record ``<name>.<op>``."""
         child = self.recorder.child(f"{self.recorder.name(plan.base)}.")

@@ -76,6 +76,8 @@ class OpPlan:
     status: PlanStatus = field(init=False)
     plugin: str | None = field(init=False)
     """The plugin a record of this plan names: the rule's, ``"core"`` for an op core counts 0, else ``None``."""
+    ignored_twin: OpPlan | None = field(default=None, init=False, repr=False, compare=False)
+    """This plan ignored (:meth:`ignoring`), once made."""
     rule: str | None = field(init=False)
     """The rule a record of this plan names: the rule's name, core's reason for an op it counts 0, else ``None``."""
 
@@ -106,8 +108,11 @@ class OpPlan:
             self.status = "graph"
 
     def ignoring(self) -> OpPlan:
-        """This plan, ignored (an aten op inside an ignored module or call)."""
-        return OpPlan(self.kind, self.target, self.entry, True, self.base, self.alias, module=self.module)
+        """This plan, ignored (an aten op inside an ignored module or call): made once, then kept with it."""
+        if self.ignored_twin is None:
+            twin = OpPlan(self.kind, self.target, self.entry, True, self.base, self.alias, module=self.module)
+            self.ignored_twin = twin
+        return self.ignored_twin
 
 
 class Planner:
@@ -128,6 +133,17 @@ class Planner:
     def ignores(self, kind: CallKind, target: Any, module: torch.nn.Module | None = None) -> bool:
         """Whether ``ignore_ops`` names this call (a module by its path and class, a function or a method)."""
         return self.ignore is not None and self.ignore.matches(kind, target, module)
+
+    def sub_call(self, target: Any) -> OpPlan:
+        """The plan of a function or op a rule counts as a part (``Call.count_function``): made once per target."""
+        key = ("sub-call", target)
+        try:
+            return self.plans[key]
+        except KeyError:
+            plan = self.plans[key] = self.function(target)
+            return plan
+        except TypeError:  # an unhashable target is planned at each call
+            return self.function(target)
 
     def function(self, target: Any, base: str | None = None, **spelling: Any) -> OpPlan:
         """The plan of a function or op: its rule, else its decomposition (aten ops), else not recognized."""

@@ -42,7 +42,7 @@ class SubCalls:
         self, parent: Call, target: Any, args: tuple[Any, ...], kwargs: dict[str, Any], output: Any
     ) -> Count | NotRecognizedType:
         path = str(parent.target) if parent.kind == "call_module" else ""
-        plan = self.planner.function(target)
+        plan = self.planner.sub_call(target)
         name = f"{parent.node}:{getattr(target, '__name__', 'call')}"
         call = Call("call_function", target, args, kwargs, output, None, name, self)
         return _count(*count_op(plan, call, path))
