@@ -1,5 +1,5 @@
 """The result model: one :class:`OpRecord` per op (:mod:`torch_flops_core.records`), gathered in a
-:class:`FlopsResult`; per-module totals by :func:`module_rows`."""
+:class:`FlopsResult`; per-module totals by :func:`~torch_flops_core.module_totals.module_rows`."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from collections import Counter
 from typing import Any
 
 from .expressions import evaluated, evaluation_sizes, polynomial
+from .module_totals import module_rows  # re-exported: its old path
 from .records import PHASES, ROOT_LABEL, ModuleRow, OpRecord, Phase  # re-exported: the path users know
 from .rules import CALL_KINDS, NOT_RECOGNIZED
 
@@ -263,58 +264,3 @@ class FlopsResult:
             f"ops={len(self.ops)}, "
             f"unrecognized={len(self.unrecognized)}, engine={self.engine!r})"
         )
-
-
-_PHASE_SLOT = {phase: 3 + i for i, phase in enumerate(PHASES)}
-_BYTES, _TIME = 3 + len(PHASES), 4 + len(PHASES)
-
-
-def _at_example(result: FlopsResult) -> Any:
-    """A figure at the example's sizes, unknowns at 0 (itself for a concrete count): what a symbolic count sorts by."""
-    if not result.sizes:
-        return lambda value: value
-    values = {**result.sizes, **dict.fromkeys(result.unknowns, 0)}
-    return lambda value: evaluated(value, values)
-
-
-def module_rows(
-    result: FlopsResult, depth: int = 1, top: int | None = None, phase: Phase | None = None
-) -> list[ModuleRow]:
-    """Totals per module path cut to ``depth`` (as :meth:`FlopsResult.by_module`), largest first.
-
-    Only paths holding at least one op appear; ``top`` keeps the ``top`` largest; ``phase`` keeps
-    only that phase's ops. Ties are ordered by path, so the order is stable.
-    """
-    if depth < 0:
-        raise ValueError(f"depth must be >= 0, got {depth}")
-    if top is not None and top < 1:
-        raise ValueError(f"top must be >= 1, got {top}")
-    if phase is not None and phase not in _PHASE_SLOT:
-        raise ValueError(f"phase must be one of {', '.join(map(repr, PHASES))} or None, got {phase!r}")
-    sums: dict[str, list[Any]] = {}  # flops, macs, ops, each phase's flops, bytes, time
-    for r in result.ops:
-        if r.kind not in CALL_KINDS or (phase is not None and r.phase != phase):
-            continue
-        key = ".".join(r.module_path.split(".")[:depth]) if r.module_path else ""
-        acc = sums.get(key)
-        if acc is None:
-            acc = sums[key] = [0] * (5 + len(PHASES))
-        if r.flops is not NOT_RECOGNIZED:
-            acc[0] += r.flops
-            acc[_PHASE_SLOT[r.phase]] += r.flops
-        acc[1] += r.macs
-        acc[2] += 1
-        if r.bytes is not None:
-            acc[_BYTES] += r.bytes
-        if r.time_ms is not None:
-            acc[_TIME] += r.time_ms
-    total = result.total if phase is None else result.total_by_phase[phase]
-    at = _at_example(result)
-    rows = [
-        ModuleRow(path, acc[0], acc[1], acc[2], at(acc[0]) / at(total) if at(total) else 0.0, *acc[3:])
-        for path, acc in sums.items()
-    ]
-    if not result.bytes_counted:  # unknown, not 0
-        rows = [dataclasses.replace(row, bytes=None) for row in rows]
-    rows.sort(key=lambda row: (-at(row.flops), row.path))
-    return rows[:top] if top is not None else rows

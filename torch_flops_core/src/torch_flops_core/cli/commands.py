@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import PlotError, PluginLoadWarning
+from ..module_totals import module_rows
 from ..plugins import load_plugins
 from ..registry import RuleEntry, RuleTable
-from ..results import module_rows
 from ..views.report import format_flops
 from ..wording import agree
 from .catalogue import catalogue_markdown

@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 from tabulate import tabulate
 
-from ..results import PHASES, module_rows
+from ..module_totals import module_rows
+from ..results import PHASES
 from ..views.report import (
     format_flops,
     format_macs,

@@ -8,7 +8,8 @@ import csv
 import io
 from typing import TYPE_CHECKING, Any
 
-from ..results import PHASES, ModuleRow, module_rows
+from ..module_totals import module_rows
+from ..results import PHASES, ModuleRow
 from ..rules import CALL_KINDS, NOT_RECOGNIZED, is_symbolic
 
 if TYPE_CHECKING:

@@ -11,7 +11,8 @@ from __future__ import annotations
 from html import escape
 from typing import TYPE_CHECKING, Any
 
-from ..results import PHASES, module_rows
+from ..module_totals import module_rows
+from ..results import PHASES
 from ..rules import CALL_KINDS
 from ..wording import agree
 from .export import shown_target

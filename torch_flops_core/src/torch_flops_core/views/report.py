@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 from tabulate import tabulate
 
-from ..results import PHASES, ModuleRow, module_rows
+from ..module_totals import module_rows
+from ..results import PHASES, ModuleRow
 from ..rules import CALL_KINDS, NOT_RECOGNIZED, is_symbolic
 from ..wording import agree
 from .export import (  # re-exported, as the units below: the path users know

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import PlotError
-from ..results import module_rows
+from ..module_totals import module_rows
 from ..rules import CALL_KINDS
 from .peaks import SPREAD_NOTE, Peaks, measure_peaks, resolve_peaks, spread_note
 from .plot import (
