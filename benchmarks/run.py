@@ -9,7 +9,9 @@ Cases (model, device, input):
   vit_giant             timm vit_giant_patch14_224 on meta
   llama2_70b            Llama-2-70B's configuration (transformers, from a config) on meta, 1×2048 tokens
   gpt2_dims         GPT-2 small (from a config) on meta, 1×1024 tokens: ``meta`` against ``symbolic``
-                        (``dims={"input_ids": {1: "T"}}``, issue 24's target: at most 3× ``meta``)
+                        (``dims={"input_ids": {1: "T"}}``, issue 24's target: at most 3× ``meta``) and
+                        ``fake_forward`` (the plain forward on the fake tensors a symbolic count runs on, T a
+                        symbol, nothing counted: the floor under ``symbolic``)
 
 Methods: ``forward`` (the plain eager forward, no_grad), ``default`` (``count_flops`` as a user calls
 it: the default engine, per-op times on), ``fx``, ``eager`` and ``aten`` (that engine), ``meta`` (the default
@@ -62,7 +64,7 @@ CASES: dict[str, tuple[str, ...]] = {
     "chain4000": ("forward", "default", "no_bytes", "fx", "aten", "flop_counter"),
     "vit_giant": ("default", "fx", "aten", "flop_counter"),
     "llama2_70b": ("default", "aten", "flop_counter", "train_default", "train_aten", "train_flop_counter"),
-    "gpt2_dims": ("meta", "symbolic"),
+    "gpt2_dims": ("meta", "symbolic", "fake_forward"),
 }
 
 
@@ -135,6 +137,8 @@ def method_fn(method: str, model: torch.nn.Module, args: tuple[Any, ...], kwargs
                 return model(*args, **kwargs)
 
         return forward
+    if method == "fake_forward":
+        return lambda: _fake_forward(model, args, kwargs)
     if method == "flop_counter":
         from torch.utils.flop_counter import FlopCounterMode
 
@@ -158,6 +162,19 @@ def method_fn(method: str, model: torch.nn.Module, args: tuple[Any, ...], kwargs
         engine = "auto" if method == "train_default" else method.removeprefix("train_")
         return lambda: count_flops(model, *args, engine=engine, backward=True, disable=disable, **kwargs)  # type: ignore[arg-type]
     return lambda: count_flops(model, *args, engine=method, disable=disable, **kwargs)  # type: ignore[arg-type]
+
+
+def _fake_forward(model: torch.nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+    """The forward alone on fake tensors of one ShapeEnv, dimension 1 of ``input_ids`` a symbol (torch's machinery,
+    as a symbolic count sets it up; what it costs is the floor of that count)."""
+    from torch._subclasses.fake_tensor import FakeTensorMode
+    from torch.fx.experimental.symbolic_shapes import DimDynamic, ShapeEnv, StatelessSymbolicContext
+
+    mode = FakeTensorMode(shape_env=ShapeEnv(duck_shape=False), allow_non_fake_inputs=True)
+    dynamic = [DimDynamic.STATIC, DimDynamic.DYNAMIC]
+    ids = mode.from_tensor(kwargs["input_ids"], symbolic_context=StatelessSymbolicContext(dynamic_sizes=dynamic))
+    with torch.no_grad(), mode:
+        model(*args, **{**kwargs, "input_ids": ids})
 
 
 def child(case: str, method: str, repeats: int) -> None:
@@ -282,6 +299,11 @@ def report(rows: list[dict[str, Any]], cases: list[str], repeats: int) -> str:
                 f"{r['case']}: the bytes per op cost {cost} (default / no_bytes alternated in one process: "
                 f"median {pairs.median:.3f}, IQR {pairs.q1:.3f}–{pairs.q3:.3f})"
             )
+    medians = {(r["case"], r["method"]): r["median_ms"] for r in rows}
+    for method in ("symbolic", "fake_forward"):
+        if ("gpt2_dims", method) in medians and ("gpt2_dims", "meta") in medians:
+            ratio = medians[("gpt2_dims", method)] / medians[("gpt2_dims", "meta")]
+            lines.append(f"gpt2_dims: {method} / meta = {ratio:.2f} (medians)")
     busiest = max((r.get("load", 0.0) for r in rows), default=0.0)
     if busiest > (os.cpu_count() or 1):
         lines.append(

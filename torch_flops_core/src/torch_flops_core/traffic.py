@@ -86,6 +86,8 @@ _SPARSE_PARTS = {
 def tensor_bytes(t: _Tensor) -> int:
     """A tensor's bytes: ``t.nbytes``; for a sparse tensor, its indices and values (what it stores); for a
     tensor that cannot say, ``numel × element_size``, else 0. Never raises: bytes must not stop a count."""
+    if t._has_symbolic_sizes_strides:  # a symbolic count's fake tensor: nbytes raises there (85 µs a time)
+        return t.numel() * t.element_size()
     try:
         return t.nbytes
     except Exception:  # sparse layouts and some subclasses have no nbytes
@@ -108,6 +110,8 @@ def io_bytes(args: tuple[Any, ...], kwargs: dict[str, Any] | None, output: Any, 
     if not isinstance(output, _Tensor):
         return _general(args, kwargs, output, in_place)
     try:  # the common case, one tensor out, inlined: it runs once per op
+        if output._has_symbolic_sizes_strides:
+            return _general(args, kwargs, output, in_place)
         base = output._base
         total = output.nbytes
         first = second = None  # the distinct tensors read so far (a third sends the op to the general path)
