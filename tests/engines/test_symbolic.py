@@ -99,8 +99,21 @@ def test_a_branch_on_a_size_is_a_guard_of_the_result() -> None:
             return x * 2 if x.shape[1] > 10 else x + 1
 
     result = count_flops(Branchy(), torch.randn(3, 16), dims={"x": {1: "T"}})
-    assert result.guards == ["T > 10"]
+    assert result.ranges == {"T": (11, None)}  # a bound of one size narrows its range
+    assert result.guards == []
     assert result.total == 3 * T
+    assert "its formulas hold for 11 ≤ T" in result.notes[-1]
+
+
+def test_a_guard_that_is_no_bound_is_written_as_people_write_it() -> None:
+    class Aligned(nn.Module):
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return x * 2 if x.shape[1] % 8 == 0 and x.shape[1] // 2 != 12 else x + 1
+
+    result = count_flops(Aligned(), torch.randn(3, 16), dims={"x": {1: "T"}})
+    assert result.guards == ["T mod 8 = 0", "⌊T/2⌋ ≠ 12"]
+    assert result.ranges == {"T": (2, None)}
+    assert "where T mod 8 = 0; ⌊T/2⌋ ≠ 12" in result.notes[-1]
 
 
 def test_a_rule_that_fixes_a_size_is_refused_naming_it() -> None:

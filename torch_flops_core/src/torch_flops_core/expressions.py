@@ -2,15 +2,19 @@
 
 A symbolic count's FLOPs, MACs and bytes are sympy expressions in the sizes the user named (``B``, ``T``), or ints
 where they do not depend on them. :func:`size_symbol` is the symbol of a name, :func:`evaluated` the figure at given
-sizes, :func:`polynomial` its terms by powers (``1.93e9·T + 2.4e5·T²``).
+sizes, :func:`polynomial` its terms by powers (``1.93e9·T + 2.4e5·T²``), :func:`readable` an expression or a guard as
+people write it (``⌊(H − 1)/2⌋ + 1 ≠ 1``). :func:`ceil_log2_function` is the one function of sizes a formula may need
+beyond + − · // (a sort's ⌈log2 n⌉ compares), kept exact in the expression.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
+from functools import cache
 from typing import Any
 
-__all__ = ["evaluated", "evaluation_sizes", "polynomial", "size_symbol"]
+__all__ = ["ceil_log2_function", "evaluated", "evaluation_sizes", "polynomial", "readable", "size_symbol"]
 
 
 def size_symbol(name: str) -> Any:
@@ -82,7 +86,67 @@ def polynomial(value: Any, digits: int = 3) -> str:
 
 
 def _generator(gen: Any) -> str:
-    return str(gen) if gen.is_Symbol else f"({gen})"
+    text = readable(gen)
+    return text if gen.is_Symbol or (text[0] in "⌊⌈" and text[-1] in "⌋⌉") else f"({text})"
+
+
+def readable(expr: Any) -> str:
+    """An expression or a guard as people write it: ``⌊(H − 1)/2⌋`` for a floor division, ``⌈log2 N⌉``, ``≠ ≤ ≥``
+    and ``a mod b``; ``str`` of anything that is not a sympy expression. JSON and CSV keep sympy's own form (which
+    ``sympy.sympify`` reads back); the text views print this one."""
+    if not hasattr(expr, "free_symbols"):
+        return str(expr)
+    text = _printer().doprint(expr).replace(" - ", " − ").replace("**", "^").replace("*", "·")
+    return _BRACKETED.sub(r"\1", text)  # (⌊a/b⌋) → ⌊a/b⌋: the floor's brackets are parentheses enough
+
+
+_BRACKETED = re.compile(r"\(([⌊⌈][^⌊⌋⌈⌉]*[⌋⌉])\)")
+
+
+@cache
+def _printer() -> Any:
+    from sympy.printing.str import StrPrinter
+
+    class Readable(StrPrinter):  # type: ignore[misc]
+        printmethod = "_readable"  # not torch's _sympystr: its FloorDiv prints ((a//b))
+
+        def _print_FloorDiv(self, expr: Any) -> str:
+            return f"⌊{self.parenthesize(expr.args[0], 50)}/{self.parenthesize(expr.args[1], 50)}⌋"  # 50: a product
+
+        def _print_CeilLog2(self, expr: Any) -> str:
+            inner = self._print(expr.args[0])
+            return f"⌈log2 {inner}⌉" if expr.args[0].is_Symbol else f"⌈log2({inner})⌉"
+
+        def _print_Mod(self, expr: Any) -> str:
+            return f"{self.parenthesize(expr.args[0], 50)} mod {self.parenthesize(expr.args[1], 50)}"
+
+        PythonMod = _print_Mod
+
+        def _print_Relational(self, expr: Any) -> str:
+            op = {"!=": "≠", "<=": "≤", ">=": "≥", "==": "="}.get(expr.rel_op, expr.rel_op)
+            return f"{self._print(expr.lhs)} {op} {self._print(expr.rhs)}"
+
+    Readable._print_PythonMod = Readable._print_Mod
+    return Readable()
+
+
+@cache
+def ceil_log2_function() -> Any:
+    """The sympy function ``CeilLog2(n)`` = ⌈log2 n⌉ for n ≥ 1, 0 for n ≤ 1 (a sort's compares per element): an
+    integer, evaluated exactly (``(n − 1).bit_length()``) once its argument is a number."""
+    import sympy
+
+    class CeilLog2(sympy.Function):  # type: ignore[misc]
+        is_integer = True
+        is_nonnegative = True
+
+        @classmethod
+        def eval(cls, n: Any) -> Any:
+            if n.is_Integer:
+                return sympy.Integer(int(n - 1).bit_length() if n > 1 else 0)
+            return None
+
+    return CeilLog2
 
 
 def _number(value: int, digits: int) -> str:

@@ -23,8 +23,8 @@ __all__ = ["PHASES", "ROOT_LABEL", "FlopsResult", "ModuleRow", "OpRecord", "Phas
 class FlopsResult:
     """Every op's record, and the totals a report needs."""
 
-    __slots__ = ("bytes_counted", "device", "engine", "graph", "guards", "notes", "ops", "sizes", "total", "total_macs",
-                 "unknowns")  # fmt: skip
+    __slots__ = ("bytes_counted", "device", "engine", "graph", "guards", "notes", "ops", "ranges", "sizes", "total",
+                 "total_macs", "unknowns")  # fmt: skip
 
     def __init__(
         self,
@@ -50,8 +50,10 @@ class FlopsResult:
         then an exact expression in them (a sympy expression, or an int where it does not depend on them); empty for a
         count of concrete sizes. :meth:`evaluate` gives the figures at other sizes."""
         self.guards: list[str] = []
-        """What a symbolic count assumed of its sizes (the branches the model took on them, ``T <= 1024``): its
-        formulas hold where every guard does."""
+        """What a symbolic count assumed of its sizes (the branches the model took on them, ``T ≤ 1024``), written as
+        people write them: its formulas hold where every guard does."""
+        self.ranges: dict[str, tuple[int, int | None]] = {}
+        """Each size's range where the formulas hold, ``(low, high or None)``: from 2, narrowed by guards (``T ≤ 1024``)."""
         self.unknowns: dict[str, str] = {}
         """A symbolic count's sizes that depend on the data (``nonzero``, MoE routing), named after the op that made
         them, with what they are: symbols in the figures, never guessed; :meth:`evaluate` needs each one's value."""

@@ -9,6 +9,7 @@ and ``n // size if size else 0`` themselves on ints.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import torch
@@ -16,7 +17,7 @@ import torch
 from .rules import Call
 
 __all__ = [
-    "at_least", "at_most", "broadcast_numel", "broadcast_shape", "in_numel", "numel", "out_numel", "rows",
+    "at_least", "at_most", "broadcast_numel", "broadcast_shape", "ceil_log2", "in_numel", "numel", "out_numel", "rows",
     "sparse_times_dense",
 ]  # fmt: skip
 
@@ -56,6 +57,20 @@ def at_most(value: int, ceiling: int) -> int:
     return min(value, ceiling)
 
 
+def ceil_log2(size: int) -> int:
+    """⌈log2 size⌉ for size ≥ 1, 0 for size ≤ 1 (a sort's compares per element), exact: ``(size − 1).bit_length()``
+    on an int (no float rounding); on a symbolic size, a ``SymInt`` of the expression ``CeilLog2(size)``, which stays
+    exact in the formula and deciding nothing about the size."""
+    if not isinstance(size, torch.SymInt) or size.node.is_constant():
+        size = int(size)
+        return (size - 1).bit_length() if size > 1 else 0
+    from .expressions import ceil_log2_function
+
+    node = size.node
+    hint = ceil_log2(node.hint) if node.has_hint() else None
+    return node.shape_env.create_symintnode(ceil_log2_function()(node.expr), hint=hint)  # type: ignore[no-any-return]
+
+
 def rows(n: int, size: int) -> int:
     """Rows of ``size`` elements in n elements (a reduction's or a normalisation's rows): n // size, 0 for size 0.
 
@@ -69,13 +84,25 @@ def rows(n: int, size: int) -> int:
 
 
 def broadcast_shape(*tensors: torch.Tensor) -> torch.Size:
-    """The shape ``tensors`` broadcast to (``x.shape`` and ``y.shape`` of an op that broadcasts its inputs)."""
-    return torch.broadcast_shapes(*(t.shape for t in tensors))
+    """The shape ``tensors`` broadcast to (``x.shape`` and ``y.shape`` of an op that broadcasts its inputs). Symbolic
+    sizes are kept (``torch.broadcast_shapes`` expands a real tensor to them, which fixes each to its example's value):
+    along each dimension, the first size not known to be 1 (the op ran, so the others are 1 or equal to it)."""
+    shapes = [t.shape for t in tensors]
+    if not any(isinstance(size, torch.SymInt) for shape in shapes for size in shape):
+        return torch.broadcast_shapes(*shapes)
+    from torch.fx.experimental.symbolic_shapes import statically_known_true
+
+    out: list[Any] = [1] * max(map(len, shapes), default=0)
+    for shape in shapes:
+        for i, size in enumerate(shape, len(out) - len(shape)):
+            if isinstance(out[i], int) and out[i] == 1 and not statically_known_true(size == 1):
+                out[i] = size
+    return torch.Size(out)
 
 
 def broadcast_numel(*tensors: torch.Tensor) -> int:
     """Elements of the shape ``tensors`` broadcast to (an element-wise op's or loss's output)."""
-    return broadcast_shape(*tensors).numel()
+    return math.prod(broadcast_shape(*tensors))
 
 
 def sparse_times_dense(sparse: object, dense: object) -> bool:

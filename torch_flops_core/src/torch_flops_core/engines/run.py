@@ -110,7 +110,8 @@ def run_count(
         result = FlopsResult(recorder.records, ran.engine, ran.graph, job.notes, device, bytes_counted=count_bytes)
         if symbols is not None:
             symbols.check_not_fixed("the model, after its last recorded op")
-            result.sizes, result.guards = dict(symbols.hints), symbols.guards()
+            result.sizes, result.guards, result.ranges = dict(symbols.hints), symbols.guards(), symbols.ranges()
+            result.notes.append(symbols.validity(result.ranges, result.guards))
             result.unknowns = symbols.unknowns(value for r in result.ops for value in (r.flops, r.macs, r.bytes))
             output = None  # fake tensors: nothing to hand back
         return result, output

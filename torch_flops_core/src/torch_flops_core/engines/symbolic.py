@@ -29,7 +29,7 @@ from torch.fx.experimental.symbolic_shapes import DimDynamic, ShapeEnv, free_unb
 from torch.utils._sympy.symbol import SymT, symbol_is_type
 
 from ..errors import InputError, SymbolicError
-from ..expressions import size_symbol
+from ..expressions import readable, size_symbol
 from .inputs import parameter_names
 
 __all__ = ["Dims", "Symbols"]
@@ -171,13 +171,39 @@ class Symbols:
         }
 
     def guards(self) -> list[str]:
-        """What the count assumed of the sizes (the branches the model took), in the user's names."""
-        found = []
+        """What the count assumed of the sizes (the branches the model took), in the user's names, as people write
+        them (:func:`~torch_flops_core.expressions.readable`), each once; a bound of one size alone (``T ≤ 1024``) is
+        in :meth:`ranges` instead."""
+        found: dict[str, None] = {}
         for guard in self.env.guards:
             expr = guard.expr.xreplace(self.names)
-            if expr is not sympy.true:
-                found.append(str(expr))
+            bound = (
+                expr.is_Relational
+                and expr.rel_op != "!="
+                and any(a.is_Symbol and b.is_Integer for a, b in ((expr.lhs, expr.rhs), (expr.rhs, expr.lhs)))
+            )
+            if expr is not sympy.true and not bound:
+                found[readable(expr)] = None
+        return list(found)
+
+    def ranges(self) -> dict[str, tuple[int, int | None]]:
+        """Each named size's range (``None``: unbounded above), as the ``ShapeEnv`` narrowed it by the guards."""
+        found: dict[str, tuple[int, int | None]] = {}
+        for symbol, user in self.names.items():
+            if user.name in self.hints and symbol in self.env.var_to_range:
+                bounds = self.env.var_to_range[symbol]
+                upper = int(bounds.upper) if bounds.upper.is_Integer else None  # torch's int_oo: no bound
+                found[user.name] = (int(bounds.lower), upper)
         return found
+
+    @staticmethod
+    def validity(ranges: Mapping[str, tuple[int, int | None]], guards: list[str]) -> str:
+        """The note a symbolic count carries: where its formulas hold."""
+        spans = ", ".join(f"{low} ≤ {name}" + (f" ≤ {high}" if high is not None else "") for name, (low, high) in
+                          ranges.items())  # fmt: skip
+        shown = "; ".join(guards[:3]) + (f"; and {len(guards) - 3} more (result.guards)" if len(guards) > 3 else "")
+        where = f", where {shown}" if guards else ""
+        return f"symbolic count: its formulas hold for {spans}{where} (the branches the model took on these sizes)"
 
     def check_not_fixed(self, where: str) -> None:
         """Refuse a count in which a named size was turned into a number (``int(T)`` in a rule or the model): its

@@ -52,11 +52,11 @@ def multilabel_soft_margin(m: int, weighted: bool) -> int:
 
 def loss_reduction(e: int, reduction: str, weighted: bool = False) -> int:
     """Reduce e losses: 'none' 0, 'sum' e − 1, 'mean'/'batchmean' e (2e − 1 with class weights: Σ w too)."""
-    if reduction == "none" or e == 0:
+    if reduction == "none":
         return 0
     if reduction == "sum":
-        return e - 1
-    return 2 * e - 1 if weighted else e
+        return at_least(e - 1, 0)  # guard-free: e may be a data-dependent size (a masked loss), 0 at worst
+    return at_least(2 * e - 1, 0) if weighted else e
 
 
 def multi_margin(m: int, p: int, weighted: bool) -> int:

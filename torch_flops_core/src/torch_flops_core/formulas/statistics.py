@@ -15,7 +15,7 @@ from typing import Final
 
 from .. import shapes
 from ..rules import Count
-from ..shapes import at_least
+from ..shapes import at_least, ceil_log2
 from .costs import POINTWISE_COSTS
 from .products import contraction, total
 from .reductions import vector_norm
@@ -30,7 +30,7 @@ __all__ = [
 
 def sort(n: int, size: int) -> int:
     """A comparison sort of rows of ``size`` elements, n in all: n·⌈log2 size⌉ compares (0 when size ≤ 1)."""
-    return n * math.ceil(math.log2(size)) if size > 1 else 0
+    return n * ceil_log2(size)
 
 
 def unique(n: int, size: int) -> int:
@@ -48,7 +48,7 @@ def unique_consecutive(n: int, size: int) -> int:
 def binary_search(values: int, boundaries: int) -> int:
     """A binary search of each of ``values`` among B sorted boundaries: values·⌈log2(B + 1)⌉ compares
     (B boundaries leave B + 1 insertion positions)."""
-    return values * math.ceil(math.log2(boundaries + 1)) if boundaries > 0 else 0
+    return values * ceil_log2(boundaries + 1)
 
 
 def histogram(n: int) -> int:
