@@ -129,6 +129,17 @@ def test_a_rule_that_fixes_a_size_is_refused_naming_it() -> None:
     assert raised.value.fixed == {"T": 16}
 
 
+def test_a_rule_that_fixes_a_size_expression_torch_cannot_solve_is_refused_too() -> None:
+    class Listing:  # range() over ⌊T/2⌋ + 1 pins the expression; torch cannot solve it for T, so it is no replacement
+        @hookimpl(tryfirst=True)
+        def torch_flops_register_rules(self, registry: Registry) -> None:
+            registry.function(torch.relu)(lambda call: len(range(call.output.shape[1] // 2 + 1)))
+
+    with pytest.raises(SymbolicError, match=r"fixed ⌊T/2⌋ \+ 1 = 9: rule .*<lambda> of plugin .*Listing") as raised:
+        count_flops(lambda x: torch.relu(x), torch.randn(3, 16), dims={"x": {1: "T"}}, plugins=[Listing()])
+    assert raised.value.fixed == {"⌊T/2⌋ + 1": 9}
+
+
 def test_dims_that_do_not_fit_the_inputs_are_input_errors() -> None:
     layer = nn.Linear(4, 4)
     with pytest.raises(InputError, match=r"'x', which no input is called.*'input'"):

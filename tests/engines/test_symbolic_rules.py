@@ -90,3 +90,37 @@ def ceil_log2_of(n: object) -> object:
     from torch_flops_core.expressions import ceil_log2_function
 
     return ceil_log2_function()(n)
+
+
+def _landed(size_in: int, size_out: int, kernel: int, stride: int, padding: int, dilation: int) -> int:
+    """Output positions of a transposed window that receive a product, by listing them (the test's own)."""
+    return len(
+        {i * stride - padding + j * dilation for i in range(size_in) for j in range(kernel)} & set(range(size_out))
+    )
+
+
+def test_covered_positions_in_closed_form_are_the_positions_listed() -> None:
+    from torch_flops_core.formulas import covered
+
+    for size_in in range(1, 12):
+        for kernel in range(1, 5):
+            for stride in range(1, 6):
+                for padding in range(0, 4):
+                    for size_out in range(1, size_in * stride + kernel + 2):
+                        expected = _landed(size_in, size_out, kernel, stride, padding, 1)
+                        assert covered(size_in, size_out, kernel, stride, padding, 1) == expected, (
+                            size_in, size_out, kernel, stride, padding,
+                        )  # fmt: skip
+
+
+@pytest.mark.slow
+def test_a_strided_1x1_convolution_s_backward_stays_symbolic() -> None:
+    """ResNet's downsample (1×1, stride 2): the input gradient lands on every other position, ⌈H/2⌉·⌈W/2⌉ of them,
+    which the count kept exact in H and W (it was fixed at the example's size, and wrong elsewhere)."""
+    conv = torch.nn.Conv2d(8, 16, 1, stride=2, bias=False)
+    result = count_flops(conv, torch.randn(2, 8, 16, 16), dims={"input": {2: "H", 3: "W"}}, backward=True)
+    assert not any("=" in g and "≠" not in g and "≤" not in g and "≥" not in g for g in result.guards)
+    for h, w in [(16, 16), (17, 9), (33, 64), (5, 7), (100, 31)]:
+        concrete = count_flops(conv, torch.randn(2, 8, h, w), backward=True)
+        assert result.evaluate(H=h, W=w).total == concrete.total, (h, w)
+        assert result.evaluate(H=h, W=w).total_by_phase == concrete.total_by_phase, (h, w)

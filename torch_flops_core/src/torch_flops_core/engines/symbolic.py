@@ -49,6 +49,7 @@ class Symbols:
         self.names: dict[sympy.Symbol, sympy.Symbol] = {}  # ShapeEnv symbol -> the user's
         self.hints: dict[str, int] = {}
         self._replacements = 0  # how many replacements the ShapeEnv had at the last check
+        self._guard_count = 0  # how many guards it had then
         self._ranges = 0  # how many symbols the ShapeEnv had at the last check (new ones may be unknowns)
         self.unknown_ops: dict[str, str] = {}  # an unknown's name -> the op that made it
 
@@ -205,19 +206,38 @@ class Symbols:
         where = f", where {shown}" if guards else ""
         return f"symbolic count: its formulas hold for {spans}{where} (the branches the model took on these sizes)"
 
+    def _pinned(self) -> dict[str, Any]:
+        """Size expressions the new guards set equal to a number (``range(n)`` on ``⌊(H − 1)/2⌋ + 1``): a size fixed
+        where torch could not solve for the symbol. An equality on a remainder (``T mod 8 = 0``) is a condition."""
+        guards = self.env.guards
+        if len(guards) == self._guard_count:
+            return {}
+        new, self._guard_count = guards[self._guard_count :], len(guards)
+        pinned: dict[str, Any] = {}
+        for guard in new:
+            expr = guard.expr
+            remainders = (type(f).__name__.endswith("Mod") for f in expr.atoms(sympy.Function, sympy.Mod))
+            if not isinstance(expr, sympy.Eq) or any(remainders):
+                continue
+            for side, number in ((expr.lhs, expr.rhs), (expr.rhs, expr.lhs)):
+                if number.is_number and side.free_symbols & self.names.keys():
+                    pinned[readable(side.xreplace(self.names))] = number
+        return pinned
+
     def check_not_fixed(self, where: str) -> None:
         """Refuse a count in which a named size was turned into a number (``int(T)`` in a rule or the model): its
         formula would hold at the example's size only. ``where``: what ran since the last check (the recorder checks
         before and after each rule). New data-dependent sizes are named after the op ``where`` names."""
         self._name_unknowns(where)
-        if len(self.env.replacements) == self._replacements:
-            return
-        self._replacements = len(self.env.replacements)
-        fixed = {
-            self.names[symbol].name: value
-            for symbol, value in self.env.replacements.items()
-            if symbol in self.names and getattr(value, "is_number", False)
-        }
+        pinned, fixed = self._pinned(), {}
+        if len(self.env.replacements) != self._replacements:
+            self._replacements = len(self.env.replacements)
+            fixed = {
+                self.names[symbol].name: value
+                for symbol, value in self.env.replacements.items()
+                if symbol in self.names and getattr(value, "is_number", False)
+            }
+        fixed = fixed or pinned  # a size fixed itself is what to fix; else the expression torch could not solve
         if fixed:
             listed = ", ".join(f"{name} = {value}" for name, value in sorted(fixed.items()))
             raise SymbolicError(

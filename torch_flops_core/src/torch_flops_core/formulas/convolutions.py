@@ -26,8 +26,17 @@ def covered(size_in: int, size_out: int, kernel: int, stride: int, padding: int,
     if dilation == 1 and stride <= kernel:  # the landing positions form one unbroken run
         first, last = -padding, (size_in - 1) * stride - padding + kernel - 1
         return at_least(at_most(last, size_out - 1) - max(first, 0) + 1, 0)
+    if dilation == 1 and padding >= 0:  # runs of `kernel` every `stride`: m = o + padding with m mod stride < kernel
+        end = at_most(size_out + padding, size_in * stride)  # m < size_in·stride: landed by some input position
+        return at_least(_in_runs(end, stride, kernel) - _in_runs(padding, stride, kernel), 0)
     hits = {i * stride - padding + j * dilation for i in range(size_in) for j in range(kernel)}
     return sum(1 for o in hits if 0 <= o < size_out)
+
+
+def _in_runs(m: int, stride: int, kernel: int) -> int:
+    """How many of 0 … m − 1 lie in the first ``kernel`` of each ``stride``: ⌊m/stride⌋·kernel + min(m mod stride,
+    kernel); decides nothing on a symbolic m."""
+    return (m // stride) * kernel + at_most(m % stride, kernel)
 
 
 def covered_outputs(
