@@ -8,6 +8,7 @@ from collections import Counter
 from typing import Any
 
 from .expressions import evaluated, evaluation_sizes, polynomial
+from .generation import Generation
 from .module_totals import module_rows  # re-exported: its old path
 from .records import PHASES, ROOT_LABEL, ModuleRow, OpRecord, Phase  # re-exported: the path users know
 from .rules import CALL_KINDS, NOT_RECOGNIZED
@@ -23,8 +24,8 @@ __all__ = ["PHASES", "ROOT_LABEL", "FlopsResult", "ModuleRow", "OpRecord", "Phas
 class FlopsResult:
     """Every op's record, and the totals a report needs."""
 
-    __slots__ = ("bytes_counted", "device", "engine", "graph", "guards", "notes", "ops", "ranges", "sizes", "total",
-                 "total_macs", "unknowns")  # fmt: skip
+    __slots__ = ("bytes_counted", "device", "engine", "generation", "graph", "guards", "notes", "ops", "ranges",
+                 "sizes", "total", "total_macs", "unknowns")  # fmt: skip
 
     def __init__(
         self,
@@ -61,6 +62,9 @@ class FlopsResult:
         """The traced ``torch.fx.Graph`` (fx engine), else ``None``."""
         self.notes: list[str] = list(notes or [])
         """One line per thing the user should know about how this was counted (engine fallback)."""
+        self.generation: Generation | None = None
+        """A generation's count (``model.generate``, a loop of one module's forwards): the prefill, each decode step,
+        the loop around them (:mod:`torch_flops_core.generation`); ``None`` for a single forward."""
 
     @property
     def total_by_phase(self) -> dict[Phase, int]:

@@ -104,6 +104,7 @@ COUNT_EXAMPLES = """examples:
   torch-flops count torchvision:vit_b_16 --format json --output vit.json
   torch-flops count hf:./llama-config --seq-len 512,1024,2048 --plot sweep.png
   torch-flops count hf:./llama-config --seq-len 2048 --backward --by-module 1
+  torch-flops count hf:./llama-config --seq-len 512 --generate 64
   torch-flops count timm:resnet50 --device cpu --roofline --plot roofline.png
   torch-flops count my_models.py:build --input-shape '1,3,{224,384,512},{224,384,512}'
 
@@ -208,6 +209,13 @@ def _counting_arguments(count: argparse.ArgumentParser) -> None:
         action="store_true",
         help="also count the backward pass of the outputs' sum (training FLOPs): totals per phase, a phase column; "
         "per token for language models",
+    )
+    counting.add_argument(
+        "--generate",
+        type=int_at_least(1),
+        metavar="N",
+        help="hf: language models: count generate() of N new tokens (greedy) from the input as prompt, on cpu; "
+        "prints the prefill and each decode step with its context length (docs/generation.md)",
     )
 
 

@@ -27,6 +27,7 @@ from ..views.report import (
     render_table,
     result_to_dict,
 )
+from .generate import generation_report
 from .shapes import dtype_name
 from .usage import UsageError
 
@@ -71,6 +72,7 @@ def render_count(run: CountRun, args: argparse.Namespace) -> str:
         data["tokens"] = tokens
         data["flops_per_token"] = result.total / tokens if tokens else None
         data["by_module"] = None
+        data["generation"] = result.generation.to_dict() if result.generation is not None else None
         if depth is not None:
             data["by_module"] = {
                 "depth": depth,
@@ -92,7 +94,9 @@ def render_count(run: CountRun, args: argparse.Namespace) -> str:
     else:
         body = render_table(result, tablefmt=tablefmt, top=top, roofline=roofline)
     header = f"**{_header(run)}**" if fmt == "markdown" else _header(run)
-    tokens = run.points[0].tokens
+    generated = generation_report(result, tablefmt)  # --generate: the steps, not thousands of op rows
+    body = generated if generated is not None and depth is None else body
+    tokens = run.points[0].tokens if generated is None else None
     if tokens:
         what = "training FLOPs" if result.counted_backward else "FLOPs"
         body += ("\n\n" if fmt == "markdown" else "\n") + (

@@ -20,6 +20,7 @@ from ..engines.tracer import graph_module
 from ..errors import InputError, TorchFlopsError, TracingError
 from ..plugins import get_plugins
 from ..results import FlopsResult
+from .generate import check_generate, check_generating, generate_call
 from .model_source import ModelSource
 from .models import build_model, device_of, float_dtype, make_inputs, weight_bytes  # build_model, make_inputs,
 from .notes import note, warnings_as_notes  # these two and PROG: re-exported, their path before the split
@@ -92,6 +93,8 @@ def _count_points(
     counted: Any = model
     for i, point in enumerate(points):
         xs, kwargs = make_inputs(point, device, dtype)
+        if getattr(args, "generate", None):  # model.generate of N tokens from this prompt (cli/generate.py)
+            counted, xs, kwargs = generate_call(model, args.generate, xs, kwargs)
         if i == 0 and args.engine == "fx" and len(points) > 1 and isinstance(model, torch.nn.Module):
             counted = graph_module(model, xs, kwargs, get_plugins(disable=options["disable"]).table)
         if getattr(args, "symbolic", None):
@@ -160,13 +163,14 @@ def run_count(args: argparse.Namespace) -> CountRun:
     dtype = DTYPES[args.dtype] if args.dtype else None
     _check_usage(args, points, dtype)
     source = resolve_spec(args.spec)
-    devices = [args.device] if args.device else ["meta", "cpu"]
+    devices = [args.device] if args.device else ["cpu"] if getattr(args, "generate", None) else ["meta", "cpu"]
     for i, device in enumerate(devices):
         then = devices[i + 1] if i + 1 < len(devices) else None  # where to go on when the model fails on meta
         model = _built(source, device, dtype, args.spec, then)
         if model is None:
             continue
         chosen = _chosen_points(source, model, points, args)
+        check_generating(model, chosen, getattr(args, "generate", None))
         check_counting_options(args)  # the model is built: an op its module defines has a name now
         on = device_of(model, device)
         in_dtype = dtype or float_dtype(model)
@@ -198,6 +202,7 @@ def _check_usage(args: argparse.Namespace, points: list[InputPoint] | None, dtyp
                 "--batch-size: a .pt2 program is counted on its example inputs; give --input-shape (the batch in "
                 "the shape) or --seq-len with it"
             )
+    check_generate(args, points)
     if args.device == "cuda" and not torch.cuda.is_available():
         raise UsageError("--device cuda: CUDA is not available here")
 

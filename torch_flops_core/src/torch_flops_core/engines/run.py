@@ -24,6 +24,7 @@ from ..wording import agree
 from .aten import AtenCounter, run_aten
 from .backward import count_training_step
 from .eager import EagerCounter, run_eager
+from .generation import forward_spans, generation_of
 from .guard import preserve_model
 from .ignore import IgnoreMarker, IgnoreSpec
 from .inputs import bind, check_output
@@ -98,7 +99,8 @@ def run_count(
         if prepare is not None:
             prepare(model)
         job = Job(model, args, kwargs, table, ignore, recorder, guarded, marker, notes)
-        with symbols.running() if symbols is not None else nullcontext():
+        running = symbols.running() if symbols is not None else nullcontext()
+        with running, forward_spans(model, recorder.records) as spans:  # generation steps: engines/generation.py
             ran = ENGINES[engine](job)
             check_output(model, ran.output)
             output = ran.output
@@ -108,6 +110,7 @@ def run_count(
                 output = ran.output = None  # the autograd graph goes with it
         device = "meta" if meta else "cuda" if cuda else "cpu"
         result = FlopsResult(recorder.records, ran.engine, ran.graph, job.notes, device, bytes_counted=count_bytes)
+        result.generation = None if backward else generation_of(spans, result.ops)  # engines/generation.py
         if symbols is not None:
             symbols.check_not_fixed("the model, after its last recorded op")
             result.sizes, result.guards, result.ranges = dict(symbols.hints), symbols.guards(), symbols.ranges()
