@@ -28,7 +28,7 @@ from torch._subclasses.fake_tensor import FakeTensorMode
 from torch.fx.experimental.symbolic_shapes import DimDynamic, ShapeEnv, free_unbacked_symbols
 from torch.utils._sympy.symbol import SymT, symbol_is_type
 
-from ..errors import InputError, SymbolicError
+from ..errors import InputError, SymbolicError, TorchFlopsError
 from ..expressions import readable, size_symbol
 from .inputs import parameter_names
 
@@ -105,9 +105,19 @@ class Symbols:
 
     @contextmanager
     def running(self) -> Iterator[None]:
-        """The model runs in here: every tensor op on fake tensors."""
-        with self.mode:
-            yield
+        """The model runs in here: every tensor op on fake tensors. An error of torch's (a kernel that needs concrete
+        sizes) becomes a :class:`SymbolicError` saying so; the rules' and the count's own errors pass as they are."""
+        try:
+            with self.mode:
+                yield
+        except TorchFlopsError:
+            raise
+        except Exception as error:
+            raise SymbolicError(
+                f"the model could not run with symbolic sizes (dims=): {type(error).__name__}: {error}. Some of "
+                "torch's kernels need concrete sizes (F.interpolate to a computed size, as timm's dynamic_img_size "
+                "does, an FFT); count without dims= at the sizes you need, or name other dimensions"
+            ) from error
 
     def expression(self, value: Any) -> Any:
         """``value`` (an int, a ``SymInt``, a sympy expression) as an int when it is one, else as a sympy expression
