@@ -174,6 +174,12 @@ def test_timm_resnet50_in_h_and_w_and_vit_in_the_batch() -> None:
     resnet = timm.create_model("resnet50", pretrained=False).eval()
     result = count_flops(resnet, torch.randn(1, 3, 64, 64), dims={"x": {2: "H", 3: "W"}})
     assert result.evaluate(H=224, W=224).total == 8_227_340_288  # the seed's published figure
+    # per stride-2 stage k, n_k positions, MACs per position from the layers (docs/symbolic.md derives them)
+    from torch.utils._sympy.functions import FloorDiv
+
+    n = {k: (FloorDiv(H - 1, 2**k) + 1) * (FloorDiv(W - 1, 2**k) + 1) for k in range(1, 6)}
+    by_hand = 9408 * n[1] + 245760 * n[2] + 1310720 * n[3] + 7471104 * n[4] + 14417920 * n[5] + 2048 * 1000
+    assert sympy.expand(result.total_macs - by_hand) == 0
     sizes = [{"H": 224, "W": 224}, {"H": 97, "W": 131}, {"H": 160, "W": 96}, {"H": 65, "W": 65}, {"H": 33, "W": 250}]
     _agrees(resnet, result, lambda H, W: torch.randn(1, 3, H, W), sizes)
     vit = timm.create_model("vit_tiny_patch16_224", pretrained=False).eval()
