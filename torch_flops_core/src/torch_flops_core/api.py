@@ -13,6 +13,7 @@ from typing import Any, Literal
 import torch
 
 from .engines.autograd_graph import cut_inputs
+from .engines.distributed import per_rank
 from .engines.ignore import IgnoreSpec
 from .engines.inputs import check_flags, checked_loss, model_keywords, without_inference_tensors
 from .engines.run import ENGINES, FX_NOTE, aten_graph, run_count
@@ -125,11 +126,14 @@ def count_flops(
         notes.append(_no_rules(plugin_set.infos))
         warnings.warn(f"torch-flops: {notes[-1]}.", PluginLoadWarning, stacklevel=2)
     symbols = Symbols(dims) if dims else None
-    result, _ = run_count(
-        model, args, model_kwargs, plugin_set.table, IgnoreSpec(ignore_ops, plugin_set.table), engine,
-        measure_time=measure_time, count_bytes=count_bytes, backward=backward, loss=loss, notes=notes,
-        symbols=symbols,
-    )  # fmt: skip
+    with per_rank(model, engine, symbols is not None) as ranks:  # a parallelized model: per rank (engines/distributed)
+        result, _ = run_count(
+            model, args, model_kwargs, plugin_set.table, IgnoreSpec(ignore_ops, plugin_set.table),
+            ranks.engine if ranks else engine, measure_time=measure_time, count_bytes=count_bytes, backward=backward,
+            loss=loss, notes=notes, symbols=symbols,
+        )  # fmt: skip
+    if ranks:
+        ranks.finish(result)
     if strict and result.unrecognized:
         raise unrecognized_error(result)
     return result

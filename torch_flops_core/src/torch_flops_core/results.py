@@ -7,6 +7,7 @@ import dataclasses
 from collections import Counter
 from typing import Any
 
+from .communication import Collective
 from .expressions import evaluated, evaluation_sizes, polynomial
 from .generation import Generation
 from .module_totals import module_rows  # re-exported: its old path
@@ -24,8 +25,8 @@ __all__ = ["PHASES", "ROOT_LABEL", "FlopsResult", "ModuleRow", "OpRecord", "Phas
 class FlopsResult:
     """Every op's record, and the totals a report needs."""
 
-    __slots__ = ("bytes_counted", "device", "engine", "generation", "graph", "guards", "notes", "ops", "ranges",
-                 "sizes", "total", "total_macs", "unknowns")  # fmt: skip
+    __slots__ = ("bytes_counted", "collectives", "device", "engine", "generation", "graph", "guards", "notes", "ops",
+                 "ranges", "rank", "sizes", "total", "total_macs", "unknowns", "world_size")  # fmt: skip
 
     def __init__(
         self,
@@ -65,6 +66,8 @@ class FlopsResult:
         self.generation: Generation | None = None
         """A generation's count (``model.generate``, a loop of one module's forwards): the prefill, each decode step,
         the loop around them (:mod:`torch_flops_core.generation`); ``None`` for a single forward."""
+        self.world_size, self.rank, self.collectives = 1, 0, list[Collective]()
+        """A per-rank count's group size, rank and collectives (their bytes: :mod:`torch_flops_core.communication`)."""
 
     @property
     def total_by_phase(self) -> dict[Phase, int]:

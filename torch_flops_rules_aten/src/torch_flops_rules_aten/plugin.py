@@ -7,6 +7,7 @@ from torch_flops_core.rulekit import pack_hook
 from . import (
     attention,
     backward,
+    collectives,
     conv,
     foreach,
     fused,
@@ -29,7 +30,7 @@ from . import (
 
 FAMILIES = (
     matmul, conv, attention, fused, foreach, recurrent, pointwise, reduction, softmax, norm, pooling, resample, loss,
-    misc, linalg, spectral, special, statistics, backward, zero,
+    misc, linalg, spectral, special, statistics, backward, collectives, zero,
 )  # fmt: skip
 
 torch_flops_register_rules = pack_hook(*FAMILIES)

@@ -23,6 +23,7 @@ from torch.utils._python_dispatch import TorchDispatchMode
 
 from ..registry import RuleTable
 from ..results import Phase
+from .distributed import active_ranks, fake_mode_running
 from .ignore import IgnoreMarker, IgnoreSpec
 from .module_events import module_events, module_path
 from .plan import OpPlan, Planner
@@ -70,6 +71,9 @@ class AtenCounter(TorchDispatchMode):
         self._depth = 0
         self.decomposed: dict[str, int] = {}
         """Ops without a rule counted by their decomposition (:mod:`torch_flops_core.decompose`): name, times."""
+        self.ranks = active_ranks()
+        """A per-rank count's (:mod:`~torch_flops_core.engines.distributed`): DTensor ops passed by, collectives
+        noted."""
 
     def __torch_dispatch__(
         self, func: Callable[..., Any], types: Any, args: tuple[Any, ...] = (), kwargs: dict[str, Any] | None = None
@@ -78,11 +82,17 @@ class AtenCounter(TorchDispatchMode):
             kwargs = {}
         if self._paused:
             return func(*args, **kwargs)
+        ranks = self.ranks
+        if ranks is not None:
+            if ranks.dtensor in types:
+                return NotImplemented  # DTensor runs it as ops on the local shards: they come back here
+            if fake_mode_running():
+                return func(*args, **kwargs)  # DTensor's sharding propagation on global shapes: not an op that runs
         plans = self.planner.plans
         try:
             plan = plans[func]
         except KeyError:
-            plan = plans[func] = self.planner.aten_op(func)
+            plan = plans[func] = self.planner.aten_op(func) if ranks is None else ranks.plan(self.planner, func)
         if plan.status == "decomposed" and self._depth < _MAX_DEPTH and not (self.marker and self.marker.depth):
             counted, output = self._decomposed(func, plan, args, kwargs)
             if counted:
@@ -95,10 +105,12 @@ class AtenCounter(TorchDispatchMode):
         ignored = (
             not plan.ignored and (self.marker is not None or bool(self.ignored_modules)) and self._ignored_here(path)
         )
-        recorder.op(
+        record = recorder.op(
             plan, recorder.name(plan.base), path, type_name, args, kwargs, output, measured, phase,
             counter=self._subcalls, ignored=ignored,
         )  # fmt: skip
+        if ranks is not None and func in ranks.kinds:
+            ranks.note(func, args, kwargs, record)
         return output
 
     def _decomposed(self, func: Any, plan: OpPlan, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[bool, Any]:

@@ -191,7 +191,7 @@ def count_backward(
     if guard is not None:
         guard.backward_started()
     with module_events(counter), counter:
-        if graph.reentrant:
+        if graph.reentrant or (counter.ranks is not None and counter.ranks.fsdp):  # FSDP2 reduce-scatters .grad
             shield = _Shield([*parameters, *graph.leaves])
             counter.shield = shield
             try:

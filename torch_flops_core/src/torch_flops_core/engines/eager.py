@@ -26,6 +26,7 @@ from torch.overrides import TorchFunctionMode
 
 from ..registry import RuleTable
 from .aten import AtenCounter
+from .distributed import python_collective
 from .ignore import IgnoreSpec
 from .module_events import module_events
 from .plan import OpPlan, Planner
@@ -79,7 +80,7 @@ class EagerCounter(ModuleSpans, TorchFunctionMode):
         try:
             plan = plans[func]
         except KeyError:
-            plan = plans[func] = self.planner.torch_call(func)
+            plan = plans[func] = python_collective(self.planner.torch_call(func), func)
         except TypeError:  # an unhashable callable is planned at each call
             plan = self.planner.torch_call(func)
         if plan.status == "decomposed":
