@@ -15,6 +15,7 @@ from opaque_ops import opaque
 from torch import nn
 
 from torch_flops_core import FlopsResult, count_flops
+from torch_flops_core.parameters import ParamCounts
 from torch_flops_core.results import ModuleRow, module_rows
 from torch_flops_core.views.report import format_flops, format_macs, summary_line, top_records
 
@@ -49,6 +50,7 @@ STEM = (2 * 4 - 1) * 48 + 48
 BLOCK = (2 * 16 - 1) * 48 + 48 + 48 + 48
 HEAD = (2 * 16 - 1) * 6 + 6
 ROOT_ADD = 6
+NET = (4 * 16 + 16) + 2 * (16 * 16 + 16) + (16 * 2 + 2)  # parameters: stem, two blocks' Linear, head
 
 
 @pytest.mark.parametrize(
@@ -104,6 +106,7 @@ def test_module_table_sums_agree_with_by_module_and_are_sorted() -> None:
     assert sum(row.flops for row in rows) == r.total
     body_bytes = sum(op.bytes or 0 for op in r.ops if op.module_path.startswith("body"))
     expected = ModuleRow("body", 2 * BLOCK, 2 * 16 * 48, 6, 2 * BLOCK / r.total, forward=2 * BLOCK, bytes=body_bytes)
+    expected = dataclasses.replace(expected, params=ParamCounts(*[2 * (16 * 16 + 16)] * 2, 0, 0))  # two Linear(16, 16)
     assert dataclasses.replace(rows[0], time_ms=0.0) == expected  # times are measured: not compared
     root = rows[-1]
     assert root.label == "(root)" and root.ops == 2  # opaque (not recognized, still an op) and + 1
@@ -112,7 +115,7 @@ def test_module_table_sums_agree_with_by_module_and_are_sorted() -> None:
     calls = sum(1 for op in r.ops if op.kind.startswith("call_"))
     (whole,) = module_rows(r, 0)
     assert dataclasses.replace(whole, time_ms=0.0) == ModuleRow(
-        "", r.total, r.total_macs, calls, 1.0, forward=r.total, bytes=r.total_bytes
+        "", r.total, r.total_macs, calls, 1.0, forward=r.total, bytes=r.total_bytes, params=ParamCounts(NET, NET, 0, 0)
     )
     assert whole.time_ms == pytest.approx(r.total_time_ms)
 
@@ -129,7 +132,7 @@ def test_module_report_shows_human_units_shares_and_what_top_left_out() -> None:
     r = result()
     text = r.module_report(1, top=2)
     lines = text.splitlines()
-    assert lines[0].split() == ["module", "FLOPs", "share", "MACs", "ops"]
+    assert lines[0].split() == ["module", "FLOPs", "share", "MACs", "ops", "params"]
     share = f"{100 * 2 * BLOCK / r.total:.1f}%"
     assert lines[2].split()[:4] == ["body", *format_flops(2 * BLOCK).split(), share]
     assert lines[4].startswith("top 2 of 4 modules at depth 1; the other 2: ")

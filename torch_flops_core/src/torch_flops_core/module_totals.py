@@ -8,6 +8,7 @@ import dataclasses
 from typing import Any, Protocol
 
 from .expressions import evaluated
+from .parameters import ModuleInfo, row_params
 from .records import PHASES, ModuleRow, OpRecord, Phase
 from .rules import CALL_KINDS, NOT_RECOGNIZED
 
@@ -22,6 +23,7 @@ class Counted(Protocol):
     sizes: dict[str, int]
     unknowns: dict[str, str]
     bytes_counted: bool
+    structure: dict[str, ModuleInfo] | None
 
     @property
     def total_by_phase(self) -> dict[Phase, Any]: ...
@@ -76,5 +78,7 @@ def module_rows(result: Counted, depth: int = 1, top: int | None = None, phase: 
     ]
     if not result.bytes_counted:  # unknown, not 0
         rows = [dataclasses.replace(row, bytes=None) for row in rows]
+    if result.structure is not None:  # the model is a module: each row's parameters
+        rows = [dataclasses.replace(row, params=row_params(result.structure, row.path, depth)) for row in rows]
     rows.sort(key=lambda row: (-at(row.flops), row.path))
     return rows[:top] if top is not None else rows

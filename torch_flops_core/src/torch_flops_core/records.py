@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from .aliases import op_name
+from .parameters import ParamCounts
 from .rules import NOT_RECOGNIZED, NotRecognizedType, RecordKind
 
 __all__ = ["PHASES", "ROOT_LABEL", "ModuleRow", "OpRecord", "Phase"]
@@ -103,6 +104,10 @@ class ModuleRow:
     (``count_bytes=False``): unknown, not 0."""
     time_ms: float = 0.0
     """Time of its ops (0.0 when not measured)."""
+    params: ParamCounts | None = None
+    """Parameters and buffers of the module at ``path``, its whole subtree (shared tensors once); for the root row
+    (``""``) at a depth of 1 or more, which holds the ops outside every submodule, the root's own; ``None`` where the
+    path names no module of the model (:func:`~torch_flops_core.parameters.row_params`)."""
 
     @property
     def intensity(self) -> float | None:

@@ -11,6 +11,7 @@ from .communication import Collective
 from .expressions import evaluated, evaluation_sizes, polynomial
 from .generation import Generation
 from .module_totals import module_rows  # re-exported: its old path
+from .parameters import ModuleInfo, ParamCounts
 from .records import PHASES, ROOT_LABEL, ModuleRow, OpRecord, Phase  # re-exported: the path users know
 from .rules import CALL_KINDS, NOT_RECOGNIZED
 
@@ -26,7 +27,7 @@ class FlopsResult:
     """Every op's record, and the totals a report needs."""
 
     __slots__ = ("bytes_counted", "collectives", "device", "engine", "generation", "graph", "guards", "notes", "ops",
-                 "ranges", "rank", "sizes", "total", "total_macs", "unknowns", "world_size")  # fmt: skip
+                 "ranges", "rank", "sizes", "structure", "total", "total_macs", "unknowns", "world_size")  # fmt: skip
 
     def __init__(
         self,
@@ -63,6 +64,9 @@ class FlopsResult:
         """The traced ``torch.fx.Graph`` (fx engine), else ``None``."""
         self.notes: list[str] = list(notes or [])
         """One line per thing the user should know about how this was counted (engine fallback)."""
+        self.structure: dict[str, ModuleInfo] | None = None
+        """The model's modules by path (``named_modules()`` order), each with its class name and parameters, taken at
+        count time (:func:`~torch_flops_core.parameters.model_structure`); ``None`` when the model is a function."""
         self.generation: Generation | None = None
         """A generation's count (``model.generate``, a loop of one module's forwards): the prefill, each decode step,
         the loop around them (:mod:`torch_flops_core.generation`); ``None`` for a single forward."""
@@ -139,7 +143,9 @@ class FlopsResult:
             )
             for r in self.ops
         ]
-        return FlopsResult(ops, self.engine, self.graph, self.notes, self.device, bytes_counted=self.bytes_counted)
+        result = FlopsResult(ops, self.engine, self.graph, self.notes, self.device, bytes_counted=self.bytes_counted)
+        result.structure = self.structure
+        return result
 
     def formula(self, figure: str = "total") -> str:
         """A figure of a symbolic count (``total``, ``total_macs``, ``total_bytes``) as its terms by powers of the
@@ -178,6 +184,12 @@ class FlopsResult:
         ``phase``, only that phase's ops (``"backward"``: each module's share of the backward pass).
         """
         return {row.path: row.flops for row in module_rows(self, depth, phase=phase)}
+
+    @property
+    def params(self) -> ParamCounts | None:
+        """The model's parameters (total, trainable, frozen) and buffers, each shared tensor once; ``None`` when the
+        model is a function (a bound method counts its module's: ``model.generate``). Per module: :attr:`structure`."""
+        return self.structure[""].params if self.structure else None
 
     def module_table(self, depth: int = 1, top: int | None = None, phase: Phase | None = None) -> list[ModuleRow]:
         """Per-module rows at ``depth``, largest first: path (``""`` is the root), FLOPs, MACs, ops, share,

@@ -80,6 +80,7 @@ def render_count(run: CountRun, args: argparse.Namespace) -> str:
                     {"module": r.path, "flops": r.flops, "macs": r.macs, "share": r.share, "ops": r.ops}
                     | {phase: getattr(r, phase) for phase in PHASES}
                     | {"bytes": r.bytes, "intensity": r.intensity, "time_ms": r.time_ms}
+                    | {"params": None if r.params is None else r.params.to_dict()}
                     for r in module_rows(result, depth, top)
                 ],
             }

@@ -18,6 +18,7 @@ import torch
 import torch.fx as fx
 
 from ..decompose import decomposed_note
+from ..parameters import model_structure
 from ..registry import RuleTable
 from ..results import FlopsResult, OpRecord
 from ..wording import agree
@@ -110,6 +111,7 @@ def run_count(
                 output = ran.output = None  # the autograd graph goes with it
         device = "meta" if meta else "cuda" if cuda else "cpu"
         result = FlopsResult(recorder.records, ran.engine, ran.graph, job.notes, device, bytes_counted=count_bytes)
+        result.structure = model_structure(model)  # after the run: a lazy module's parameters are made by then
         result.generation = None if backward else generation_of(spans, result.ops)  # engines/generation.py
         if symbols is not None:
             symbols.check_not_fixed("the model, after its last recorded op")

@@ -85,6 +85,7 @@ def result_to_dict(result: FlopsResult) -> dict[str, Any]:
         "total_bytes": exact(result.total_bytes),
         "device": result.device,
         "unrecognized": result.unrecognized_targets(),
+        "params": None if result.params is None else result.params.to_dict(),
         "ops": [_record_dict(r, result) for r in result.ops],
     }
 
@@ -110,7 +111,7 @@ def render_csv(result: FlopsResult, *, top: int | None = None) -> str:
     return out.getvalue()
 
 
-MODULE_CSV_COLUMNS = ("module", "flops", "macs", "share", "ops", *PHASES, "bytes", "intensity", "time_ms")
+MODULE_CSV_COLUMNS = ("module", "flops", "macs", "share", "ops", *PHASES, "bytes", "intensity", "time_ms", "params")
 
 
 def render_module_csv(result: FlopsResult, depth: int = 1, top: int | None = None) -> str:
@@ -123,7 +124,8 @@ def render_module_csv(result: FlopsResult, depth: int = 1, top: int | None = Non
         intensity = "" if row.intensity is None else f"{row.intensity:.6g}"
         writer.writerow(
             [row.path, row.flops, row.macs, f"{row.share:.6f}", row.ops, *phase_values(row),
-             "" if row.bytes is None else row.bytes, intensity, f"{row.time_ms:.6g}"]
+             "" if row.bytes is None else row.bytes, intensity, f"{row.time_ms:.6g}",
+             "" if row.params is None else row.params.total]
         )  # fmt: skip
     return out.getvalue()
 

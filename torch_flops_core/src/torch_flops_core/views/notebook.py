@@ -16,6 +16,7 @@ from ..results import PHASES
 from ..rules import CALL_KINDS
 from ..wording import agree
 from .export import shown_target
+from .params import params_phrase, with_params
 from .report import format_bytes, format_flops, format_intensity, format_macs, result_to_dict, top_records
 from .units import figure
 
@@ -65,7 +66,7 @@ def result_html(result: FlopsResult, top: int = TOP) -> str:
         f"{_moved(result.total_bytes)}, {agree(len(calls), 'op', 'ops')}, "
         f"{escape(result.engine)} engine on {escape(result.device)}"
     )
-    parts.append(f"<p>{summary}</p>")
+    parts.append(f"<p>{summary}{escape(params_phrase(result))}</p>")
     if result.counted_backward:
         phases = result.total_by_phase
         listed = ", ".join(f"{p} {escape(format_flops(phases[p]))}" for p in PHASES if phases[p])
@@ -106,7 +107,8 @@ def result_html(result: FlopsResult, top: int = TOP) -> str:
             for m in modules
         ]
         parts.append("<p>modules at depth 1</p>")
-        parts.append(_table(["module", "FLOPs", "share", "MACs", "ops"], rows, {1, 2, 3, 4}))
+        headers = ["module", "FLOPs", "share", "MACs", "ops", *["params"] * (result.params is not None)]
+        parts.append(_table(headers, with_params(result, rows, modules), {1, 2, 3, 4, 5}))  # views/params.py
     for note in result.notes:
         parts.append(f'<p style="color:#555;font-size:11px">note: {escape(note)}</p>')
     parts.append("</div>")

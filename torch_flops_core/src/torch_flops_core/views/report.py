@@ -27,6 +27,7 @@ from .export import (  # re-exported, as the units below: the path users know
     shown_target,
     top_records,
 )
+from .params import params_cell, params_phrase
 from .units import figure, format_bytes, format_flops, format_intensity, format_macs
 
 if TYPE_CHECKING:
@@ -67,6 +68,7 @@ def summary_line(result: FlopsResult) -> str:
     if result.counted_backward:
         phases = result.total_by_phase
         summary += " (" + ", ".join(f"{phase} {format_flops(phases[phase])}" for phase in PHASES if phases[phase]) + ")"
+    summary += params_phrase(result)
     missing = result.unrecognized_targets()
     if missing:
         listed = ", ".join(f"{name} ×{n}" for name, n in missing.items())
@@ -107,17 +109,19 @@ def render_module_table(
     every = module_rows(result, depth)
     rows = every[:top] if top is not None else every
     phases = shown_phases(result)
+    with_params = result.params is not None  # the model is a module: a params column (views/params.py)
     extra = ["bytes", "FLOP/B", "FLOP/s"] if roofline else []
     body = tabulate(
         [
             [row.label, format_flops(row.flops), f"{100 * row.share:.1f}%", format_macs(row.macs), row.ops]
+            + [params_cell(row.params)] * with_params
             + [format_flops(getattr(row, phase)) for phase in phases]
             + (_roofline_cells(result, row)[:3] if roofline else [])
             for row in rows
         ],
-        ["module", "FLOPs", "share", "MACs", "ops", *phases, *extra],
+        ["module", "FLOPs", "share", "MACs", "ops", *["params"] * with_params, *phases, *extra],
         tablefmt=tablefmt,
-        colalign=("left",) + ("right",) * (4 + len(phases) + len(extra)),
+        colalign=("left",) + ("right",) * (4 + with_params + len(phases) + len(extra)),
     )
     lines = [body]
     if len(rows) < len(every):
