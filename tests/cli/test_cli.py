@@ -270,6 +270,7 @@ CLI_JSON_KEYS = {
     "tokens",
     "flops_per_token",
     "by_module",
+    "tree",
 }
 OP_KEYS = {
     "name", "kind", "target", "module_path", "module_type", "status", "flops", "macs",

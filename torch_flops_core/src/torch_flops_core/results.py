@@ -11,6 +11,7 @@ from .communication import Collective
 from .expressions import evaluated, evaluation_sizes, polynomial
 from .generation import Generation
 from .module_totals import module_rows  # re-exported: its old path
+from .module_tree import TreeNode, module_tree
 from .parameters import ModuleInfo, ParamCounts
 from .records import PHASES, ROOT_LABEL, ModuleRow, OpRecord, Phase  # re-exported: the path users know
 from .rules import CALL_KINDS, NOT_RECOGNIZED
@@ -190,6 +191,12 @@ class FlopsResult:
         """The model's parameters (total, trainable, frozen) and buffers, each shared tensor once; ``None`` when the
         model is a function (a bound method counts its module's: ``model.generate``). Per module: :attr:`structure`."""
         return self.structure[""].params if self.structure else None
+
+    def tree(self, depth: int | None = None, phase: Phase | None = None) -> TreeNode:
+        """The model as a tree (``print(model)``'s modules, in its order): each module's FLOPs, MACs, ops, share, time,
+        parameters and unrecognized ops, its own and beneath it, cut at ``depth``; every phase summed unless ``phase``
+        (:mod:`~torch_flops_core.module_tree`). ``str()`` of it draws it; ``.to_dict()`` is nested JSON."""
+        return module_tree(self, depth, phase)
 
     def module_table(self, depth: int = 1, top: int | None = None, phase: Phase | None = None) -> list[ModuleRow]:
         """Per-module rows at ``depth``, largest first: path (``""`` is the root), FLOPs, MACs, ops, share,

@@ -45,6 +45,7 @@ from .options import (
 )
 from .options import FORMATS as FORMATS
 from .shapes import InputPoint, parse_int_list, parse_shape, sweep_points
+from .tree import tree_arguments
 from .usage import PROG, UsageError
 
 if TYPE_CHECKING:  # imported on first use (``__getattr__``): the parser and --help never import torch
@@ -253,6 +254,7 @@ def _output_arguments(count: argparse.ArgumentParser) -> None:
         metavar="B/S",
         help="the roofline's memory roof in bytes/s, e.g. 5e10 (default: measured by a copy)",
     )
+    tree_arguments(output)  # --tree, --depth (cli/tree.py)
     output.add_argument("--verbose", "-v", action="store_true", help="also show other libraries' warnings")
 
 

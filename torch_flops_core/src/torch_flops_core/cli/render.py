@@ -29,6 +29,7 @@ from ..views.report import (
 )
 from .generate import generation_report
 from .shapes import dtype_name
+from .tree import tree_json, tree_report
 from .usage import UsageError
 
 if TYPE_CHECKING:
@@ -73,6 +74,7 @@ def render_count(run: CountRun, args: argparse.Namespace) -> str:
         data["flops_per_token"] = result.total / tokens if tokens else None
         data["by_module"] = None
         data["generation"] = result.generation.to_dict() if result.generation is not None else None
+        data["tree"] = tree_json(result, args)  # --tree: the nested tree (cli/tree.py)
         if depth is not None:
             data["by_module"] = {
                 "depth": depth,
@@ -85,12 +87,17 @@ def render_count(run: CountRun, args: argparse.Namespace) -> str:
                 ],
             }
         return json.dumps(data, indent=2)
+    tree = tree_report(result, args, fmt)  # --tree (cli/tree.py): the tree, then the total line; CSV: its rows
+    if fmt == "csv" and tree is not None:
+        return tree
     if fmt == "csv":
         text = render_module_csv(result, depth, top) if depth is not None else render_csv(result, top=top)
         return text.rstrip("\n")
     tablefmt = "github" if fmt == "markdown" else "simple"
     roofline = bool(getattr(args, "roofline", False))
-    if depth is not None:
+    if tree is not None:
+        body = tree
+    elif depth is not None:
         body = render_module_table(result, depth, top, tablefmt=tablefmt, roofline=roofline)
     else:
         body = render_table(result, tablefmt=tablefmt, top=top, roofline=roofline)

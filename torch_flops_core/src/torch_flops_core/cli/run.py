@@ -27,6 +27,7 @@ from .notes import note, warnings_as_notes  # these two and PROG: re-exported, t
 from .options import DTYPE_NAMES
 from .shapes import InputPoint, parse_int_list, sweep_points
 from .sources import program_point, raised_as_usage, resolve_spec
+from .tree import check_tree
 from .usage import PROG, UsageError
 
 __all__ = [
@@ -203,6 +204,7 @@ def _check_usage(args: argparse.Namespace, points: list[InputPoint] | None, dtyp
                 "the shape) or --seq-len with it"
             )
     check_generate(args, points)
+    check_tree(args, points)
     if args.device == "cuda" and not torch.cuda.is_available():
         raise UsageError("--device cuda: CUDA is not available here")
 

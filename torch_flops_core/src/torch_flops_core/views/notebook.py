@@ -18,6 +18,7 @@ from ..wording import agree
 from .export import shown_target
 from .params import params_phrase, with_params
 from .report import format_bytes, format_flops, format_intensity, format_macs, result_to_dict, top_records
+from .tree import tree_html
 from .units import figure
 
 if TYPE_CHECKING:
@@ -109,6 +110,7 @@ def result_html(result: FlopsResult, top: int = TOP) -> str:
         parts.append("<p>modules at depth 1</p>")
         headers = ["module", "FLOPs", "share", "MACs", "ops", *["params"] * (result.params is not None)]
         parts.append(_table(headers, with_params(result, rows, modules), {1, 2, 3, 4, 5}))  # views/params.py
+        parts.append(f"<p>the model as a tree</p>{tree_html(result.tree())}")  # views/tree.py: nested <details>
     for note in result.notes:
         parts.append(f'<p style="color:#555;font-size:11px">note: {escape(note)}</p>')
     parts.append("</div>")
