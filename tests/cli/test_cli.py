@@ -331,7 +331,8 @@ def test_package_module_factory_as_markdown(cli: tuple[Callable[[str], Done], Pa
     assert lines[2].startswith("| node ") and lines[3].startswith("|--")
     expected = count_flops(Tiny(), torch.randn(1, 3, 16, 16))
     assert lines[-2] == "" and lines[-1] == f"total: {expected.total:,} FLOPs ({format_flops(expected.total)}), " + (
-        f"{expected.total_macs:,} MACs ({format_flops(expected.total_macs, 'MACs')}), eager engine"
+        f"{expected.total_macs:,} MACs ({format_flops(expected.total_macs, 'MACs')}), "
+        f"2×MACs: {2 * expected.total_macs:,} FLOPs ({format_flops(2 * expected.total_macs)}), eager engine"
         f"; params: {3 * 8 * 3 * 3 + 8 + 8 * 10 + 10}"  # Tiny's Conv2d(3, 8, 3) and Linear(8, 10)
     )
 

@@ -53,6 +53,7 @@ CLAIMS: list[tuple[str, str, Callable[[], str]]] = [
     ("README.md", r"`torch-flops plugins` lists the \w+ built-in rule packs \(([^)]*)\)", builtin_pack_names),
     ("docs/conventions.md", r"every rule in the (\w+) built-in\s+packs", builtin_pack_count),
     ("docs/conventions.md", r"\((\d+) models on meta\)", zoo_size),
+    ("docs/which-number.md", r"on the (\d+) models of the test zoo", zoo_size),
     ("docs/engines.md", r"has (\w+) engines", engine_count),
 ]
 

@@ -145,3 +145,53 @@ def test_llama_2_70b_at_tp_8_counts_on_meta_within_five_seconds() -> None:
     assert result.total_macs == _macs(config, 8)
     assert len(result.collectives) == 2 * 80
     assert min(times) < 5.0, times
+
+
+def test_sequence_parallel_trades_each_all_reduce_for_an_all_gather_and_a_reduce_scatter() -> None:
+    """Megatron's sequence parallelism (Korthikanti et al. 2022, section 4.2.2): the norms run on T/N tokens, and each
+    forward all-reduce becomes a reduce-scatter and an all-gather of the same B·T·d (here also the embedding's output
+    scattered, the final norm's output gathered for the head, and the head's logits gathered)."""
+    from torch.distributed.tensor import Replicate, Shard
+    from torch.distributed.tensor.parallel import (
+        ColwiseParallel,
+        PrepareModuleInput,
+        RowwiseParallel,
+        SequenceParallel,
+        parallelize_module,
+    )
+
+    n, d, layers = 4, CONFIG["hidden_size"], CONFIG["num_hidden_layers"]
+    sharded = {"use_local_output": False}
+    with fake_world(n):
+        from torch.distributed.device_mesh import init_device_mesh
+
+        mesh, model = init_device_mesh("cpu", (n,)), _build()
+        parallelize_module(model, mesh, {
+            "model.embed_tokens": RowwiseParallel(input_layouts=Replicate(), output_layouts=Shard(1), **sharded),
+            "model.norm": SequenceParallel(**sharded),
+            "lm_head": ColwiseParallel(input_layouts=Shard(1), output_layouts=Replicate()),
+        })  # fmt: skip
+        for layer in model.model.layers:
+            parallelize_module(layer, mesh, {
+                "input_layernorm": SequenceParallel(**sharded), "post_attention_layernorm": SequenceParallel(**sharded),
+                "self_attn": PrepareModuleInput(input_kwarg_layouts={"hidden_states": Shard(1)},
+                                                desired_input_kwarg_layouts={"hidden_states": Replicate()}, **sharded),
+                **{f"self_attn.{p}_proj": ColwiseParallel() for p in "qkv"},
+                "self_attn.o_proj": RowwiseParallel(output_layouts=Shard(1), **sharded),
+                "mlp": PrepareModuleInput(input_layouts=(Shard(1),), desired_input_layouts=(Replicate(),), **sharded),
+                "mlp.gate_proj": ColwiseParallel(), "mlp.up_proj": ColwiseParallel(),
+                "mlp.down_proj": RowwiseParallel(output_layouts=Shard(1), **sharded),
+            })  # fmt: skip
+        result = count_flops(model, _tokens())
+    size, logits = B * T * d * 4, B * T * CONFIG["vocab_size"] * 4
+    ring = (n - 1) * size // n
+    assert comm_totals(result.collectives) == {
+        "reduce_scatter": (2 * layers + 1, (2 * layers + 1) * size, (2 * layers + 1) * ring),
+        "all_gather": (
+            2 * layers + 2,
+            (2 * layers + 1) * size + logits,
+            (2 * layers + 1) * ring + (n - 1) * logits // n,
+        ),
+    }
+    head = B * T * d * CONFIG["vocab_size"] // n  # column-parallel here
+    assert result.total_macs == _macs(CONFIG, n) - B * T * d * CONFIG["vocab_size"] + head

@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 import torch
 
+from .conventions import Convention, checked_convention
 from .engines.autograd_graph import cut_inputs
 from .engines.distributed import per_rank
 from .engines.ignore import IgnoreSpec
@@ -29,7 +30,7 @@ __all__ = ["ENGINES", "FX_NOTE", "OPTIONS", "Engine", "count_flops", "run_count"
 Engine = Literal["auto", "fx", "eager", "aten"]
 OPTIONS: tuple[str, ...] = (
     "engine", "ignore_ops", "plugins", "disable", "strict", "measure_time", "count_bytes", "model_kwargs",
-    "backward", "loss", "dims",
+    "backward", "loss", "dims", "convention",
 )  # fmt: skip
 """``count_flops``'s own keywords: a loose keyword close to one of them is refused as a misspelling."""
 
@@ -48,6 +49,7 @@ def count_flops(
     backward: bool = False,
     loss: Callable[[Any], torch.Tensor] | None = None,
     dims: Mapping[str, Mapping[int, str]] | None = None,
+    convention: Convention = "exact",
     **keywords: Any,
 ) -> FlopsResult:
     """Count the exact FLOPs of ``model(*args, **keywords)``, op by op.
@@ -97,6 +99,10 @@ def count_flops(
         whose named sizes are symbols (as ``torch.export`` does), and every figure of the result is an exact
         expression in those names (``result.formula()``, ``result.evaluate(B=8, T=4096)``); ``result.guards`` says
         where it holds. The example inputs give the sizes branches are decided at (each at least 2).
+    :param convention: the figure tables sort, cut (``top=K``) and plot by, and their headers name
+        (``result.convention``, ``result.figure()``): ``"exact"`` (default: ``result.total``, 2K − 1 per dot product
+        plus every element-wise op) or ``"2mac"`` (2 × ``result.total_macs``, as papers and ``FlopCounterMode``
+        count). Every summary shows both and the MACs; see docs/which-number.md.
 
     The model is run once, under ``torch.no_grad()`` (with grad enabled for the count when
     ``backward=True``), on whatever device its tensors are on (``meta`` included), and left exactly
@@ -108,6 +114,7 @@ def count_flops(
     if isinstance(model, torch.export.ExportedProgram) and not args and not model_kwargs and model.example_inputs:
         args, model_kwargs = tuple(model.example_inputs[0]), dict(model.example_inputs[1])  # what it was exported with
     check_flags(strict=strict, measure_time=measure_time, count_bytes=count_bytes, backward=backward)
+    convention = checked_convention(convention)
     _check_request(model, engine, backward, loss)
     if backward:
         loss = checked_loss(loss)
@@ -134,6 +141,7 @@ def count_flops(
         )  # fmt: skip
     if ranks:
         ranks.finish(result)
+    result.convention = convention
     if strict and result.unrecognized:
         raise unrecognized_error(result)
     return result

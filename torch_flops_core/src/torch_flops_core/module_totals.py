@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, Protocol
 
+from .conventions import chosen_total, figure_of, pick
 from .expressions import evaluated
 from .parameters import ModuleInfo, row_params
 from .records import PHASES, ModuleRow, OpRecord, Phase
@@ -20,13 +21,18 @@ class Counted(Protocol):
 
     ops: list[OpRecord]
     total: Any
+    total_macs: Any
     sizes: dict[str, int]
     unknowns: dict[str, str]
     bytes_counted: bool
     structure: dict[str, ModuleInfo] | None
 
     @property
+    def convention(self) -> str: ...
+    @property
     def total_by_phase(self) -> dict[Phase, Any]: ...
+    @property
+    def total_macs_by_phase(self) -> dict[Phase, Any]: ...
 
 
 _PHASE_SLOT = {phase: 3 + i for i, phase in enumerate(PHASES)}
@@ -70,15 +76,18 @@ def module_rows(result: Counted, depth: int = 1, top: int | None = None, phase: 
             acc[_BYTES] += r.bytes
         if r.time_ms is not None:
             acc[_TIME] += r.time_ms
-    total = result.total if phase is None else result.total_by_phase[phase]
+    convention, total = result.convention, chosen_total(result, phase=phase)  # share and order: of the chosen figure
     at = at_example(result)
+    whole = at(total)
     rows = [
-        ModuleRow(path, acc[0], acc[1], acc[2], at(acc[0]) / at(total) if at(total) else 0.0, *acc[3:])
+        ModuleRow(
+            path, acc[0], acc[1], acc[2], at(pick(acc[0], acc[1], convention)) / whole if whole else 0.0, *acc[3:]
+        )
         for path, acc in sums.items()
     ]
     if not result.bytes_counted:  # unknown, not 0
         rows = [dataclasses.replace(row, bytes=None) for row in rows]
     if result.structure is not None:  # the model is a module: each row's parameters
         rows = [dataclasses.replace(row, params=row_params(result.structure, row.path, depth)) for row in rows]
-    rows.sort(key=lambda row: (-at(row.flops), row.path))
+    rows.sort(key=lambda row: (-at(figure_of(row, convention)), row.path))
     return rows[:top] if top is not None else rows

@@ -93,7 +93,8 @@ class ModuleRow:
     ops: int
     """Number of ops (calls) under ``path``, recognized or not."""
     share: float
-    """``flops / result.total`` (0.0 when the total is 0); of the phase's total when rows are of one phase."""
+    """``flops / result.total`` (0.0 when the total is 0); of the phase's total when rows are of one phase; with
+    ``convention="2mac"``, ``macs / result.total_macs`` (the share of the figure the rows are ordered by)."""
     forward: int = 0
     """The ``flops`` of the module's ops in the forward phase (also ``loss``, ``backward``, ``recompute``)."""
     loss: int = 0

@@ -8,6 +8,7 @@ from collections import Counter
 from typing import Any
 
 from .communication import Collective
+from .conventions import DEFAULT_CONVENTION, Convention, chosen_total, figure_of
 from .expressions import evaluated, evaluation_sizes, polynomial
 from .generation import Generation
 from .module_totals import module_rows  # re-exported: its old path
@@ -27,8 +28,9 @@ __all__ = ["PHASES", "ROOT_LABEL", "FlopsResult", "ModuleRow", "OpRecord", "Phas
 class FlopsResult:
     """Every op's record, and the totals a report needs."""
 
-    __slots__ = ("bytes_counted", "collectives", "device", "engine", "generation", "graph", "guards", "notes", "ops",
-                 "ranges", "rank", "sizes", "structure", "total", "total_macs", "unknowns", "world_size")  # fmt: skip
+    __slots__ = ("bytes_counted", "collectives", "convention", "device", "engine", "generation", "graph", "guards",
+                 "notes", "ops", "ranges", "rank", "sizes", "structure", "total", "total_macs", "unknowns",
+                 "world_size")  # fmt: skip
 
     def __init__(
         self,
@@ -49,6 +51,8 @@ class FlopsResult:
         """Where the ops ran: ``"cpu"``, ``"cuda"`` or ``"meta"`` (on meta, times are not kernel times)."""
         self.total = sum(r.flops for r in ops if r.flops is not NOT_RECOGNIZED)
         self.total_macs = sum(r.macs for r in ops)
+        self.convention: Convention = DEFAULT_CONVENTION
+        """The figure tables sort, cut and plot by (``count_flops(convention=)``): ``"exact"`` or ``"2mac"``."""
         self.sizes: dict[str, int] = {}
         """A symbolic count's sizes (``dims=``), by name, with the example inputs' values: every figure of the result is
         then an exact expression in them (a sympy expression, or an int where it does not depend on them); empty for a
@@ -145,6 +149,7 @@ class FlopsResult:
             for r in self.ops
         ]
         result = FlopsResult(ops, self.engine, self.graph, self.notes, self.device, bytes_counted=self.bytes_counted)
+        result.convention = self.convention
         result.structure = self.structure
         return result
 
@@ -152,6 +157,10 @@ class FlopsResult:
         """A figure of a symbolic count (``total``, ``total_macs``, ``total_bytes``) as its terms by powers of the
         sizes: ``FLOPs(T) = 1.93e9·T + 2.4e5·T²`` is ``result.formula()``; the int itself for a concrete count."""
         return polynomial(getattr(self, figure))
+
+    def figure(self, item: OpRecord | ModuleRow | None = None) -> Any:
+        """The figure :attr:`convention` picks (exact FLOPs or 2×MACs) of an op, a module row or the count (None)."""
+        return chosen_total(self) if item is None else figure_of(item, self.convention)
 
     def achieved(self, record: OpRecord | ModuleRow) -> tuple[float | None, float | None]:
         """Achieved (FLOP/s, bytes/s) of an op or a module row: its FLOPs and bytes over its measured time.
@@ -289,6 +298,6 @@ class FlopsResult:
     def __repr__(self) -> str:
         return (
             f"FlopsResult(total={polynomial(self.total)}, total_macs={polynomial(self.total_macs)}, "
-            f"ops={len(self.ops)}, "
-            f"unrecognized={len(self.unrecognized)}, engine={self.engine!r})"
+            f"2×MACs={polynomial(2 * self.total_macs)}, ops={len(self.ops)}, "
+            f"unrecognized={len(self.unrecognized)}, engine={self.engine!r}, convention={self.convention!r})"
         )

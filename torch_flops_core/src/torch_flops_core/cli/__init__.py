@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 from .model_source import ModelSource
 from .options import (
+    CONVENTION_NAMES,
     DEFAULT_SEQ_LEN,
     DEVICES,
     DTYPE_NAMES,
@@ -225,6 +226,13 @@ def _output_arguments(count: argparse.ArgumentParser) -> None:
     and its peaks, ``--verbose``."""
     output = count.add_argument_group("output")
     output.add_argument("--format", choices=FORMATS, default="table", help="default table")
+    output.add_argument(
+        "--convention",
+        choices=CONVENTION_NAMES,
+        default=CONVENTION_NAMES[0],
+        help="the figure tables sort, cut (--top) and plot by: exact (default: 2K-1 per dot product plus every "
+        "element-wise op) or 2mac (2×MACs, as papers and FlopCounterMode); the total line gives both and the MACs",
+    )
     output.add_argument(
         "--by-module", type=int_at_least(0), metavar="DEPTH", help="totals per module path cut to DEPTH, largest first"
     )

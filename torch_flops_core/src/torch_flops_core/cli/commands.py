@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from ..conventions import label
 from ..errors import PlotError, PluginLoadWarning
 from ..module_totals import module_rows
 from ..plugins import load_plugins
@@ -99,10 +100,12 @@ def _plot_sweep(run: CountRun, plot_path: Path) -> None:
 
     sizes = [p.size or 0 for p in run.points]
     xlabel = "sequence length" if run.points[0].seq_len is not None else "input size"
+    what = label(run.results[0].convention)
     try:
         plot.plot_sweep(
-            sizes, [r.total for r in run.results], plot_path, title=f"{run.spec}: FLOPs by {xlabel}", xlabel=xlabel
-        )
+            sizes, [r.figure() for r in run.results], plot_path, title=f"{run.spec}: {what} by {xlabel}", xlabel=xlabel,
+            ylabel=what,
+        )  # fmt: skip
     except PlotError as exc:
         raise UsageError(f"--plot: {exc}") from None
 
@@ -128,9 +131,11 @@ def _plot_modules(run: CountRun, args: argparse.Namespace, plot_path: Path) -> N
     result = run.results[0]
     depth = args.by_module if args.by_module is not None else DEFAULT_MODULE_DEPTH
     rows = module_rows(result, depth, args.top or DEFAULT_PLOT_TOP)
-    title = f"{run.spec} · {run.points[0].describe()} · total {format_flops(result.total)}"
+    title = f"{run.spec} · {run.points[0].describe()} · total {format_flops(result.figure())}"
     try:
-        plot.plot_modules(rows, plot_path, title=title, total=result.total, depth=depth)
+        plot.plot_modules(
+            rows, plot_path, title=title, total=result.figure(), depth=depth, convention=result.convention
+        )
     except PlotError as exc:
         raise UsageError(f"--plot: {exc}") from None
 

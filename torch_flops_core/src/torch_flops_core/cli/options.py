@@ -11,6 +11,7 @@ import argparse
 from collections.abc import Callable
 
 __all__ = [
+    "CONVENTION_NAMES",
     "DEFAULT_SEQ_LEN",
     "DEVICES",
     "DTYPE_NAMES",
@@ -31,6 +32,8 @@ DTYPE_NAMES = ("float32", "float16", "bfloat16", "float64")
 ENGINE_NAMES = ("auto", "fx", "eager", "aten")
 """``--engine`` choices: the keys of :data:`torch_flops_core.engines.ENGINES`."""
 DEVICES = ("cpu", "cuda", "meta")
+CONVENTION_NAMES = ("exact", "2mac")
+"""``--convention`` choices: :data:`torch_flops_core.conventions.CONVENTIONS`, the default first."""
 DEFAULT_SEQ_LEN = 512
 """``hf:`` language models without ``--seq-len``: 512 tokens, or the model's maximum if smaller."""
 SPEC_HELP = (

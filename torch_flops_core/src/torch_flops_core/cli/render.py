@@ -108,12 +108,13 @@ def render_count(run: CountRun, args: argparse.Namespace) -> str:
     if tokens:
         what = "training FLOPs" if result.counted_backward else "FLOPs"
         body += ("\n\n" if fmt == "markdown" else "\n") + (
-            f"{what} per token: {format_flops(result.total / tokens)} ({tokens:,} tokens)"
+            f"{what} per token: {format_flops(result.total / tokens)}, 2×MACs: "
+            f"{format_flops(2 * result.total_macs / tokens)} ({tokens:,} tokens)"
         )
     return header + ("\n\n" if fmt == "markdown" else "\n") + body
 
 
-SWEEP_COLUMNS = ("size", "inputs", "FLOPs", "MACs", "exact FLOPs", "not recognized", "engine")
+SWEEP_COLUMNS = ("size", "inputs", "FLOPs", "2×MACs", "MACs", "exact FLOPs", "not recognized", "engine")
 
 
 def sweep_rows(run: CountRun) -> list[dict[str, Any]]:
@@ -144,6 +145,7 @@ def render_sweep(run: CountRun, fmt: str) -> str:
             "size": point.size,
             "inputs": point.describe(),
             "FLOPs": format_flops(result.total),
+            "2×MACs": format_flops(2 * result.total_macs),
             "MACs": format_macs(result.total_macs),
             "exact FLOPs": f"{result.total:,}",
             "not recognized": len(result.unrecognized),
@@ -152,7 +154,7 @@ def render_sweep(run: CountRun, fmt: str) -> str:
         for point, result in zip(run.points, run.results, strict=True)
     ]
     header = f"{run.spec} ({run.model_name}) · sweep of {len(rows)} sizes · device {run.device}"
-    body = render_rows(shown, SWEEP_COLUMNS, fmt, right=SWEEP_COLUMNS[:1] + SWEEP_COLUMNS[2:6])
+    body = render_rows(shown, SWEEP_COLUMNS, fmt, right=SWEEP_COLUMNS[:1] + SWEEP_COLUMNS[2:7])
     return f"**{header}**\n\n{body}" if fmt == "markdown" else f"{header}\n{body}"
 
 

@@ -89,6 +89,7 @@ def _count_points(
         "ignore_ops": list(args.ignore_op),
         "disable": list(args.disable_plugin),
         "backward": bool(getattr(args, "backward", False)),
+        "convention": getattr(args, "convention", "exact"),
     }
     results = []
     counted: Any = model

@@ -8,6 +8,7 @@ import csv
 import io
 from typing import TYPE_CHECKING, Any
 
+from ..conventions import rank_value
 from ..module_totals import module_rows
 from ..results import PHASES, ModuleRow
 from ..rules import CALL_KINDS, NOT_RECOGNIZED, is_symbolic
@@ -81,6 +82,8 @@ def result_to_dict(result: FlopsResult) -> dict[str, Any]:
         "engine": result.engine,
         "total": exact(result.total),
         "total_macs": exact(result.total_macs),
+        "total_2mac": exact(2 * result.total_macs),
+        "convention": result.convention,
         "total_by_phase": {phase: exact(value) for phase, value in result.total_by_phase.items()},
         "total_bytes": exact(result.total_bytes),
         "device": result.device,
@@ -91,11 +94,12 @@ def result_to_dict(result: FlopsResult) -> dict[str, Any]:
 
 
 def top_records(result: FlopsResult, top: int) -> list[OpRecord]:
-    """The ``top`` ops (calls) with the most FLOPs, largest first (unrecognized ones count as 0)."""
+    """The ``top`` ops (calls) with the largest figure of ``result.convention`` (exact FLOPs or 2×MACs), largest first
+    (unrecognized ones last)."""
     if top < 1:
         raise ValueError(f"top must be >= 1, got {top}")
     calls = [r for r in result.ops if r.kind in CALL_KINDS]
-    ranked = sorted(enumerate(calls), key=lambda ir: (-(ir[1].flops if type(ir[1].flops) is int else -1), ir[0]))
+    ranked = sorted(enumerate(calls), key=lambda ir: (-rank_value(ir[1], result.convention), ir[0]))
     return [r for _, r in ranked[:top]]
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from html import escape
 from typing import TYPE_CHECKING, Any
 
+from ..conventions import figure_of, label
 from ..module_totals import module_rows
 from ..results import PHASES
 from ..rules import CALL_KINDS
@@ -59,11 +60,12 @@ def _moved(total_bytes: int | None) -> str:
 def result_html(result: FlopsResult, top: int = TOP) -> str:
     """The result as HTML: totals, the ``top`` ops and modules, and the ops no rule knows (highlighted)."""
     calls = [r for r in result.ops if r.kind in CALL_KINDS]
-    missing = result.unrecognized
+    missing, chosen = result.unrecognized, result.convention
     parts = ['<div class="torch-flops-result" style="font-family:sans-serif">']
     summary = (
         f"<b>{escape(figure(result.total))} FLOPs</b> ({escape(format_flops(result.total))}), "
         f"{escape(figure(result.total_macs))} MACs ({escape(format_macs(result.total_macs))}), "
+        f"2×MACs: {escape(figure(2 * result.total_macs))} FLOPs ({escape(format_flops(2 * result.total_macs))}), "
         f"{_moved(result.total_bytes)}, {agree(len(calls), 'op', 'ops')}, "
         f"{escape(result.engine)} engine on {escape(result.device)}"
     )
@@ -88,7 +90,7 @@ def result_html(result: FlopsResult, top: int = TOP) -> str:
                     r.name,
                     shown_target(r),
                     r.module_path,
-                    "not recognized" if not r.recognized else "ignored" if r.ignored else figure(r.flops),
+                    "not recognized" if not r.recognized else "ignored" if r.ignored else figure(figure_of(r, chosen)),
                     figure(r.macs),
                     "" if r.bytes is None else format_bytes(r.bytes),
                     format_intensity(r.intensity),
@@ -98,17 +100,19 @@ def result_html(result: FlopsResult, top: int = TOP) -> str:
             )
             for r in shown
         ]
-        parts.append(f"<p>top {min(top, len(calls))} of {agree(len(calls), 'op', 'ops')} by FLOPs</p>")
-        parts.append(
-            _table(["op", "target", "module", "FLOPs", "MACs", "bytes", "FLOP/B", "time ms"], rows, {3, 4, 5, 6, 7})
-        )
+        parts.append(f"<p>top {min(top, len(calls))} of {agree(len(calls), 'op', 'ops')} by {label(chosen)}</p>")
+        headers = ["op", "target", "module", label(chosen), "MACs", "bytes", "FLOP/B", "time ms"]
+        parts.append(_table(headers, rows, {3, 4, 5, 6, 7}))
         modules = module_rows(result, 1, top)
         rows = [
-            ([m.label, format_flops(m.flops), f"{100 * m.share:.1f}%", format_macs(m.macs), str(m.ops)], False)
+            (
+                [m.label, format_flops(figure_of(m, chosen)), f"{100 * m.share:.1f}%", format_macs(m.macs), str(m.ops)],
+                False,
+            )
             for m in modules
         ]
         parts.append("<p>modules at depth 1</p>")
-        headers = ["module", "FLOPs", "share", "MACs", "ops", *["params"] * (result.params is not None)]
+        headers = ["module", label(chosen), "share", "MACs", "ops", *["params"] * (result.params is not None)]
         parts.append(_table(headers, with_params(result, rows, modules), {1, 2, 3, 4, 5}))  # views/params.py
         parts.append(f"<p>the model as a tree</p>{tree_html(result.tree())}")  # views/tree.py: nested <details>
     for note in result.notes:

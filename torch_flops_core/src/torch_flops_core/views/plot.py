@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..conventions import figure_of, label
 from ..errors import PlotError
 from ..results import ROOT_LABEL, ModuleRow
 from .report import format_flops
@@ -120,23 +121,26 @@ def save_figure(fig: Figure, path: str | Path) -> None:
         raise PlotError(f"cannot write the chart to {str(path)!r}: {exc.strerror or exc}") from None
 
 
-def plot_modules(rows: Sequence[ModuleRow], path: str | Path, *, title: str, total: int, depth: int = 1) -> None:
-    """Horizontal bars of ``rows`` (largest on top), each labelled with its FLOPs and share of ``total``."""
+def plot_modules(
+    rows: Sequence[ModuleRow], path: str | Path, *, title: str, total: int, depth: int = 1, convention: str = "exact"
+) -> None:
+    """Horizontal bars of ``rows`` (largest on top), each labelled with its FLOPs and share of ``total``; the figure of
+    ``convention`` (``"2mac"``: 2×MACs, the rows' order and share when they come from a ``"2mac"`` count)."""
     check_path(path)
     fig = new_figure()
     ax = fig.add_subplot()
     labels = [shorten_label(r.label) for r in rows][::-1]
-    values = [r.flops for r in rows][::-1]
+    values = [figure_of(r, convention) for r in rows][::-1]
     bars = ax.barh(range(len(rows)), values, color=BAR_COLOR)
     ax.set_yticks(range(len(rows)), labels, fontsize=9)
     ax.bar_label(
         bars,
-        labels=[f" {format_flops(r.flops)} ({100 * r.share:.1f}%)" for r in rows][::-1],
+        labels=[f" {format_flops(figure_of(r, convention))} ({100 * r.share:.1f}%)" for r in rows][::-1],
         fontsize=8,
         padding=2,
     )
     flops_axis(ax.xaxis)
-    ax.set_xlabel("FLOPs")
+    ax.set_xlabel(label(convention))
     ax.set_ylabel(f"module (depth {depth})" if depth else "model")
     ax.set_xlim(0, max(values, default=1) * 1.3 or 1)
     ax.set_title(title, fontsize=10)
@@ -149,8 +153,11 @@ def plot_modules(rows: Sequence[ModuleRow], path: str | Path, *, title: str, tot
     save_figure(fig, path)
 
 
-def plot_sweep(sizes: Sequence[int], totals: Sequence[int], path: str | Path, *, title: str, xlabel: str) -> None:
-    """FLOPs (y) against the swept size (x), one marker per count, each labelled in human units."""
+def plot_sweep(
+    sizes: Sequence[int], totals: Sequence[int], path: str | Path, *, title: str, xlabel: str, ylabel: str = "FLOPs"
+) -> None:
+    """FLOPs (y, named ``ylabel``: ``FLOPs (2×MACs)`` for 2×MACs) against the swept size (x), one marker per count,
+    each labelled in human units."""
     check_path(path)
     fig = new_figure()
     ax = fig.add_subplot()
@@ -161,7 +168,7 @@ def plot_sweep(sizes: Sequence[int], totals: Sequence[int], path: str | Path, *,
     ax.margins(x=0.08)
     flops_axis(ax.yaxis)
     ax.set_xlabel(xlabel)
-    ax.set_ylabel("FLOPs")
+    ax.set_ylabel(ylabel)
     ax.set_ylim(0, max(totals, default=1) * 1.15 or 1)
     ax.set_title(title, fontsize=10)
     ax.grid(alpha=0.3)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from tabulate import tabulate
 
+from ..conventions import chosen_rate, chosen_total, figure_of, label
 from ..module_totals import module_rows
 from ..results import PHASES, ModuleRow
 from ..rules import CALL_KINDS, NOT_RECOGNIZED, is_symbolic
@@ -56,15 +57,16 @@ __all__ = [
 
 
 def summary_line(result: FlopsResult) -> str:
-    """``total: 8,227,340,288 FLOPs (8.23 GFLOPs), 4,089,184,256 MACs (4.09 GMACs), fx engine`` and
-    the unrecognized ops, if any."""
+    """``total: 8,227,340,288 FLOPs (8.23 GFLOPs), 4,089,184,256 MACs (4.09 GMACs), 2×MACs: 8,178,368,512 FLOPs
+    (8.18 GFLOPs), fx engine`` (exact FLOPs, MACs and 2×MACs, whatever the convention) and the unrecognized ops."""
 
     def both(n: int, unit: str) -> str:
         if is_symbolic(n):
             return f"{figure(n)} {unit}"
         return f"{n:,} {unit}" + (f" ({format_flops(n, unit)})" if n >= 1000 else "")
 
-    summary = f"total: {both(result.total, 'FLOPs')}, {both(result.total_macs, 'MACs')}, {result.engine} engine"
+    summary = f"total: {both(result.total, 'FLOPs')}, {both(result.total_macs, 'MACs')}, "
+    summary += f"2×MACs: {both(2 * result.total_macs, 'FLOPs')}, {result.engine} engine"
     if result.counted_backward:
         phases = result.total_by_phase
         summary += " (" + ", ".join(f"{phase} {format_flops(phases[phase])}" for phase in PHASES if phases[phase]) + ")"
@@ -83,10 +85,10 @@ def _the_rest(head: str, left: int, rest: Any, total: Any) -> str:
     return f"{head}; the other {left}: {format_flops(rest)}{share}"
 
 
-def _flops_cell(r: OpRecord) -> str:
+def _flops_cell(r: OpRecord, convention: str) -> str:
     if r.ignored:
         return "ignored"
-    return str(NOT_RECOGNIZED) if r.flops is NOT_RECOGNIZED else figure(r.flops)
+    return str(NOT_RECOGNIZED) if r.flops is NOT_RECOGNIZED else figure(figure_of(r, convention))
 
 
 def shown_phases(result: FlopsResult) -> tuple[str, ...]:
@@ -106,28 +108,28 @@ def render_module_table(
     Largest first; ``top`` keeps that many rows and says how many were left out. Ends with the total line.
     ``roofline``: also the bytes the module's ops move, their intensity (FLOP/B) and achieved FLOP/s.
     """
-    every = module_rows(result, depth)
+    every, convention = module_rows(result, depth), result.convention
     rows = every[:top] if top is not None else every
     phases = shown_phases(result)
     with_params = result.params is not None  # the model is a module: a params column (views/params.py)
     extra = ["bytes", "FLOP/B", "FLOP/s"] if roofline else []
     body = tabulate(
         [
-            [row.label, format_flops(row.flops), f"{100 * row.share:.1f}%", format_macs(row.macs), row.ops]
+            [row.label, format_flops(result.figure(row)), f"{100 * row.share:.1f}%", format_macs(row.macs), row.ops]
             + [params_cell(row.params)] * with_params
             + [format_flops(getattr(row, phase)) for phase in phases]
             + (_roofline_cells(result, row)[:3] if roofline else [])
             for row in rows
         ],
-        ["module", "FLOPs", "share", "MACs", "ops", *["params"] * with_params, *phases, *extra],
+        ["module", label(convention), "share", "MACs", "ops", *["params"] * with_params, *phases, *extra],
         tablefmt=tablefmt,
         colalign=("left",) + ("right",) * (4 + with_params + len(phases) + len(extra)),
     )
     lines = [body]
     if len(rows) < len(every):
-        rest = sum(row.flops for row in every[len(rows) :])
+        rest = sum(figure_of(row, convention) for row in every[len(rows) :])
         head = f"top {len(rows)} of {agree(len(every), 'module', 'modules')} at depth {depth}"
-        lines.append(_the_rest(head, len(every) - len(rows), rest, result.total))
+        lines.append(_the_rest(head, len(every) - len(rows), rest, chosen_total(result)))
     lines.append(summary_line(result))
     if roofline:
         lines.append(traffic_line(result))
@@ -136,11 +138,11 @@ def render_module_table(
 
 def _roofline_cells(result: FlopsResult, item: OpRecord | ModuleRow) -> list[str]:
     """bytes, FLOP/B, FLOP/s, B/s of an op or a module row, in human units (blank where not known)."""
-    flop_s, byte_s = result.achieved(item)
+    (flop_s, intensity), byte_s = chosen_rate(result, item), result.achieved(item)[1]
     moved = item.bytes
     return [
         "" if moved is None else format_bytes(moved),
-        format_intensity(item.intensity),
+        format_intensity(intensity),
         "" if flop_s is None else format_flops(flop_s, "FLOP/s"),
         "" if byte_s is None else format_flops(byte_s, "B/s"),
     ]
@@ -155,12 +157,12 @@ def traffic_line(result: FlopsResult) -> str:
     moved = result.total_bytes
     if moved is None:
         return BYTES_NOT_COUNTED
-    line = f"bytes: {figure(moved)} ({format_bytes(moved)}), {format_intensity(result.intensity) or '-'} FLOP/B"
+    total = chosen_total(result)  # FLOP/B and FLOP/s of the chosen figure
+    intensity = format_intensity(total / moved if moved else None) or "-"
+    line = f"bytes: {figure(moved)} ({format_bytes(moved)}), {intensity} FLOP/B"
     seconds = result.total_time_ms / 1e3
     if result.device != "meta" and seconds > 0:
-        line += (
-            f"; {format_flops(result.total / seconds, 'FLOP/s')}, {format_bytes(moved / seconds)}/s over the ops' time"
-        )
+        line += f"; {format_flops(total / seconds, 'FLOP/s')}, {format_bytes(moved / seconds)}/s over the ops' time"
     return line
 
 
@@ -186,7 +188,8 @@ def render_table(
     records = every if top is None else top_records(result, top)
     with_mem = any(r.mem_after is not None for r in records)
     with_phase = result.counted_backward
-    headers = ["node", "kind", "target", "module", "flops", "macs", "rule", "time_ms"]
+    convention = result.convention
+    headers = ["node", "kind", "target", "module", label(convention, "flops"), "macs", "rule", "time_ms"]
     if with_phase:
         headers.insert(1, "phase")
     if with_mem:
@@ -198,7 +201,7 @@ def render_table(
         target = shown_target(r)
         rule = f"{r.plugin}: {r.rule.rsplit('.', 1)[-1]}" if r.plugin and r.rule else ""
         macs = figure(r.macs) if is_symbolic(r.macs) else r.macs
-        row: list[Any] = [r.name, r.kind, target, r.module_path, _flops_cell(r), macs, rule, r.time_ms]
+        row: list[Any] = [r.name, r.kind, target, r.module_path, _flops_cell(r, convention), macs, rule, r.time_ms]
         if with_phase:
             row.insert(1, r.phase)
         if with_mem:
@@ -221,9 +224,10 @@ def render_table(
     if top is not None:
         calls = sum(1 for r in result.ops if r.kind in CALL_KINDS)
         if len(records) < calls:
-            shown = sum(r.flops for r in records if r.flops is not NOT_RECOGNIZED)
+            total = chosen_total(result)
+            shown = sum(figure_of(r, convention) for r in records if r.flops is not NOT_RECOGNIZED)
             head = f"top {len(records)} of {agree(calls, 'op', 'ops')}"
-            lines.append(_the_rest(head, calls - len(records), result.total - shown, result.total))
+            lines.append(_the_rest(head, calls - len(records), total - shown, total))
     lines.append(summary_line(result))
     if roofline:
         lines.append(traffic_line(result))

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..conventions import chosen_rate, label
 from ..errors import PlotError
 from ..module_totals import module_rows
 from ..rules import CALL_KINDS
@@ -73,8 +74,7 @@ def roofline_points(result: FlopsResult, by: str = "op", depth: int = 1) -> tupl
     items: list[Any] = [r for r in result.ops if r.kind in CALL_KINDS] if by == "op" else module_rows(result, depth)
     points = []
     for item in items:
-        flop_s, _ = result.achieved(item)
-        intensity = item.intensity
+        flop_s, intensity = chosen_rate(result, item)  # of the figure result.convention picks
         if not flop_s or not intensity or not (math.isfinite(flop_s) and math.isfinite(intensity)):
             continue  # nothing to place, or no finite place (a time of 0 would put it at infinity)
         label = item.name if by == "op" else item.label
@@ -119,8 +119,8 @@ def plot_roofline(
     ax.set_xlim(lo, hi)
     ax.set_ylim(min(p.flop_s for p in points) / 4, max(peaks.flops, max(p.flop_s for p in points)) * 4)
     flops_axis(ax.yaxis)
-    ax.set_xlabel("arithmetic intensity (FLOPs per byte moved)")
-    ax.set_ylabel("achieved FLOP/s")
+    ax.set_xlabel(f"arithmetic intensity ({label(result.convention)} per byte moved)")
+    ax.set_ylabel(f"achieved {label(result.convention, 'FLOP/s')}")
     what = "ops" if by == "op" else f"modules at depth {depth}"
     ax.set_title(title or f"roofline: {len(points)} {what} on {result.device} (area: share of the time)", fontsize=10)
     ax.grid(which="major", alpha=0.3)
