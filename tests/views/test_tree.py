@@ -189,3 +189,14 @@ def test_tree_arguments_are_checked() -> None:
         result.tree(depth=-1)
     with pytest.raises(ValueError, match="phase"):
         result.tree(phase="sideways")  # type: ignore[arg-type]
+
+
+def test_a_generate_count_s_tree_is_its_module_s_with_the_loop_at_the_root() -> None:
+    config = GPT2Config(n_layer=2, n_embd=64, n_head=4, vocab_size=500, n_positions=64, bos_token_id=0, eos_token_id=0)
+    model = GPT2LMHeadModel(config).eval()
+    options = {"max_new_tokens": 3, "min_new_tokens": 3, "do_sample": False, "pad_token_id": 0}
+    result = count_flops(model.generate, torch.zeros(1, 8, dtype=torch.long), model_kwargs=options)
+    root = result.tree()
+    check_sums(result, root)  # every forward (prefill and decode steps) summed; the loop's own ops at the root
+    assert root.class_name == "GPT2LMHeadModel" and [c.path for c in root.children] == ["transformer", "lm_head"]
+    assert result.params is not None and result.params.total == sum(p.numel() for p in model.parameters())

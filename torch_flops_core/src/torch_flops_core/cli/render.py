@@ -103,7 +103,7 @@ def render_count(run: CountRun, args: argparse.Namespace) -> str:
         body = render_table(result, tablefmt=tablefmt, top=top, roofline=roofline)
     header = f"**{_header(run)}**" if fmt == "markdown" else _header(run)
     generated = generation_report(result, tablefmt)  # --generate: the steps, not thousands of op rows
-    body = generated if generated is not None and depth is None else body
+    body = generated if generated is not None and depth is None and tree is None else body
     tokens = run.points[0].tokens if generated is None else None
     if tokens:
         what = "training FLOPs" if result.counted_backward else "FLOPs"
