@@ -106,8 +106,10 @@ def parallelize_llama(model: torch.nn.Module, mesh: Any, *, tp: bool = True, fsd
         plan: dict[str, Any] = {"self_attn": attention_input, "mlp": mlp_input}
         plan |= {f"self_attn.{p}_proj": ColwiseParallel() for p in "qkv"} | {"self_attn.o_proj": RowwiseParallel()}
         plan |= {f"mlp.{p}_proj": ColwiseParallel() for p in ("gate", "up")} | {"mlp.down_proj": RowwiseParallel()}
+        tp_mesh = mesh["tp"] if "tp" in names else mesh
         for layer in layers:
-            parallelize_module(layer, mesh["tp"] if "tp" in names else mesh, plan)
+            _check_divisible(layer, tp_mesh.size())
+            parallelize_module(layer, tp_mesh, plan)
     if fsdp:
         from torch.distributed.fsdp import fully_shard
 
@@ -116,6 +118,23 @@ def parallelize_llama(model: torch.nn.Module, mesh: Any, *, tp: bool = True, fsd
             fully_shard(layer, mesh=fsdp_mesh)
         fully_shard(model, mesh=fsdp_mesh)
     return model
+
+
+def _check_divisible(layer: torch.nn.Module, ranks: int) -> None:
+    """Refuse a layer whose heads (q, k, v) or MLP width do not split evenly over ``ranks``, saying which."""
+    attention: Any = layer.self_attn
+    mlp: Any = layer.mlp
+    head_dim = getattr(attention, "head_dim", None)
+    sizes = {f"self_attn.{p}_proj": getattr(attention, f"{p}_proj").weight.shape[0] for p in "qkv"}
+    counts = {name: (size // head_dim if isinstance(head_dim, int) and head_dim else size, "heads")
+              for name, size in sizes.items()}  # fmt: skip
+    counts["mlp.gate_proj"] = (mlp.gate_proj.weight.shape[0], "features")
+    for name, (n, what) in counts.items():
+        if n % ranks:
+            raise InputError(
+                f"{name} has {n} {what}, which do not split over {ranks} tensor-parallel ranks: pick a tp that "
+                f"divides the model's heads, key-value heads and MLP width"
+            )
 
 
 def parallel_count(

@@ -45,6 +45,7 @@ from .options import (
     positive_float,
 )
 from .options import FORMATS as FORMATS
+from .parallel import parallel_arguments
 from .shapes import InputPoint, parse_int_list, parse_shape, sweep_points
 from .tree import tree_arguments
 from .usage import PROG, UsageError
@@ -54,21 +55,9 @@ if TYPE_CHECKING:  # imported on first use (``__getattr__``): the parser and --h
     from .sources import resolve_spec, torchvision_source
 
 __all__ = [
-    "EXIT_OK",
-    "EXIT_STRICT",
-    "EXIT_USAGE",
-    "InputPoint",
-    "ModelSource",
-    "UsageError",
-    "build_parser",
-    "main",
-    "parse_int_list",
-    "parse_shape",
-    "resolve_spec",
-    "rule_rows",
-    "sweep_points",
-    "torchvision_source",
-]
+    "EXIT_OK", "EXIT_STRICT", "EXIT_USAGE", "InputPoint", "ModelSource", "UsageError", "build_parser", "main",
+    "parse_int_list", "parse_shape", "resolve_spec", "rule_rows", "sweep_points", "torchvision_source",
+]  # fmt: skip
 
 _LAZY = {"rule_rows": "commands", "resolve_spec": "sources", "torchvision_source": "sources"}
 
@@ -219,6 +208,7 @@ def _counting_arguments(count: argparse.ArgumentParser) -> None:
         help="hf: language models: count generate() of N new tokens (greedy) from the input as prompt, on cpu; "
         "prints the prefill and each decode step with its context length (docs/generation.md)",
     )
+    parallel_arguments(counting)  # --tp, --fsdp, --rank (cli/parallel.py)
 
 
 def _output_arguments(count: argparse.ArgumentParser) -> None:

@@ -28,6 +28,7 @@ from ..views.report import (
     result_to_dict,
 )
 from .generate import generation_report
+from .parallel import parallel_json, parallel_report
 from .shapes import dtype_name
 from .tree import tree_json, tree_report
 from .usage import UsageError
@@ -75,6 +76,7 @@ def render_count(run: CountRun, args: argparse.Namespace) -> str:
         data["by_module"] = None
         data["generation"] = result.generation.to_dict() if result.generation is not None else None
         data["tree"] = tree_json(result, args)  # --tree: the nested tree (cli/tree.py)
+        data["parallel"] = parallel_json(result)  # --tp/--fsdp: the rank and its collectives (cli/parallel.py)
         if depth is not None:
             data["by_module"] = {
                 "depth": depth,
@@ -104,6 +106,7 @@ def render_count(run: CountRun, args: argparse.Namespace) -> str:
     header = f"**{_header(run)}**" if fmt == "markdown" else _header(run)
     generated = generation_report(result, tablefmt)  # --generate: the steps, not thousands of op rows
     body = generated if generated is not None and depth is None and tree is None else body
+    body += parallel_report(result, tablefmt)  # --tp/--fsdp: the rank and its collectives (cli/parallel.py)
     tokens = run.points[0].tokens if generated is None else None
     if tokens:
         what = "training FLOPs" if result.counted_backward else "FLOPs"

@@ -13,7 +13,6 @@ from typing import Any
 
 import torch
 
-from ..api import count_flops
 from ..engines.ignore import OBJECTS, IgnoreSpec
 from ..engines.inputs import InputMismatchError
 from ..engines.tracer import graph_module
@@ -25,6 +24,7 @@ from .model_source import ModelSource
 from .models import build_model, device_of, float_dtype, make_inputs, weight_bytes  # build_model, make_inputs,
 from .notes import note, warnings_as_notes  # these two and PROG: re-exported, their path before the split
 from .options import DTYPE_NAMES
+from .parallel import check_parallel, counting
 from .shapes import InputPoint, parse_int_list, sweep_points
 from .sources import program_point, raised_as_usage, resolve_spec
 from .tree import check_tree
@@ -101,7 +101,7 @@ def _count_points(
             counted = graph_module(model, xs, kwargs, get_plugins(disable=options["disable"]).table)
         if getattr(args, "symbolic", None):
             options["dims"] = symbolic_dims(args.symbolic, model, xs, kwargs)
-        results.append(count_flops(counted, *xs, engine=args.engine, **options, **kwargs))
+        results.append(counting(args)(counted, *xs, engine=args.engine, **options, **kwargs))  # --tp: cli/parallel.py
     return results
 
 
@@ -206,6 +206,7 @@ def _check_usage(args: argparse.Namespace, points: list[InputPoint] | None, dtyp
             )
     check_generate(args, points)
     check_tree(args, points)
+    check_parallel(args, points)
     if args.device == "cuda" and not torch.cuda.is_available():
         raise UsageError("--device cuda: CUDA is not available here")
 
