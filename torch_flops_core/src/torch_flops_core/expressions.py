@@ -107,7 +107,7 @@ _BRACKETED = re.compile(r"\(([⌊⌈][^⌊⌋⌈⌉]*[⌋⌉])\)")
 def _printer() -> Any:
     from sympy.printing.str import StrPrinter
 
-    class Readable(StrPrinter):  # type: ignore[misc]
+    class Readable(StrPrinter):
         printmethod = "_readable"  # not torch's _sympystr: its FloorDiv prints ((a//b))
 
         def _print_FloorDiv(self, expr: Any) -> str:
@@ -136,7 +136,7 @@ def ceil_log2_function() -> Any:
     integer, evaluated exactly (``(n − 1).bit_length()``) once its argument is a number."""
     import sympy
 
-    class CeilLog2(sympy.Function):  # type: ignore[misc]
+    class CeilLog2(sympy.Function):
         is_integer = True
         is_nonnegative = True
 

@@ -68,7 +68,7 @@ def ceil_log2(size: int) -> int:
 
     node = size.node
     hint = ceil_log2(node.hint) if node.has_hint() else None
-    return node.shape_env.create_symintnode(ceil_log2_function()(node.expr), hint=hint)  # type: ignore[no-any-return]
+    return node.shape_env.create_symintnode(ceil_log2_function()(node.expr), hint=hint)
 
 
 def rows(n: int, size: int) -> int:
