@@ -92,6 +92,10 @@ def test_a_model_parallelized_by_the_caller_is_counted_per_rank_inside_fake_worl
             count_flops(model, _tokens(), engine="eager")
         with pytest.raises(InputError, match="concrete sizes"):
             count_flops(model, torch.zeros(B, T, dtype=torch.long), dims={"input_ids": {1: "T"}})
+        from torch._subclasses.fake_tensor import FakeTensorMode
+
+        with FakeTensorMode(), pytest.raises(InputError, match="outside any FakeTensorMode"):
+            count_flops(model, _tokens())
     assert (result.world_size, result.rank) == (4, 2)
     assert result.total_macs == _macs(CONFIG, 4)
     assert any("rank 2 of 4" in note for note in result.notes)

@@ -92,3 +92,12 @@ class _Reduced(torch.nn.Module):
         y = self.linear(x)
         dist.all_reduce(y)
         return y
+
+
+def test_a_symbolic_count_of_a_plain_model_inside_a_world_counts_every_op() -> None:
+    model, x = torch.nn.Linear(ELEMENTS, ELEMENTS), torch.ones(8, ELEMENTS)
+    alone = count_flops(model, x, engine="aten", dims={"input": {0: "B"}})
+    with fake_world(2):
+        inside = count_flops(model, x, engine="aten", dims={"input": {0: "B"}})
+    assert inside.total == alone.total and inside.total != 0
+    assert (inside.world_size, inside.collectives) == (2, [])

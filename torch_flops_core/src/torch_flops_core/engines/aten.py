@@ -83,7 +83,7 @@ class AtenCounter(TorchDispatchMode):
         if self._paused:
             return func(*args, **kwargs)
         ranks = self.ranks
-        if ranks is not None:
+        if ranks is not None and ranks.dtensor is not None:
             if ranks.dtensor in types:
                 return NotImplemented  # DTensor runs it as ops on the local shards: they come back here
             if fake_mode_running():

@@ -185,6 +185,11 @@ def per_rank(model: Any, engine: str, symbolic: bool = False) -> Iterator[Ranks 
             )
         if symbolic:
             raise InputError("a parallelized model is counted with concrete sizes: drop dims= (count each size)")
+        if fake_mode_running():
+            raise InputError(
+                "a parallelized model is counted outside any FakeTensorMode (DTensor's own fake runs could not be told "
+                "from the model's ops): leave the mode before count_flops; tensors made in it may stay fake"
+            )
         engine = "aten"
     ranks = Ranks(engine, dtensor, fsdp)
     token = _ACTIVE.set(ranks)
