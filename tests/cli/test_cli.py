@@ -271,6 +271,10 @@ CLI_JSON_KEYS = {
     "flops_per_token",
     "by_module",
     "tree",
+    "total_2mac",
+    "convention",
+    "generation",
+    "parallel",
 }
 OP_KEYS = {
     "name", "kind", "target", "module_path", "module_type", "status", "flops", "macs",
@@ -287,6 +291,9 @@ def test_timm_json_has_the_seed_figure_and_the_documented_keys(cli: tuple[Callab
     assert (data["total"], data["total_macs"]) == (RESNET50_FLOPS, RESNET50_MACS)
     assert data["schema"] == "torch-flops/4" and data["engine"] == "eager" and data["unrecognized"] == {}
     assert data["model"] == "timm:resnet50" and data["device"] == "meta" and data["by_module"] is None
+    assert data["total_2mac"] == 2 * RESNET50_MACS and data["convention"] == "exact"
+    assert data["generation"] is None and data["parallel"] is None  # one forward, one process
+    assert data["params"]["total"] == 25_557_032  # timm's resnet50: sum(p.numel())
     assert data["inputs"] == [{"keyword": None, "shape": [1, 3, 224, 224], "dtype": "float32"}]  # from pretrained_cfg
     assert all(set(op) == OP_KEYS for op in data["ops"])
     assert sum(op["flops"] for op in data["ops"]) == RESNET50_FLOPS
@@ -343,7 +350,7 @@ def test_file_factory_by_module_with_top_and_a_png(cli: tuple[Callable[[str], Do
     lines = ok(cli[0]("file-by-module-plot")).stdout.splitlines()
     expected = count_flops(Tiny(), torch.randn(1, 3, 16, 16))
     assert lines[0].endswith(":make (Tiny) · inputs 1×3×16×16 float32 · device meta")
-    assert lines[1].split() == ["module", "FLOPs", "share", "MACs", "ops"]
+    assert lines[1].split() == ["module", "FLOPs", "share", "MACs", "ops", "params"]
     shown = [line.split()[0] for line in lines[3:5]]
     assert shown == [row.path for row in expected.module_table(1, top=2)] == ["stem", "head"]
     stem = expected.module_table(1)[0]

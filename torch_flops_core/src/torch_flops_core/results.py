@@ -61,7 +61,7 @@ class FlopsResult:
         """What a symbolic count assumed of its sizes (the branches the model took on them, ``T ≤ 1024``), written as
         people write them: its formulas hold where every guard does."""
         self.ranges: dict[str, tuple[int, int | None]] = {}
-        """Each size's range where the formulas hold, ``(low, high or None)``: from 2, narrowed by guards (``T ≤ 1024``)."""
+        """Each size's range where the formulas hold, ``(low, high or None)``: from 2, narrowed by guards."""
         self.unknowns: dict[str, str] = {}
         """A symbolic count's sizes that depend on the data (``nonzero``, MoE routing), named after the op that made
         them, with what they are: symbols in the figures, never guessed; :meth:`evaluate` needs each one's value."""
