@@ -35,3 +35,33 @@ def test_symbolic_refuses_a_sweep_and_names_that_do_not_fit(capsys: pytest.Captu
     assert "--symbolic gives one formula for every size" in capsys.readouterr().err
     assert main(["count", "timm:resnet18", "--input-shape", "1,3,64,64", "--symbolic", "B,H,W,X"]) == 2
     assert "give up to 3 names" in capsys.readouterr().err
+
+
+@pytest.fixture
+def llama_config(tmp_path) -> str:  # type: ignore[no-untyped-def]
+    from transformers import LlamaConfig
+
+    config = LlamaConfig(
+        num_hidden_layers=2, hidden_size=64, intermediate_size=128, num_attention_heads=4, num_key_value_heads=2,
+        vocab_size=100,
+    )  # fmt: skip
+    config.save_pretrained(tmp_path / "llama")
+    return f"hf:{tmp_path / 'llama'}"
+
+
+def test_a_symbolic_language_model_s_per_token_figure_is_its_formula_over_b_t(
+    llama_config: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    base = ["count", llama_config, "--seq-len", "16", "--symbolic", "B,T"]
+    assert main(base) == 2  # the default batch is 1: torch specialises it, and the command says what to give
+    assert "B is 1; a symbolic size needs at least 2" in capsys.readouterr().err
+    assert main([*base, "--batch-size", "2", "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    B, T = size_symbol("B"), size_symbol("T")
+    total = sympy.sympify(data["total"], locals={"B": B, "T": T})
+    assert data["tokens"] == "B*T"
+    per_token = sympy.sympify(data["flops_per_token"], locals={"B": B, "T": T})
+    assert sympy.simplify(per_token - total / (B * T)) == 0  # the total over the B·T tokens, not the example's 32
+    assert all(op["intensity"] is None for op in data["ops"] if isinstance(op["bytes"], str))  # rates: evaluate first
+    assert main([*base, "--batch-size", "2", "--top", "1"]) == 0
+    assert "(B·T tokens)" in capsys.readouterr().out.splitlines()[-1]

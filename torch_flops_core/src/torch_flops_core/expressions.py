@@ -82,7 +82,8 @@ def polynomial(value: Any, digits: int = 3) -> str:
             number = "" if number == "1" else "−" if number == "-1" else number + "·"
         terms.append(f"{number}{factor}")
     text = " + ".join(terms) if terms else "0"
-    return text.replace("+ -", "− ").replace("+ −", "− ")
+    text = _RECIPROCAL.sub(r"/\1", text).replace("+ -", "− ").replace("+ −", "− ")  # 145·(1/B) → 145/B
+    return text
 
 
 def _generator(gen: Any) -> str:
@@ -100,6 +101,7 @@ def readable(expr: Any) -> str:
     return _BRACKETED.sub(r"\1", text)  # (⌊a/b⌋) → ⌊a/b⌋: the floor's brackets are parentheses enough
 
 
+_RECIPROCAL = re.compile(r"·\(1/(\w+)\)")
 _BRACKETED = re.compile(r"\(([⌊⌈][^⌊⌋⌈⌉]*[⌋⌉])\)")
 
 

@@ -59,8 +59,9 @@ class OpRecord:
 
     @property
     def intensity(self) -> float | None:
-        """Arithmetic intensity, FLOPs per byte moved; ``None`` without FLOPs (not recognized) or bytes."""
-        if type(self.flops) is int and self.bytes:
+        """Arithmetic intensity, FLOPs per byte moved; ``None`` without FLOPs (not recognized) or bytes, or where either
+        is a symbolic count's expression (a rate is left to the evaluated result)."""
+        if type(self.flops) is int and type(self.bytes) is int and self.bytes:
             return self.flops / self.bytes
         return None
 

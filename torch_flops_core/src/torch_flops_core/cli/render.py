@@ -16,8 +16,11 @@ from typing import TYPE_CHECKING, Any
 
 from tabulate import tabulate
 
+from ..expressions import size_symbol
 from ..module_totals import module_rows
-from ..results import PHASES
+from ..results import PHASES, FlopsResult
+from ..rules import is_symbolic
+from ..views.export import exact
 from ..views.report import (
     format_flops,
     format_macs,
@@ -27,6 +30,7 @@ from ..views.report import (
     render_table,
     result_to_dict,
 )
+from ..views.units import figure
 from .generate import generation_report
 from .parallel import parallel_json, parallel_report
 from .shapes import dtype_name
@@ -70,9 +74,9 @@ def render_count(run: CountRun, args: argparse.Namespace) -> str:
         data["model"] = run.spec
         data["device"] = run.device
         data["inputs"] = run.points[0].to_json(run.dtype)
-        tokens = run.points[0].tokens
-        data["tokens"] = tokens
-        data["flops_per_token"] = result.total / tokens if tokens else None
+        tokens = token_count(run.points[0].tokens, result)
+        data["tokens"] = exact(tokens)
+        data["flops_per_token"] = exact(per_token(result.total, tokens))
         data["by_module"] = None
         data["generation"] = result.generation.to_dict() if result.generation is not None else None
         data["tree"] = tree_json(result, args)  # --tree: the nested tree (cli/tree.py)
@@ -107,12 +111,13 @@ def render_count(run: CountRun, args: argparse.Namespace) -> str:
     generated = generation_report(result, tablefmt)  # --generate: the steps, not thousands of op rows
     body = generated if generated is not None and depth is None and tree is None else body
     body += parallel_report(result, tablefmt)  # --tp/--fsdp: the rank and its collectives (cli/parallel.py)
-    tokens = run.points[0].tokens if generated is None else None
+    tokens = token_count(run.points[0].tokens, result) if generated is None else None
     if tokens:
         what = "training FLOPs" if result.counted_backward else "FLOPs"
+        shown = figure(tokens) if is_symbolic(tokens) else f"{tokens:,}"
         body += ("\n\n" if fmt == "markdown" else "\n") + (
-            f"{what} per token: {format_flops(result.total / tokens)}, 2×MACs: "
-            f"{format_flops(2 * result.total_macs / tokens)} ({tokens:,} tokens)"
+            f"{what} per token: {format_flops(per_token(result.total, tokens))}, 2×MACs: "
+            f"{format_flops(per_token(2 * result.total_macs, tokens))} ({shown} tokens)"
         )
     return header + ("\n\n" if fmt == "markdown" else "\n") + body
 
@@ -170,3 +175,25 @@ def write_output(text: str, output: str | None) -> None:
         Path(output).write_text(text + "\n", encoding="utf-8")
     except OSError as exc:
         raise UsageError(f"cannot write --output {output!r}: {exc.strerror or exc}") from None
+
+
+def token_count(tokens: int | None, result: FlopsResult) -> Any:
+    """The tokens of a count's input: the example's number, or for a symbolic count (``--symbolic B,T`` names axes of
+    the token input) that number with each named size as its symbol, ``B·T``."""
+    if not tokens or not result.sizes:
+        return tokens
+    count: Any = tokens
+    for name, hint in result.sizes.items():
+        count = count * size_symbol(name) / hint
+    return count
+
+
+def per_token(figure_: Any, tokens: Any) -> Any:
+    """A figure per token: a float, or for a symbolic count the expression divided out (``2.47e8 + 3.74e4·T``)."""
+    if not tokens:
+        return None
+    if is_symbolic(figure_) or is_symbolic(tokens):
+        import sympy
+
+        return sympy.expand(sympy.cancel(figure_ / tokens))
+    return figure_ / tokens

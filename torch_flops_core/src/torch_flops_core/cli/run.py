@@ -121,7 +121,15 @@ def symbolic_dims(names: str, model: Any, xs: tuple[Any, ...], kwargs: dict[str,
             f"--symbolic {names}: give up to {len(axes)} names (identifiers, or _ to keep an axis) for the axes "
             f"{axes} of the input {key!r} of shape {tuple(first.shape)}"
         )
-    return {key: {axis: name for axis, name in zip(axes, wanted, strict=False) if name != "_"}}
+    dims = {axis: name for axis, name in zip(axes, wanted, strict=False) if name != "_"}
+    small = {name: int(first.shape[axis]) for axis, name in dims.items() if first.shape[axis] < 2}
+    if small:
+        listed = ", ".join(f"{name} is {size}" for name, size in small.items())
+        raise UsageError(
+            f"--symbolic {names}: in the example input {listed}; a symbolic size needs at least 2 there (torch "
+            "specialises 0 and 1): give --batch-size 2 (or a larger --input-shape); the formula does not depend on it"
+        )
+    return {key: dims}
 
 
 def plugin_set(disable: Sequence[str]) -> Any:
@@ -259,6 +267,8 @@ def _counted(
     :data:`CPU_FALLBACK_LIMIT`); else what it raised as a usage error with its traceback's tail."""
     try:
         return _count_points(model, points, on, dtype, args)
+    except UsageError:
+        raise  # the command line's own (--symbolic on an axis of size 1): said as it is
     except InputError as exc:
         raise _count_failed(args.spec, points[0], bool(getattr(args, "backward", False)), exc) from None
     except TracingError as exc:
