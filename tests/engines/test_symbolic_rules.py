@@ -124,3 +124,17 @@ def test_a_strided_1x1_convolution_s_backward_stays_symbolic() -> None:
         concrete = count_flops(conv, torch.randn(2, 8, h, w), backward=True)
         assert result.evaluate(H=h, W=w).total == concrete.total, (h, w)
         assert result.evaluate(H=h, W=w).total_by_phase == concrete.total_by_phase, (h, w)
+
+
+@pytest.mark.parametrize("module", [torch.nn.PairwiseDistance(), torch.nn.CosineSimilarity(dim=1)], ids=type)
+def test_distances_between_broadcast_inputs_keep_the_batch_symbolic(module: torch.nn.Module) -> None:
+    result = count_flops(module, torch.randn(4, 10), torch.randn(4, 10), dims={"x1": {0: "B"}, "x2": {0: "B"}})
+    for b in (2, 7, 31):
+        assert result.evaluate(B=b).total == count_flops(module, torch.randn(b, 10), torch.randn(b, 10)).total
+
+
+def test_broadcast_sizes_are_torch_s_on_ints() -> None:
+    from torch_flops_core.shapes import broadcast_sizes
+
+    for a, b in [((3, 1), (1, 4)), ((5,), (2, 1, 5)), ((0, 1), (1, 3)), ((), (2, 3)), ((1, 1), (1,)), ((4, 0), (1, 0))]:
+        assert broadcast_sizes(a, b) == list(torch.broadcast_shapes(a, b)), (a, b)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, Protocol
 
-from .conventions import chosen_total, figure_of, pick
+from .conventions import Totalled, chosen_total, figure_of, pick
 from .expressions import evaluated
 from .parameters import ModuleInfo, row_params
 from .records import PHASES, ModuleRow, OpRecord, Phase
@@ -16,23 +16,15 @@ from .rules import CALL_KINDS, NOT_RECOGNIZED
 __all__ = ["Counted", "at_example", "module_rows"]
 
 
-class Counted(Protocol):
-    """What :func:`module_rows` reads of a :class:`~torch_flops_core.results.FlopsResult`."""
+class Counted(Totalled, Protocol):
+    """What :func:`module_rows` reads of a :class:`~torch_flops_core.results.FlopsResult`: its totals
+    (:class:`~torch_flops_core.conventions.Totalled`) and these."""
 
     ops: list[OpRecord]
-    total: Any
-    total_macs: Any
     sizes: dict[str, int]
     unknowns: dict[str, str]
     bytes_counted: bool
     structure: dict[str, ModuleInfo] | None
-
-    @property
-    def convention(self) -> str: ...
-    @property
-    def total_by_phase(self) -> dict[Phase, Any]: ...
-    @property
-    def total_macs_by_phase(self) -> dict[Phase, Any]: ...
 
 
 _PHASE_SLOT = {phase: 3 + i for i, phase in enumerate(PHASES)}

@@ -10,6 +10,7 @@ and ``n // size if size else 0`` themselves on ints.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Any
 
 import torch
@@ -17,8 +18,8 @@ import torch
 from .rules import Call
 
 __all__ = [
-    "at_least", "at_most", "broadcast_numel", "broadcast_shape", "ceil_log2", "in_numel", "numel", "out_numel", "rows",
-    "sparse_times_dense",
+    "at_least", "at_most", "broadcast_numel", "broadcast_shape", "broadcast_sizes", "ceil_log2", "in_numel", "numel",
+    "out_numel", "rows", "sparse_times_dense",
 ]  # fmt: skip
 
 _SYMBOLIC = (torch.SymInt, torch.SymFloat)
@@ -83,21 +84,29 @@ def rows(n: int, size: int) -> int:
     return n // size if statically_known_true(size != 0) else n // torch.sym_max(size, 1)
 
 
-def broadcast_shape(*tensors: torch.Tensor) -> torch.Size:
-    """The shape ``tensors`` broadcast to (``x.shape`` and ``y.shape`` of an op that broadcasts its inputs). Symbolic
-    sizes are kept (``torch.broadcast_shapes`` expands a real tensor to them, which fixes each to its example's value):
-    along each dimension, the first size not known to be 1 (the op ran, so the others are 1 or equal to it)."""
-    shapes = [t.shape for t in tensors]
-    if not any(isinstance(size, torch.SymInt) for shape in shapes for size in shape):
-        return torch.broadcast_shapes(*shapes)
-    from torch.fx.experimental.symbolic_shapes import statically_known_true
-
+def broadcast_sizes(*shapes: Sequence[int]) -> list[int]:
+    """The sizes ``shapes`` broadcast to, right-aligned: along each dimension the first size not known to be 1 (the
+    op ran, so the others are 1 or equal to it; a 0 wins over 1). Symbolic sizes are kept, deciding nothing."""
     out: list[Any] = [1] * max(map(len, shapes), default=0)
     for shape in shapes:
         for i, size in enumerate(shape, len(out) - len(shape)):
-            if isinstance(out[i], int) and out[i] == 1 and not statically_known_true(size == 1):
+            if isinstance(out[i], int) and out[i] == 1 and not _known_one(size):
                 out[i] = size
-    return torch.Size(out)
+    return out
+
+
+def _known_one(size: Any) -> bool:
+    if not isinstance(size, _SYMBOLIC):
+        return bool(size == 1)
+    from torch.fx.experimental.symbolic_shapes import statically_known_true
+
+    return statically_known_true(size == 1)
+
+
+def broadcast_shape(*tensors: torch.Tensor) -> torch.Size:
+    """The shape ``tensors`` broadcast to (``x.shape`` and ``y.shape`` of an op that broadcasts its inputs), symbolic
+    sizes kept (``torch.broadcast_shapes`` expands a real tensor to them, which fixes each to its example's value)."""
+    return torch.Size(broadcast_sizes(*(t.shape for t in tensors)))
 
 
 def broadcast_numel(*tensors: torch.Tensor) -> int:

@@ -7,11 +7,10 @@ used it); the triplet losses reuse the distance.
 
 from __future__ import annotations
 
-import torch
 from torch import nn
 
 from torch_flops_core import Call, Registry, formulas
-from torch_flops_core.shapes import out_numel
+from torch_flops_core.shapes import broadcast_shape, out_numel
 
 __all__ = ["cosine_similarity", "pairwise_distance", "register"]
 
@@ -20,7 +19,7 @@ def pairwise_distance(call: Call) -> int:
     """PairwiseDistance: R·(2D + norm_p(D)); R = numel(out) rows, D = the last (broadcast) dim."""
     module = call.module_as(nn.PairwiseDistance)
     args = call.arguments()
-    d = torch.broadcast_shapes(args["x1"].shape, args["x2"].shape)[-1]
+    d = broadcast_shape(args["x1"], args["x2"])[-1]
     return formulas.elementwise(formulas.pairwise_distance(module.norm, d), out_numel(call))
 
 
@@ -28,7 +27,7 @@ def cosine_similarity(call: Call) -> int:
     """CosineSimilarity: R·(8D + 1); R = numel(out) rows, D = size of dim (broadcast) (formulas.cosine_similarity)."""
     module = call.module_as(nn.CosineSimilarity)
     args = call.arguments()
-    d = torch.broadcast_shapes(args["x1"].shape, args["x2"].shape)[module.dim]
+    d = broadcast_shape(args["x1"], args["x2"])[module.dim]
     return formulas.elementwise(formulas.cosine_similarity(d), out_numel(call))
 
 

@@ -13,7 +13,7 @@ import math
 from collections.abc import Sequence
 
 from ..rules import Count
-from ..shapes import at_least, rows
+from ..shapes import at_least, broadcast_sizes, rows
 from .costs import POINTWISE_COSTS
 from .lapack import (
     Work,
@@ -188,7 +188,7 @@ def lstsq(a: Shape, b: Shape, svd_driver: bool, complex_: bool) -> Count:
     m, n = a[-2], a[-1]
     vector = len(b) == 1 or len(b) == len(a) - 1
     r = 1 if vector else b[-1]
-    matrices = math.prod(_broadcast(a[:-2], b[:-1] if vector else b[:-2]))
+    matrices = math.prod(broadcast_sizes(a[:-2], b[:-1] if vector else b[:-2]))
     if m == 0 or n == 0 or r == 0:
         return Count(0)
     k = min(m, n)
@@ -199,14 +199,6 @@ def lstsq(a: Shape, b: Shape, svd_driver: bool, complex_: bool) -> Count:
     else:
         work = geqrf(n, m) + trsm(m, r) + ormqr(n, r, m, True)
     return to_count(work, matrices, complex_)
-
-
-def _broadcast(first: Shape, second: Shape) -> list[int]:
-    """The broadcast of two batch shapes."""
-    size = max(len(first), len(second))
-    a = [1] * (size - len(first)) + list(first)
-    b = [1] * (size - len(second)) + list(second)
-    return [y if x == 1 else x for x, y in zip(a, b, strict=True)]
 
 
 def pinv(a: Shape, hermitian: bool, complex_: bool) -> Count:

@@ -15,7 +15,7 @@ from typing import Final
 
 from .. import shapes
 from ..rules import Count
-from ..shapes import at_least, ceil_log2
+from ..shapes import at_least, broadcast_sizes, ceil_log2
 from .costs import POINTWISE_COSTS
 from .products import contraction, total
 from .reductions import vector_norm
@@ -171,16 +171,8 @@ def _trapezoid_parts(y_shape: Sequence[int], x_shape: Sequence[int], dim: int) -
     dx[dim] = at_least(dx[dim] - 1, 0)
     pairs = list(y_shape)
     pairs[dim] = at_least(pairs[dim] - 1, 0)
-    products = math.prod(_broadcast(dx, pairs))
+    products = math.prod(broadcast_sizes(dx, pairs))
     return math.prod(dx), math.prod(pairs), products
-
-
-def _broadcast(a: Sequence[int], b: Sequence[int]) -> list[int]:
-    """The shape two shapes broadcast to (sizes of 1 stretch; a size 0 wins over 1)."""
-    width = max(len(a), len(b))
-    a = [1] * (width - len(a)) + list(a)
-    b = [1] * (width - len(b)) + list(b)
-    return [y if x == 1 else x for x, y in zip(a, b, strict=True)]
 
 
 def trapezoid_x(y_shape: Sequence[int], x_shape: Sequence[int], dim: int, out: int) -> int:
